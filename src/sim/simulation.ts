@@ -63,7 +63,9 @@ export class Simulation {
   /** Schedule `handler(arg)` at absolute time `time` (integer ns, not in the past). */
   scheduleAt<T>(time: number, handler: (arg: T) => void, arg?: T): ScheduledEvent {
     if (!Number.isSafeInteger(time) || time < this.clock) {
-      throw new RangeError(`cannot schedule at ${time} ns: time must be an integer >= now (${this.clock} ns)`);
+      throw new RangeError(
+        `cannot schedule at ${time} ns: time must be an integer >= now (${this.clock} ns)`,
+      );
     }
     const event: ScheduledEvent = {
       time,
@@ -129,5 +131,4 @@ export class Simulation {
       if (this.stopRequested) return { end: "stopped", executed };
     }
   }
-
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Simulation } from "../../src/sim/simulation.js";
-import { MILLISECOND, SECOND, formatTime, seconds } from "../../src/sim/time.js";
+import { formatTime, MILLISECOND, SECOND, seconds } from "../../src/sim/time.js";
 import { Timer } from "../../src/sim/timer.js";
 
 describe("Simulation", () => {
@@ -29,7 +29,9 @@ describe("Simulation", () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 200 }), (times) => {
         const sim = new Simulation();
         const order: number[] = [];
-        times.forEach((t, i) => sim.scheduleAt(t, (k: number) => order.push(k), i));
+        times.forEach((t, i) => {
+          sim.scheduleAt(t, (k: number) => order.push(k), i);
+        });
         sim.run();
         const expected = times.map((t, i) => [t, i] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
         expect(order).toEqual(expected.map((e) => e[1]));

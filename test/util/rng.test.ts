@@ -32,17 +32,22 @@ describe("Rng (xoshiro128**)", () => {
 
   it("int(min, max) stays in range and hits both ends", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 0, max: 50 }), fc.integer(), (min, w, seed) => {
-        const r = new Rng(seed);
-        const seen = new Set<number>();
-        for (let i = 0; i < 400; i++) {
-          const v = r.int(min, min + w);
-          expect(v).toBeGreaterThanOrEqual(min);
-          expect(v).toBeLessThanOrEqual(min + w);
-          seen.add(v);
-        }
-        if (w <= 10) expect(seen.size).toBe(w + 1);
-      }),
+      fc.property(
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer(),
+        (min, w, seed) => {
+          const r = new Rng(seed);
+          const seen = new Set<number>();
+          for (let i = 0; i < 400; i++) {
+            const v = r.int(min, min + w);
+            expect(v).toBeGreaterThanOrEqual(min);
+            expect(v).toBeLessThanOrEqual(min + w);
+            seen.add(v);
+          }
+          if (w <= 10) expect(seen.size).toBe(w + 1);
+        },
+      ),
       { numRuns: 50 },
     );
   });
