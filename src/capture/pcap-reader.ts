@@ -55,7 +55,8 @@ export function readPcap(bytes: Uint8Array): PcapFile {
     const frac = dv.getUint32(off + 4, little);
     const caplen = dv.getUint32(off + 8, little);
     const origlen = dv.getUint32(off + 12, little);
-    if (bytes.length - off - 16 < caplen) throw new ParseError("pcap", "truncated", off, "record data cut short");
+    if (bytes.length - off - 16 < caplen)
+      throw new ParseError("pcap", "truncated", off, "record data cut short");
     file.records.push({
       timeNs: BigInt(sec) * 1_000_000_000n + BigInt(nanosecond ? frac : frac * 1000),
       originalLength: origlen,

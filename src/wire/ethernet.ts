@@ -46,7 +46,12 @@ export class EthernetView {
 
   wrap(buf: Uint8Array, off = 0, end = buf.length): this {
     if (end - off < ETH_HEADER_LEN) {
-      throw new ParseError("ethernet", "truncated", off, `${end - off} bytes, header needs ${ETH_HEADER_LEN}`);
+      throw new ParseError(
+        "ethernet",
+        "truncated",
+        off,
+        `${end - off} bytes, header needs ${ETH_HEADER_LEN}`,
+      );
     }
     let hl = ETH_HEADER_LEN;
     if (u16(buf, off + 12) === ETHERTYPE_VLAN) {
