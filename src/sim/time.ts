@@ -17,8 +17,19 @@ export function milliseconds(ms: number): number {
   return Math.round(ms * MILLISECOND);
 }
 
+/**
+ * Whole seconds in an integer nanosecond time, exact up to 2^53 ns (the float division alone can
+ * round up just below a whole second).
+ */
+export function wholeSeconds(ns: number): number {
+  let s = Math.floor(ns / SECOND);
+  if (s * SECOND > ns) s--;
+  else if (ns - s * SECOND >= SECOND) s++;
+  return s;
+}
+
 /** "12.000345678" — seconds with nine decimals, exact for any integer time. */
 export function formatTime(ns: number): string {
-  const s = Math.floor(ns / SECOND);
+  const s = wholeSeconds(ns);
   return `${s}.${String(ns - s * SECOND).padStart(9, "0")}`;
 }

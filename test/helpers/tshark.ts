@@ -1,0 +1,92 @@
+/**
+ * Check a capture file with tshark: IPv4/TCP/UDP checksum validation on, every expert item
+ * collected, plus packet count, interface names, comments and directions. Tests that need tshark
+ * use `itWithTshark`: skipped with a visible note when tshark is missing, failed when CI is set.
+ */
+
+import { execFileSync } from "node:child_process";
+import { it } from "vitest";
+
+const SEVERITY_ERROR = 0x00800000;
+const SEVERITY_WARN = 0x00600000;
+
+export interface TsharkReport {
+  packets: number;
+  /** Expert items of severity error / warning, as "frame N: message". */
+  errors: string[];
+  warnings: string[];
+  /** Interface name of each packet (pcapng only). */
+  interfaceNames: string[];
+  comments: string[];
+  /** epb_flags direction of each packet (1 inbound, 2 outbound, 0 unknown). */
+  directions: number[];
+  /** Each packet's protocol stack as tshark dissected it, e.g. "eth:ethertype:ip:tcp". */
+  protocols: string[];
+}
+
+export function tsharkAvailable(): boolean {
+  try {
+    execFileSync("tshark", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const FIELDS = [
+  "frame.number",
+  "frame.interface_name",
+  "frame.comment",
+  "frame.packet_flags_direction",
+  "frame.protocols",
+  "_ws.expert.severity",
+  "_ws.expert.message",
+];
+
+export function tsharkReport(file: string): TsharkReport {
+  const args = ["-r", file, "-n"];
+  for (const proto of ["ip", "tcp", "udp"]) args.push("-o", `${proto}.check_checksum:TRUE`);
+  args.push("-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=\u001f");
+  for (const f of FIELDS) args.push("-e", f);
+  const out = execFileSync("tshark", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const report: TsharkReport = {
+    packets: 0,
+    errors: [],
+    warnings: [],
+    interfaceNames: [],
+    comments: [],
+    directions: [],
+    protocols: [],
+  };
+  for (const line of out.split("\n")) {
+    if (line === "") continue;
+    const [num = "", iface = "", comment = "", direction = "", protocols = "", sev = "", msg = ""] =
+      line.split("\t");
+    report.packets++;
+    report.interfaceNames.push(iface);
+    report.comments.push(comment);
+    report.directions.push(direction === "" ? 0 : Number(direction));
+    report.protocols.push(protocols);
+    const sevs = sev === "" ? [] : sev.split("\u001f").map(Number);
+    const msgs = msg.split("\u001f");
+    sevs.forEach((s, i) => {
+      const text = `frame ${num}: ${msgs[i] ?? ""}`;
+      if (s >= SEVERITY_ERROR) report.errors.push(text);
+      else if (s >= SEVERITY_WARN) report.warnings.push(text);
+    });
+  }
+  return report;
+}
+
+/** `it` that needs tshark: skipped with a note when it is missing, a failure when CI is set. */
+export function itWithTshark(name: string, fn: () => void | Promise<void>): void {
+  if (tsharkAvailable()) {
+    it(name, fn);
+  } else if (process.env.CI) {
+    it(name, () => {
+      throw new Error("tshark is required when CI is set, and it was not found on PATH");
+    });
+  } else {
+    it.skip(`${name} [skipped: tshark not installed]`, fn);
+  }
+}
