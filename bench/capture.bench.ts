@@ -15,7 +15,10 @@ export function benchCapture(opts: BenchOptions): BenchResult[] {
   const perPacket = measure((n) => {
     const w = new PcapngWriter(new FileSink(join(dir, `w${file++ % 2}.pcapng`)), { application: "bench" });
     const iface = w.addInterface({ name: "ns/eth0" });
-    for (let i = 0; i < n; i++) w.writePacket(iface, (t += 1000), frame, 0, frame.length, DIRECTION_OUTBOUND);
+    for (let i = 0; i < n; i++) {
+      t += 1000;
+      w.writePacket(iface, t, frame, 0, frame.length, DIRECTION_OUTBOUND);
+    }
     w.close();
   }, opts);
   rmSync(dir, { recursive: true, force: true });
