@@ -8,6 +8,7 @@ export const WIRE_FIXTURES = [
   "udp",
   "tcp",
   "tcp-rst",
+  "tcp-sack",
   "icmp-time-exceeded",
   "icmp-frag-needed",
   "icmp-host-unreachable",
