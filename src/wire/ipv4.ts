@@ -28,6 +28,8 @@ export interface Ipv4Header {
   df: boolean;
   /** More fragments. */
   mf: boolean;
+  /** The reserved flag bit (must be zero, RFC 791); present only when set, so odd packets round-trip. */
+  reservedFlag?: boolean;
   /** Fragment offset in 8-byte units, as on the wire. */
   fragmentOffset: number;
   ttl: number;
@@ -81,6 +83,9 @@ export class Ipv4View {
   }
   get mf(): boolean {
     return (u8(this.buf, this.off + 6) & 0x20) !== 0;
+  }
+  get reservedFlag(): boolean {
+    return (u8(this.buf, this.off + 6) & 0x80) !== 0;
   }
   /** In 8-byte units. */
   get fragmentOffset(): number {
@@ -140,7 +145,7 @@ export function ipv4HeaderLength(h: Ipv4Header): number {
 
 export function parseIpv4(buf: Uint8Array, off = 0, end = buf.length): Ipv4Header {
   const v = new Ipv4View().wrap(buf, off, end);
-  return {
+  const h: Ipv4Header = {
     tos: v.tos,
     totalLength: v.totalLength,
     id: v.id,
@@ -154,6 +159,8 @@ export function parseIpv4(buf: Uint8Array, off = 0, end = buf.length): Ipv4Heade
     dst: v.dst,
     options: buf.slice(off + IPV4_MIN_HEADER_LEN, v.payloadOffset),
   };
+  if (v.reservedFlag) h.reservedFlag = true;
+  return h;
 }
 
 /** Writes the header at `off` (the payload, if any, follows it); returns the header length. */
@@ -166,7 +173,8 @@ export function emitIpv4(h: Ipv4Header, buf: Uint8Array, off: number, payloadLen
   buf[off + 1] = h.tos;
   put16(buf, off + 2, h.totalLength ?? hl + payloadLength);
   put16(buf, off + 4, h.id);
-  put16(buf, off + 6, (h.df ? 0x4000 : 0) | (h.mf ? 0x2000 : 0) | (h.fragmentOffset & 0x1fff));
+  const flags = (h.reservedFlag ? 0x8000 : 0) | (h.df ? 0x4000 : 0) | (h.mf ? 0x2000 : 0);
+  put16(buf, off + 6, flags | (h.fragmentOffset & 0x1fff));
   buf[off + 8] = h.ttl;
   buf[off + 9] = h.protocol;
   put16(buf, off + 10, 0);
@@ -225,7 +233,8 @@ function summarizeOptions(o: Uint8Array): string {
       const ptr = o[i + 2] as number;
       const addrs: string[] = [];
       for (let a = 3; a + 4 <= len; a += 4) {
-        addrs.push(` ${ipv4ToString(u32(o, i + a))}${a + 1 === ptr ? "," : ""}`);
+        // A comma after each address already recorded (before the 1-based pointer).
+        addrs.push(` ${ipv4ToString(u32(o, i + a))}${ptr > a + 1 ? "," : ""}`);
       }
       parts.push(`RR${addrs.join("")}`);
     } else {

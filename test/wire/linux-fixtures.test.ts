@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { type DecodedFrame, decodeFrame, encodeFrame, summarizeFrame } from "../../src/wire/frame.js";
+import { summarizeIpv4Verbose } from "../../src/wire/ipv4.js";
 import { TcpSequenceTracker } from "../../src/wire/tcp.js";
 import { fixtureFrames, fixtureText, WIRE_FIXTURES } from "../helpers/fixtures.js";
 
@@ -59,6 +60,17 @@ describe.each(WIRE_FIXTURES)("Linux fixture %s", (name) => {
       summarizeFrame(decodeFrame(b), b.length, { tcp: tracker }).split("\n"),
     );
     expect(ours).toEqual(fixtureText(name).map(withoutAppLayer));
+  });
+
+  it("prints every IPv4 header exactly as tcpdump -v did", () => {
+    const headers: string[] = [];
+    const collect = (f: DecodedFrame | undefined): void => {
+      if (!f) return;
+      if (f.ipv4) headers.push(`IP ${summarizeIpv4Verbose(f.ipv4)}`);
+      collect(f.inner);
+    };
+    for (const b of frames) collect(decodeFrame(b));
+    expect(headers).toEqual(fixtureText(name, "-v").filter((l) => l.startsWith("IP (")));
   });
 
   it("prints every frame exactly as tcpdump -e -n -t did", () => {
