@@ -11,7 +11,7 @@ import { readPcapng } from "../../src/capture/pcapng-reader.js";
 import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../../src/capture/pcapng-writer.js";
 import { ParseError } from "../../src/util/errors.js";
 import { fixtureFrames } from "../helpers/fixtures.js";
-import { itWithTshark, tsharkReport } from "../helpers/tshark.js";
+import { itWithTshark, tsharkReport, tsharkSummary } from "../helpers/tshark.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-capture-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -233,8 +233,10 @@ describe("pcapng writer", () => {
 });
 
 describe("streaming", () => {
+  const million = join(tmp, "million.pcapng");
+
   it("writes a million packets through a file sink in bounded memory", () => {
-    const path = join(tmp, "million.pcapng");
+    const path = million;
     const w = new PcapngWriter(new FileSink(path), { application: "dockwire test" });
     const iface = w.addInterface({ name: "ns1/veth0" });
     const frame = frames[0]!; // 42-byte ARP: EPB = 28 + 44 + 8 + 4 + 4 = 88 bytes
@@ -249,5 +251,12 @@ describe("streaming", () => {
     const shbLen = new DataView(headerBytes.buffer, headerBytes.byteOffset).getUint32(4, true);
     const idbLen = new DataView(headerBytes.buffer, headerBytes.byteOffset).getUint32(shbLen + 4, true);
     expect(statSync(path).size).toBe(shbLen + idbLen + 1_000_000 * 88);
+  });
+
+  itWithTshark("the million-packet file is whole: tshark counts every packet and flags nothing", () => {
+    expect(tsharkSummary(million)).toEqual({ packets: 1_000_000, errors: 0, warnings: 0 });
+    // The check does see problems: Linux's RST to a closed port is a tshark warning.
+    const rst = new URL("../fixtures/linux/wire/tcp-rst.pcap", import.meta.url).pathname;
+    expect(tsharkSummary(rst)).toEqual({ packets: 2, errors: 0, warnings: 1 });
   });
 });

@@ -78,6 +78,20 @@ export function tsharkReport(file: string): TsharkReport {
   return report;
 }
 
+/**
+ * For large captures: the packet count (capinfos) and tshark's expert summary counts, without one
+ * line of output per packet.
+ */
+export function tsharkSummary(file: string): { packets: number; errors: number; warnings: number } {
+  const info = execFileSync("capinfos", ["-c", "-M", file], { encoding: "utf8" });
+  const packets = Number(/Number of packets:\s+(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  const args = ["-r", file, "-n", "-q", "-z", "expert,warn"];
+  for (const proto of ["ip", "tcp", "udp"]) args.push("-o", `${proto}.check_checksum:TRUE`);
+  const expert = execFileSync("tshark", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const count = (group: string) => Number(new RegExp(`^${group} \\((\\d+)\\)`, "m").exec(expert)?.[1] ?? 0);
+  return { packets, errors: count("Errors"), warnings: count("Warns") };
+}
+
 /** `it` that needs tshark: skipped with a note when it is missing, a failure when CI is set. */
 export function itWithTshark(name: string, fn: () => void | Promise<void>): void {
   if (tsharkAvailable()) {
