@@ -186,11 +186,16 @@ export function summarizeIcmp(buf: Uint8Array, off: number, length: number): str
     case ICMP_ECHO_REPLY:
       return `ICMP echo ${v.type === ICMP_ECHO_REQUEST ? "request" : "reply"}, id ${v.id}, seq ${v.seq}${tail}`;
     case ICMP_TIME_EXCEEDED:
-      return `ICMP time exceeded in-${v.code === ICMP_EXC_TTL ? "transit" : "reassembly"}${tail}`;
+      return v.code === ICMP_EXC_TTL
+        ? `ICMP time exceeded in-transit${tail}`
+        : `ICMP ip reassembly time exceeded${tail}`;
     case ICMP_DEST_UNREACH:
       return `ICMP ${describeUnreachable(v)}${tail}`;
-    case ICMP_REDIRECT:
-      return `ICMP redirect ${quotedDst(v) ?? "?"} to host ${ipv4ToString(v.gateway)}${tail}`;
+    case ICMP_REDIRECT: {
+      const kind = v.code >= 2 ? "redirect-tos" : "redirect";
+      const to = v.code % 2 === 0 ? "net" : "host";
+      return `ICMP ${kind} ${quotedDst(v) ?? "?"} to ${to} ${ipv4ToString(v.gateway)}${tail}`;
+    }
     case ICMP_PARAMETER_PROBLEM:
       return `ICMP parameter problem - octet ${v.pointer}${tail}`;
     case ICMP_SOURCE_QUENCH:
