@@ -11,6 +11,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { FileSink } from "../capture/byte-sink.js";
+import { DEFAULT_CAPTURE_EPOCH_SECONDS } from "../capture/capture-clock.js";
 import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../capture/pcapng-writer.js";
 import { Simulation } from "../sim/simulation.js";
 import { formatTime, MICROSECOND, SECOND } from "../sim/time.js";
@@ -146,7 +147,7 @@ function pingPayload(now: number): Uint8Array {
   const p = new Uint8Array(56);
   const dv = new DataView(p.buffer);
   const sec = Math.floor(now / SECOND);
-  dv.setUint32(0, 1_767_225_600 + sec, true);
+  dv.setUint32(0, DEFAULT_CAPTURE_EPOCH_SECONDS + sec, true);
   dv.setUint32(8, Math.floor((now - sec * SECOND) / MICROSECOND), true);
   for (let i = 16; i < 56; i++) p[i] = i;
   return p;

@@ -59,6 +59,9 @@ export function tcpOptionsLength(options: readonly TcpOption[]): number {
   return n;
 }
 
+/** Lengths the kernel insists on for the options it knows (tcp_parse_options). */
+const FIXED_LENGTHS: Record<number, number> = { 2: 4, 3: 3, 4: 2, 8: 10 };
+
 /** Parse the option area [off, end); throws ParseError on a bad length. */
 export function parseTcpOptions(buf: Uint8Array, off: number, end: number): TcpOption[] {
   const out: TcpOption[] = [];
@@ -78,8 +81,7 @@ export function parseTcpOptions(buf: Uint8Array, off: number, end: number): TcpO
     const len = buf[i + 1] as number;
     if (len < 2 || i + len > end)
       throw new ParseError("tcp", "bad-length", i, `option ${kind} length ${len}`);
-    const fixed: Record<number, number> = { 2: 4, 3: 3, 4: 2, 8: 10 };
-    const want = fixed[kind];
+    const want = FIXED_LENGTHS[kind];
     if (want !== undefined && len !== want) {
       throw new ParseError("tcp", "bad-length", i, `option ${kind} length ${len}, expected ${want}`);
     }
