@@ -7,6 +7,8 @@
 import { execFileSync } from "node:child_process";
 import { it } from "vitest";
 
+/** The tshark binary; set TSHARK to use another (or a missing one, to see the skip). */
+const TSHARK = process.env.TSHARK ?? "tshark";
 const SEVERITY_ERROR = 0x00800000;
 const SEVERITY_WARN = 0x00600000;
 
@@ -26,7 +28,7 @@ export interface TsharkReport {
 
 export function tsharkAvailable(): boolean {
   try {
-    execFileSync("tshark", ["--version"], { stdio: "ignore" });
+    execFileSync(TSHARK, ["--version"], { stdio: "ignore" });
     return true;
   } catch {
     return false;
@@ -48,7 +50,7 @@ export function tsharkReport(file: string): TsharkReport {
   for (const proto of ["ip", "tcp", "udp"]) args.push("-o", `${proto}.check_checksum:TRUE`);
   args.push("-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=\u001f");
   for (const f of FIELDS) args.push("-e", f);
-  const out = execFileSync("tshark", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const out = execFileSync(TSHARK, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const report: TsharkReport = {
     packets: 0,
     errors: [],
@@ -87,7 +89,7 @@ export function tsharkSummary(file: string): { packets: number; errors: number; 
   const packets = Number(/Number of packets:\s+(\d+)/.exec(info)?.[1] ?? Number.NaN);
   const args = ["-r", file, "-n", "-q", "-z", "expert,warn"];
   for (const proto of ["ip", "tcp", "udp"]) args.push("-o", `${proto}.check_checksum:TRUE`);
-  const expert = execFileSync("tshark", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const expert = execFileSync(TSHARK, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const count = (group: string) => Number(new RegExp(`^${group} \\((\\d+)\\)`, "m").exec(expert)?.[1] ?? 0);
   return { packets, errors: count("Errors"), warnings: count("Warns") };
 }
