@@ -1,0 +1,186 @@
+/**
+ * The Linux bridge (net/bridge: br_input.c, br_forward.c, br_fdb.c, br_device.c): a device with
+ * ports. A frame entering a port teaches the forwarding database (FDB) where its source MAC lives,
+ * then is delivered to the bridge device itself (its own MAC or a port's MAC), forwarded to the one
+ * port that has its destination, or flooded (broadcast, multicast, unknown unicast) to every port
+ * but the one it came in on — unless that port has hairpin mode on. Broadcast and multicast are
+ * also delivered locally. Frames the host sends on the bridge device go out the same way.
+ *
+ * FDB entries age out `ageingTime` (300 s) after they were last refreshed; expiry is checked when
+ * an entry is used or listed, so no timer runs per entry. Deviations: no STP (every port
+ * forwards), no VLAN filtering, no multicast snooping (multicast floods), no br_netfilter yet.
+ */
+
+import { SECOND } from "../sim/time.js";
+import { u48 } from "../util/bytes.js";
+import { isMulticastMac } from "../util/mac-address.js";
+import { NetDevice } from "./net-device.js";
+import type { Packet } from "./packet.js";
+
+export interface BridgePort {
+  dev: NetDevice;
+  /** `bridge link set dev X hairpin on`: frames may go back out of the port they came in on. */
+  hairpin: boolean;
+}
+
+export interface FdbEntry {
+  mac: number;
+  /** The port the MAC was learned on or belongs to; undefined for the bridge device's own MAC. */
+  port: BridgePort | undefined;
+  /** Local entries are the bridge's and its ports' own MACs: permanent, delivered to the host. */
+  local: boolean;
+  /** Static entries added by `bridge fdb add`: never age. */
+  static: boolean;
+  /** Last time (ns) the entry was created or refreshed by a frame. */
+  updated: number;
+}
+
+/** The clock the bridge reads for ageing; the Simulation satisfies it. */
+export interface Clock {
+  readonly now: number;
+}
+
+export class Bridge extends NetDevice {
+  readonly kind = "bridge";
+  ageingTime = 300 * SECOND;
+  readonly ports: BridgePort[] = [];
+  private readonly fdb = new Map<number, FdbEntry>();
+  /** True once an address was set explicitly; otherwise the bridge takes its lowest port MAC. */
+  private macSetByUser = false;
+
+  constructor(
+    name: string,
+    ifindex: number,
+    mac: number,
+    private readonly clock: Clock,
+  ) {
+    super(name, ifindex, mac);
+    this.fdb.set(mac, { mac, port: undefined, local: true, static: true, updated: clock.now });
+  }
+
+  /** `ip link set br address MAC`. */
+  setAddress(mac: number): void {
+    this.macSetByUser = true;
+    this.replaceOwnMac(mac);
+  }
+
+  /** `ip link set DEV master BR`. */
+  addPort(dev: NetDevice): BridgePort {
+    if (this.portOf(dev)) throw new Error(`${dev.name} is already a port of ${this.name}`);
+    const port: BridgePort = { dev, hairpin: false };
+    this.ports.push(port);
+    dev.rxHandler = (_d, pkt) => this.portReceive(port, pkt);
+    this.fdb.set(dev.mac, { mac: dev.mac, port, local: true, static: true, updated: this.clock.now });
+    this.recalculateMac();
+    return port;
+  }
+
+  /** `ip link set DEV nomaster`: the port and every FDB entry pointing at it go. */
+  removePort(dev: NetDevice): void {
+    const port = this.portOf(dev);
+    if (!port) return;
+    this.ports.splice(this.ports.indexOf(port), 1);
+    dev.rxHandler = undefined;
+    for (const [mac, e] of this.fdb) if (e.port === port) this.fdb.delete(mac);
+    this.recalculateMac();
+  }
+
+  portOf(dev: NetDevice): BridgePort | undefined {
+    return this.ports.find((p) => p.dev === dev);
+  }
+
+  /** Live FDB entries (expired dynamic entries are dropped first), in insertion order. */
+  entries(): FdbEntry[] {
+    const now = this.clock.now;
+    for (const [mac, e] of this.fdb) if (this.expired(e, now)) this.fdb.delete(mac);
+    return [...this.fdb.values()];
+  }
+
+  /** `bridge fdb add MAC dev PORT master static`. */
+  addStatic(mac: number, dev: NetDevice): void {
+    const port = this.portOf(dev);
+    if (!port) throw new Error(`${dev.name} is not a port of ${this.name}`);
+    this.fdb.set(mac, { mac, port, local: false, static: true, updated: this.clock.now });
+  }
+
+  /** `bridge fdb del`: false when there was no such entry. */
+  deleteEntry(mac: number): boolean {
+    return this.fdb.delete(mac);
+  }
+
+  /** Frames the host sends on the bridge device (br_dev_xmit). */
+  protected transmitFrame(pkt: Packet): void {
+    const dst = u48(pkt.buf, pkt.head);
+    const entry = isMulticastMac(dst) ? undefined : this.lookup(dst);
+    if (entry?.port) entry.port.dev.transmit(pkt);
+    else if (!entry) this.flood(pkt, undefined);
+  }
+
+  /** A frame arrives on a port (br_handle_frame → br_handle_frame_finish). */
+  private portReceive(port: BridgePort, pkt: Packet): void {
+    if (!this.up) return;
+    const buf = pkt.buf;
+    const src = u48(buf, pkt.head + 6);
+    const dst = u48(buf, pkt.head);
+    if (!isMulticastMac(src)) this.learn(src, port);
+    if (isMulticastMac(dst)) {
+      this.flood(pkt.copy(), port);
+      this.receive(pkt);
+      return;
+    }
+    const entry = this.lookup(dst);
+    if (entry === undefined) this.flood(pkt, port);
+    else if (entry.local) this.receive(pkt);
+    else if (entry.port && (entry.port !== port || port.hairpin)) entry.port.dev.transmit(pkt);
+  }
+
+  private learn(mac: number, port: BridgePort): void {
+    const e = this.fdb.get(mac);
+    if (e === undefined || this.expired(e, this.clock.now)) {
+      this.fdb.set(mac, { mac, port, local: false, static: false, updated: this.clock.now });
+    } else if (!e.local && !e.static) {
+      e.port = port;
+      e.updated = this.clock.now;
+    }
+  }
+
+  private lookup(mac: number): FdbEntry | undefined {
+    const e = this.fdb.get(mac);
+    if (e === undefined) return undefined;
+    if (this.expired(e, this.clock.now)) {
+      this.fdb.delete(mac);
+      return undefined;
+    }
+    return e;
+  }
+
+  private expired(e: FdbEntry, now: number): boolean {
+    return !e.static && now - e.updated > this.ageingTime;
+  }
+
+  /** Send to every running port except `from` (unless it has hairpin on); copies all but the last. */
+  private flood(pkt: Packet, from: BridgePort | undefined): void {
+    let last: BridgePort | undefined;
+    for (const p of this.ports) {
+      if ((p === from && !p.hairpin) || !p.dev.running) continue;
+      if (last) last.dev.transmit(pkt.copy());
+      last = p;
+    }
+    if (last) last.dev.transmit(pkt);
+  }
+
+  private recalculateMac(): void {
+    if (this.macSetByUser || this.ports.length === 0) return;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const p of this.ports) lowest = Math.min(lowest, p.dev.mac);
+    if (lowest !== this.mac) this.replaceOwnMac(lowest);
+  }
+
+  private replaceOwnMac(mac: number): void {
+    const own = this.fdb.get(this.mac);
+    if (own && own.port === undefined) this.fdb.delete(this.mac);
+    this.mac = mac;
+    if (!this.fdb.has(mac))
+      this.fdb.set(mac, { mac, port: undefined, local: true, static: true, updated: this.clock.now });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * A network device (struct net_device): name, ifindex, MAC, MTU, administrative state, a receive
+ * handler that whoever owns the device installs (the IP stack, or a bridge it is enslaved to:
+ * rx_handler), and capture taps. Subclasses say how a frame leaves (`transmitFrame`).
+ *
+ * Capture semantics follow AF_PACKET on Linux: a tap sees every frame the device sends (outbound)
+ * and every frame it receives (inbound), before the receive handler runs; taps never change the
+ * packet.
+ */
+
+import type { Packet } from "./packet.js";
+
+export type Direction = "in" | "out";
+
+/** A capture point: called with the device, the packet and its direction. */
+export type CaptureTap = (dev: NetDevice, pkt: Packet, direction: Direction) => void;
+
+/** What the device hands received frames to. */
+export type RxHandler = (dev: NetDevice, pkt: Packet) => void;
+
+export abstract class NetDevice {
+  abstract readonly kind: string;
+  /** Administrative state (ip link set DEV up). */
+  up = false;
+  mtu = 1500;
+  /** Receive handler: the namespace's stack, or the bridge this device is a port of. */
+  rxHandler: RxHandler | undefined;
+  private taps: CaptureTap[] = [];
+
+  constructor(
+    public name: string,
+    readonly ifindex: number,
+    public mac: number,
+  ) {}
+
+  /** Carrier: the device can pass traffic (for veth: both ends up). */
+  get running(): boolean {
+    return this.up;
+  }
+
+  addTap(tap: CaptureTap): void {
+    this.taps.push(tap);
+  }
+
+  removeTap(tap: CaptureTap): void {
+    this.taps = this.taps.filter((t) => t !== tap);
+  }
+
+  /** Send a frame out of this device (dev_queue_xmit). Dropped when the device is not running. */
+  transmit(pkt: Packet): void {
+    if (!this.running) return;
+    for (const tap of this.taps) tap(this, pkt, "out");
+    this.transmitFrame(pkt);
+  }
+
+  /** A frame arrives on this device (netif_receive_skb). */
+  receive(pkt: Packet): void {
+    if (!this.up) return;
+    pkt.ingressIfindex = this.ifindex;
+    for (const tap of this.taps) tap(this, pkt, "in");
+    this.rxHandler?.(this, pkt);
+  }
+
+  protected abstract transmitFrame(pkt: Packet): void;
+}
