@@ -139,6 +139,35 @@ export class Ipv4View {
   }
 }
 
+/**
+ * Write a 20-byte header (no options) with its checksum, from numbers only: the packet path's way
+ * to build a header without a record. `flags` is DF (0x4000) / MF (0x2000) or 0.
+ */
+export function writeIpv4Header(
+  buf: Uint8Array,
+  off: number,
+  totalLength: number,
+  id: number,
+  flags: number,
+  ttl: number,
+  protocol: number,
+  src: number,
+  dst: number,
+  tos = 0,
+): void {
+  buf[off] = 0x45;
+  buf[off + 1] = tos;
+  put16(buf, off + 2, totalLength);
+  put16(buf, off + 4, id);
+  put16(buf, off + 6, flags);
+  buf[off + 8] = ttl;
+  buf[off + 9] = protocol;
+  put16(buf, off + 10, 0);
+  put32(buf, off + 12, src);
+  put32(buf, off + 16, dst);
+  put16(buf, off + 10, checksum(buf, off, IPV4_MIN_HEADER_LEN));
+}
+
 export function ipv4HeaderLength(h: Ipv4Header): number {
   return IPV4_MIN_HEADER_LEN + h.options.length;
 }

@@ -1,0 +1,281 @@
+/**
+ * The IPv4 stack of one namespace (net/ipv4/ip_input.c, ip_output.c, ip_forward.c, arp.c,
+ * icmp.c): frames from devices are demultiplexed to ARP or IPv4; ARP requests for a local address
+ * are answered (arp_ignore=0) and teach the neighbour table; IPv4 packets are delivered locally
+ * (ICMP echo answered by the kernel, other ICMP and UDP handed to listeners), forwarded when
+ * ip_forward is on (TTL decrement, time exceeded, need-to-frag) or dropped; output routes a packet,
+ * resolves the next hop and pushes the Ethernet header.
+ *
+ * Deviations for now: no netfilter hooks yet, no rp_filter, no ICMP rate limiting, no
+ * fragmentation/reassembly (DF-less packets over the MTU are dropped), no IP options processing.
+ */
+
+import type { NetDevice } from "../link/net-device.js";
+import { Packet } from "../link/packet.js";
+import { put16, put32, put48, u16, u48 } from "../util/bytes.js";
+import { checksum } from "../util/checksum.js";
+import { isMulticastMac, MAC_BROADCAST, MAC_ZERO } from "../util/mac-address.js";
+import type { Rng } from "../util/rng.js";
+import { ARP_LEN, ARP_REPLY, ARP_REQUEST, ArpView, emitArp } from "../wire/arp.js";
+import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "../wire/ethernet.js";
+import {
+  ICMP_DEST_UNREACH,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  ICMP_EXC_TTL,
+  ICMP_FRAG_NEEDED,
+  ICMP_HEADER_LEN,
+  ICMP_HOST_UNREACH,
+  ICMP_NET_UNREACH,
+  ICMP_TIME_EXCEEDED,
+  IcmpView,
+} from "../wire/icmpv4.js";
+import { IPPROTO_ICMP, IPV4_MIN_HEADER_LEN, Ipv4View, writeIpv4Header } from "../wire/ipv4.js";
+import { IpIdGenerator } from "./ip-id.js";
+import type { NetNamespace } from "./namespace.js";
+import type { ArpIo } from "./neighbour.js";
+
+export const IP_DF = 0x4000;
+export const DEFAULT_TTL = 64;
+
+/** A local listener for an IP protocol: gets the packet with `head` at the IPv4 header. */
+export type ProtocolHandler = (pkt: Packet, ip: Ipv4View) => void;
+
+export interface SendOptions {
+  ttl?: number;
+  df?: boolean;
+  id?: number;
+  tos?: number;
+  /** Source address; chosen from the route when absent. */
+  src?: number;
+}
+
+export class Ipv4Stack {
+  /** Per-protocol listeners (ping sockets for ICMP, UDP sockets, ...). */
+  readonly handlers = new Map<number, ProtocolHandler[]>();
+  readonly ids: IpIdGenerator;
+  readonly arpIo: ArpIo<Packet>;
+  private readonly ip = new Ipv4View();
+  private readonly arp = new ArpView();
+  private readonly icmp = new IcmpView();
+
+  constructor(
+    private readonly ns: NetNamespace,
+    rng: Rng,
+  ) {
+    this.ids = new IpIdGenerator(rng);
+    this.arpIo = {
+      sendRequest: (ifindex, target, unicastMac) => this.sendArp(ifindex, ARP_REQUEST, target, unicastMac),
+      transmit: (ifindex, pkt, mac) => this.transmitFrame(ifindex, pkt, mac, ETHERTYPE_IPV4),
+      unreachable: (_ifindex, pkt) => this.icmpError(pkt, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0),
+      size: (pkt) => pkt.length,
+    };
+  }
+
+  listen(protocol: number, handler: ProtocolHandler): () => void {
+    const list = this.handlers.get(protocol) ?? [];
+    list.push(handler);
+    this.handlers.set(protocol, list);
+    return () => list.splice(list.indexOf(handler), 1);
+  }
+
+  /** A frame from a device (the device's rx handler). */
+  receive(dev: NetDevice, pkt: Packet): void {
+    const buf = pkt.buf;
+    if (pkt.length < ETH_HEADER_LEN) return;
+    const dst = u48(buf, pkt.head);
+    // Frames for another host (seen by a promiscuous port) are not ours.
+    if (dst !== dev.mac && !isMulticastMac(dst)) return;
+    const type = u16(buf, pkt.head + 12);
+    pkt.pull(ETH_HEADER_LEN);
+    if (type === ETHERTYPE_ARP) this.arpReceive(dev, pkt);
+    else if (type === ETHERTYPE_IPV4) this.ipReceive(dev, pkt);
+  }
+
+  /**
+   * Send an IPv4 packet whose payload (L4 header + data) is `pkt`'s data: route, add the IP
+   * header, resolve the next hop, transmit. Returns false when there is no route.
+   */
+  send(pkt: Packet, protocol: number, dst: number, opts: SendOptions = {}): boolean {
+    const route = this.ns.isLocal(dst) ? this.ns.local.lookup(dst) : this.ns.main.lookup(dst);
+    if (
+      route === undefined ||
+      route.type === "unreachable" ||
+      route.type === "blackhole" ||
+      route.type === "prohibit"
+    ) {
+      return false;
+    }
+    const ifindex = route.type === "local" ? this.ns.lo.ifindex : route.ifindex;
+    const src = opts.src ?? (route.prefsrc || this.ns.sourceFor(ifindex, dst));
+    const off = pkt.push(IPV4_MIN_HEADER_LEN);
+    const id = opts.id ?? this.ids.take(dst);
+    const flags = opts.df === false ? 0 : IP_DF;
+    writeIpv4Header(
+      pkt.buf,
+      off,
+      pkt.length,
+      id,
+      flags,
+      opts.ttl ?? DEFAULT_TTL,
+      protocol,
+      src,
+      dst,
+      opts.tos ?? 0,
+    );
+    this.output(pkt, route.gateway || dst, ifindex);
+    return true;
+  }
+
+  /** Hand a finished IPv4 packet to the next hop `nexthop` on `ifindex`. */
+  private output(pkt: Packet, nexthop: number, ifindex: number): void {
+    const dev = this.ns.devices.get(ifindex);
+    if (!dev || !dev.running) return;
+    if (dev === this.ns.lo) {
+      this.transmitFrame(ifindex, pkt, MAC_ZERO, ETHERTYPE_IPV4);
+      return;
+    }
+    this.ns.neigh.output(ifindex, nexthop, pkt);
+  }
+
+  /** Push the Ethernet header (dst `mac`, src the device's MAC) and transmit (dev_hard_header). */
+  private transmitFrame(ifindex: number, pkt: Packet, mac: number, etherType: number): void {
+    const dev = this.ns.devices.get(ifindex);
+    if (!dev) return;
+    const off = pkt.push(ETH_HEADER_LEN);
+    put48(pkt.buf, off, mac);
+    put48(pkt.buf, off + 6, dev.mac);
+    put16(pkt.buf, off + 12, etherType);
+    dev.transmit(pkt);
+  }
+
+  private sendArp(ifindex: number, op: number, target: number, targetMac: number | undefined): void {
+    const dev = this.ns.devices.get(ifindex);
+    if (!dev) return;
+    const pkt = Packet.alloc(ARP_LEN);
+    const sender = this.ns.sourceFor(ifindex, target);
+    emitArp(
+      {
+        op,
+        senderMac: dev.mac,
+        senderIp: sender,
+        targetMac: op === ARP_REQUEST ? MAC_ZERO : (targetMac ?? 0),
+        targetIp: target,
+      },
+      pkt.buf,
+      pkt.head,
+    );
+    this.transmitFrame(ifindex, pkt, targetMac ?? MAC_BROADCAST, ETHERTYPE_ARP);
+  }
+
+  private arpReceive(dev: NetDevice, pkt: Packet): void {
+    let arp: ArpView;
+    try {
+      arp = this.arp.wrap(pkt.buf, pkt.head, pkt.tail);
+    } catch {
+      return;
+    }
+    const senderIp = arp.senderIp;
+    const senderMac = arp.senderMac;
+    const targetIp = arp.targetIp;
+    if (arp.op === ARP_REPLY) {
+      this.ns.neigh.confirm(dev.ifindex, senderIp, senderMac);
+      return;
+    }
+    if (arp.op !== ARP_REQUEST || !this.ns.isLocal(targetIp) || senderIp === 0) return;
+    this.ns.neigh.heardRequest(dev.ifindex, senderIp, senderMac);
+    const reply = Packet.alloc(ARP_LEN);
+    emitArp(
+      { op: ARP_REPLY, senderMac: dev.mac, senderIp: targetIp, targetMac: senderMac, targetIp: senderIp },
+      reply.buf,
+      reply.head,
+    );
+    this.transmitFrame(dev.ifindex, reply, senderMac, ETHERTYPE_ARP);
+  }
+
+  private ipReceive(dev: NetDevice, pkt: Packet): void {
+    let ip: Ipv4View;
+    try {
+      ip = this.ip.wrap(pkt.buf, pkt.head, pkt.tail);
+    } catch {
+      return;
+    }
+    if (!ip.checksumValid) return;
+    pkt.tail = pkt.head + ip.totalLength; // drop Ethernet padding
+    const dst = ip.dst;
+    if (this.ns.isLocal(dst)) {
+      this.deliverLocal(pkt, ip);
+      return;
+    }
+    if (!this.ns.ipForward || dev === this.ns.lo) return;
+    this.forward(pkt, ip);
+  }
+
+  private deliverLocal(pkt: Packet, ip: Ipv4View): void {
+    const protocol = ip.protocol;
+    if (protocol === IPPROTO_ICMP && this.answerEcho(pkt, ip)) return;
+    const list = this.handlers.get(protocol);
+    if (list) for (const h of list) h(pkt, ip);
+  }
+
+  /** icmp_echo: reply to an echo request with the same id, sequence and data; DF clear. */
+  private answerEcho(pkt: Packet, ip: Ipv4View): boolean {
+    const off = ip.payloadOffset;
+    let icmp: IcmpView;
+    try {
+      icmp = this.icmp.wrap(pkt.buf, off, off + ip.payloadLength);
+    } catch {
+      return true;
+    }
+    if (icmp.type !== ICMP_ECHO_REQUEST) return false;
+    const reply = Packet.from(pkt.buf.subarray(off, off + ip.payloadLength));
+    const buf = reply.buf;
+    buf[reply.head] = ICMP_ECHO_REPLY;
+    put16(buf, reply.head + 2, 0);
+    put16(buf, reply.head + 2, checksum(buf, reply.head, reply.length));
+    this.send(reply, IPPROTO_ICMP, ip.src, { src: ip.dst, df: false, tos: ip.tos });
+    return true;
+  }
+
+  private forward(pkt: Packet, ip: Ipv4View): void {
+    if (ip.ttl <= 1) {
+      this.icmpError(pkt, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+      return;
+    }
+    const route = this.ns.main.lookup(ip.dst);
+    if (route === undefined || route.type !== "unicast") {
+      this.icmpError(pkt, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, 0);
+      return;
+    }
+    const out = this.ns.devices.get(route.ifindex);
+    if (!out) return;
+    if (ip.totalLength > out.mtu && ip.df) {
+      this.icmpError(pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu);
+      return;
+    }
+    if (ip.totalLength > out.mtu) return; // no fragmentation (yet)
+    ip.decrementTtl();
+    this.output(pkt, route.gateway || ip.dst, route.ifindex);
+  }
+
+  /**
+   * icmp_send: an error about `pkt` (head at its IPv4 header) back to its source, quoting as much
+   * of it as fits in a 576-byte datagram, with TOS 0xc0 (internetwork control) and DF clear.
+   */
+  icmpError(pkt: Packet, type: number, code: number, mtu: number): void {
+    const ip = new Ipv4View().wrap(pkt.buf, pkt.head, pkt.tail);
+    const quoted = Math.min(ip.totalLength, 576 - IPV4_MIN_HEADER_LEN - ICMP_HEADER_LEN);
+    const err = Packet.alloc(ICMP_HEADER_LEN + quoted);
+    const b = err.buf;
+    const o = err.head;
+    b[o] = type;
+    b[o + 1] = code;
+    put32(b, o + 4, mtu & 0xffff);
+    b.set(pkt.buf.subarray(pkt.head, pkt.head + quoted), o + ICMP_HEADER_LEN);
+    put16(b, o + 2, checksum(b, o, err.length));
+    // The source is the address of the interface toward the original sender (icmp_send, saddr).
+    const back = this.ns.main.lookup(ip.src);
+    const src = back ? back.prefsrc || this.ns.sourceFor(back.ifindex, ip.src) : 0;
+    this.send(err, IPPROTO_ICMP, ip.src, { df: false, tos: 0xc0, ...(src ? { src } : {}) });
+  }
+}

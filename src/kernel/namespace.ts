@@ -1,0 +1,126 @@
+/**
+ * A network namespace (struct net): its devices with per-namespace ifindexes, IPv4 addresses,
+ * the local and main routing tables, the neighbour table, sysctls and the IPv4 stack that ties
+ * them together. Adding an address adds the routes Linux adds (a local route and a broadcast
+ * route in table local, and the connected route in table main while the device is up); taking a
+ * device down removes its routes and neighbours, bringing it up restores the connected routes.
+ */
+
+import { Loopback } from "../link/loopback.js";
+import type { NetDevice } from "../link/net-device.js";
+import type { Packet } from "../link/packet.js";
+import type { Simulation } from "../sim/simulation.js";
+import { Ipv4Stack } from "./ipv4-stack.js";
+import { NeighbourTable } from "./neighbour.js";
+import { prefixMask, type Route, RouteTable } from "./route-table.js";
+
+export interface IfAddress {
+  ifindex: number;
+  address: number;
+  prefixLen: number;
+  broadcast: number;
+}
+
+export class NetNamespace {
+  readonly devices = new Map<number, NetDevice>();
+  readonly addresses: IfAddress[] = [];
+  readonly local = new RouteTable(255, "local");
+  readonly main = new RouteTable(254, "main");
+  readonly neigh: NeighbourTable<Packet>;
+  readonly ipv4: Ipv4Stack;
+  readonly lo: Loopback;
+  /** net.ipv4.ip_forward */
+  ipForward = false;
+  private nextIfindex = 1;
+
+  constructor(
+    readonly name: string,
+    readonly sim: Simulation,
+  ) {
+    this.ipv4 = new Ipv4Stack(this, sim.random(`ip-id:${name}`));
+    this.neigh = new NeighbourTable<Packet>(sim, sim.random(`neigh:${name}`), this.ipv4.arpIo);
+    this.lo = new Loopback(sim, this.allocIfindex());
+    this.attach(this.lo);
+  }
+
+  allocIfindex(): number {
+    return this.nextIfindex++;
+  }
+
+  device(name: string): NetDevice | undefined {
+    for (const d of this.devices.values()) if (d.name === name) return d;
+    return undefined;
+  }
+
+  /** Make `dev` part of this namespace, its frames going to this namespace's stack. */
+  attach(dev: NetDevice): void {
+    this.devices.set(dev.ifindex, dev);
+    dev.rxHandler = (d, pkt) => this.ipv4.receive(d, pkt);
+  }
+
+  /** `ip link set DEV up|down`. */
+  setUp(dev: NetDevice, up: boolean): void {
+    if (dev.up === up) return;
+    dev.up = up;
+    // Loopback gets 127.0.0.1/8 the first time it comes up (inetdev_event, NETDEV_UP).
+    if (up && dev === this.lo && !this.addresses.some((a) => a.ifindex === dev.ifindex)) {
+      this.addresses.push({ ifindex: dev.ifindex, address: 0x7f000001, prefixLen: 8, broadcast: 0 });
+    }
+    if (up) {
+      for (const a of this.addresses) if (a.ifindex === dev.ifindex) this.addRoutesFor(a);
+    } else {
+      const gone = (r: Route) => r.ifindex === dev.ifindex;
+      this.main.removeWhere(gone);
+      this.local.removeWhere(gone);
+      this.neigh.flushDevice(dev.ifindex);
+    }
+  }
+
+  /** `ip addr add ADDR/LEN dev DEV` (broadcast derived as with `brd +`). */
+  addAddress(dev: NetDevice, address: number, prefixLen: number): IfAddress {
+    const broadcast = prefixLen >= 31 ? 0 : (address | ~prefixMask(prefixLen)) >>> 0;
+    const a: IfAddress = { ifindex: dev.ifindex, address, prefixLen, broadcast };
+    this.addresses.push(a);
+    if (dev.up) this.addRoutesFor(a);
+    return a;
+  }
+
+  /** The address to send from on `ifindex` toward `dst` (inet_select_addr): same subnet first. */
+  sourceFor(ifindex: number, dst: number): number {
+    let first = 0;
+    for (const a of this.addresses) {
+      if (a.ifindex !== ifindex) continue;
+      if (((a.address ^ dst) & prefixMask(a.prefixLen)) === 0) return a.address;
+      first ||= a.address;
+    }
+    if (first !== 0) return first;
+    for (const a of this.addresses) if (a.ifindex !== this.lo.ifindex) return a.address;
+    return 0;
+  }
+
+  /** Is `addr` one of this namespace's addresses (or a broadcast of one)? */
+  isLocal(addr: number): boolean {
+    const r = this.local.lookup(addr);
+    return r !== undefined && (r.type === "local" || (r.type === "broadcast" && r.dst === addr));
+  }
+
+  private addRoutesFor(a: IfAddress): void {
+    const base = {
+      gateway: 0,
+      ifindex: a.ifindex,
+      metric: 0,
+      protocol: "kernel" as const,
+      prefsrc: a.address,
+    };
+    // Loopback's local route covers its whole network (local 127.0.0.0/8).
+    const localLen = a.ifindex === this.lo.ifindex ? a.prefixLen : 32;
+    this.local.add({ ...base, dst: a.address, prefixLen: localLen, type: "local", scope: "host" });
+    if (a.broadcast !== 0) {
+      this.local.add({ ...base, dst: a.broadcast, prefixLen: 32, type: "broadcast", scope: "link" });
+    }
+    if (a.ifindex !== this.lo.ifindex && a.prefixLen < 32) {
+      const net = (a.address & prefixMask(a.prefixLen)) >>> 0;
+      this.main.add({ ...base, dst: net, prefixLen: a.prefixLen, type: "unicast", scope: "link" });
+    }
+  }
+}
