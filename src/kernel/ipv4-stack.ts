@@ -130,7 +130,7 @@ export class Ipv4Stack {
   /** Hand a finished IPv4 packet to the next hop `nexthop` on `ifindex`. */
   private output(pkt: Packet, nexthop: number, ifindex: number): void {
     const dev = this.ns.devices.get(ifindex);
-    if (!dev || !dev.running) return;
+    if (!dev?.running) return;
     if (dev === this.ns.lo) {
       this.transmitFrame(ifindex, pkt, MAC_ZERO, ETHERTYPE_IPV4);
       return;
