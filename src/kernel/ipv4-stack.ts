@@ -79,6 +79,15 @@ export class Ipv4Stack {
     return () => list.splice(list.indexOf(handler), 1);
   }
 
+  /** The source address for a packet to `dst`: the route's preferred source or the device's. */
+  sourceFor(dst: number): number {
+    const route = this.ns.isLocal(dst) ? this.ns.local.lookup(dst) : this.ns.main.lookup(dst);
+    if (!route) return 0;
+    return (
+      route.prefsrc || this.ns.sourceFor(route.type === "local" ? this.ns.lo.ifindex : route.ifindex, dst)
+    );
+  }
+
   /** A frame from a device (the device's rx handler). */
   receive(dev: NetDevice, pkt: Packet): void {
     const buf = pkt.buf;

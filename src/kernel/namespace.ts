@@ -13,6 +13,7 @@ import type { Simulation } from "../sim/simulation.js";
 import { Ipv4Stack } from "./ipv4-stack.js";
 import { NeighbourTable } from "./neighbour.js";
 import { prefixMask, type Route, RouteTable } from "./route-table.js";
+import { UdpTable } from "./udp.js";
 
 export interface IfAddress {
   ifindex: number;
@@ -28,6 +29,7 @@ export class NetNamespace {
   readonly main = new RouteTable(254, "main");
   readonly neigh: NeighbourTable<Packet>;
   readonly ipv4: Ipv4Stack;
+  readonly udp: UdpTable;
   readonly lo: Loopback;
   /** net.ipv4.ip_forward */
   ipForward = false;
@@ -39,6 +41,7 @@ export class NetNamespace {
   ) {
     this.ipv4 = new Ipv4Stack(this, sim.random(`ip-id:${name}`));
     this.neigh = new NeighbourTable<Packet>(sim, sim.random(`neigh:${name}`), this.ipv4.arpIo);
+    this.udp = new UdpTable(this, sim.random(`udp:${name}`));
     this.lo = new Loopback(sim, this.allocIfindex());
     this.attach(this.lo);
   }
@@ -102,6 +105,13 @@ export class NetNamespace {
   isLocal(addr: number): boolean {
     const r = this.local.lookup(addr);
     return r !== undefined && (r.type === "local" || (r.type === "broadcast" && r.dst === addr));
+  }
+
+  /** Is `addr` a broadcast address of this namespace (or the limited broadcast)? */
+  isBroadcast(addr: number): boolean {
+    if (addr === 0xffffffff) return true;
+    const r = this.local.lookup(addr);
+    return r !== undefined && r.type === "broadcast" && r.dst === addr;
   }
 
   private addRoutesFor(a: IfAddress): void {

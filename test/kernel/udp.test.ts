@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { NetNamespace } from "../../src/kernel/namespace.js";
+import { UdpError } from "../../src/kernel/udp.js";
+import { Packet } from "../../src/link/packet.js";
+import { createVethPair } from "../../src/link/veth.js";
+import { Simulation } from "../../src/sim/simulation.js";
+import { SECOND } from "../../src/sim/time.js";
+import { toHex } from "../../src/util/bytes.js";
+import { ipv4 } from "../../src/util/ipv4-address.js";
+import { mac } from "../../src/util/mac-address.js";
+import { IPPROTO_ICMP } from "../../src/wire/ipv4.js";
+import { fixtureFrames } from "../helpers/fixtures.js";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function normalise(frame: Uint8Array): string {
+  const f = frame.slice();
+  f.fill(0, 18, 20);
+  f.fill(0, 24, 26);
+  if (f[23] === 1) {
+    f.fill(0, 36, 38);
+    f.fill(0, 46, 48);
+    f.fill(0, 52, 54);
+  }
+  return toHex(f);
+}
+
+function twoHosts(seed = 1) {
+  const sim = new Simulation({ seed });
+  const a = new NetNamespace("dwfx-a", sim);
+  const b = new NetNamespace("dwfx-b", sim);
+  const [va, vb] = createVethPair(
+    sim,
+    { name: "veth-a", ifindex: a.allocIfindex(), mac: mac("02:00:00:00:00:0a") },
+    { name: "veth-b", ifindex: b.allocIfindex(), mac: mac("02:00:00:00:00:0b") },
+  );
+  a.attach(va);
+  b.attach(vb);
+  a.addAddress(va, ipv4("10.0.0.1"), 24);
+  b.addAddress(vb, ipv4("10.0.0.2"), 24);
+  a.setUp(va, true);
+  b.setUp(vb, true);
+  const captured: Uint8Array[] = [];
+  va.addTap((_d, p) => captured.push(p.data().slice()));
+  return { sim, a, b, captured };
+}
+
+describe("UDP sockets", () => {
+  it("a datagram to a listener and one to a closed port: the Linux frames, port unreachable included", () => {
+    const linux = fixtureFrames("udp");
+    const { sim, a, b, captured } = twoHosts();
+    const got: string[] = [];
+    b.udp.socket().bind(ipv4("10.0.0.2"), 5000).onMessage = (d) => got.push(new TextDecoder().decode(d.data));
+    a.ipv4.send(Packet.from(new Uint8Array([8, 0, 0xf7, 0xff, 0, 0, 0, 0])), IPPROTO_ICMP, ipv4("10.0.0.2"));
+    sim.run({ until: SECOND });
+    captured.length = 0;
+    const s = a.udp.socket().bind(ipv4("10.0.0.1"), 40000);
+    s.send(enc("hello"), ipv4("10.0.0.2"), 5000);
+    s.send(enc("anyone?"), ipv4("10.0.0.2"), 5001);
+    sim.run({ until: 2 * SECOND });
+    expect(got).toEqual(["hello"]);
+    expect(captured.map(normalise)).toEqual(linux.map(normalise));
+    expect(s.takeError()).toBeUndefined(); // unconnected: not told
+  });
+
+  it("a connected socket gets ECONNREFUSED from the port unreachable, once", () => {
+    const { sim, a } = twoHosts();
+    const s = a.udp.socket().connect(ipv4("10.0.0.2"), 9);
+    s.send(enc("x"));
+    sim.run({ until: SECOND });
+    const e = s.takeError();
+    expect(e).toBeInstanceOf(UdpError);
+    expect(e?.errno).toBe("ECONNREFUSED");
+    expect(s.takeError()).toBeUndefined();
+  });
+
+  it("binding: EADDRINUSE on a held port, ephemeral ports inside ip_local_port_range, EADDRNOTAVAIL", () => {
+    const { a } = twoHosts();
+    a.udp.socket().bind(0, 5353);
+    expect(() => a.udp.socket().bind(ipv4("10.0.0.1"), 5353)).toThrow(/EADDRINUSE/);
+    expect(() => a.udp.socket().bind(ipv4("10.9.9.9"), 1)).toThrow(/EADDRNOTAVAIL/);
+    const ports = Array.from({ length: 50 }, () => a.udp.socket().bind().localPort);
+    expect(new Set(ports).size).toBe(50);
+    for (const p of ports) expect(p >= 32768 && p <= 60999).toBe(true);
+  });
+
+  it("no route: ENETUNREACH", () => {
+    const { a } = twoHosts();
+    expect(() => a.udp.socket().send(enc("x"), ipv4("192.0.2.1"), 53)).toThrow(/ENETUNREACH/);
+  });
+
+  it("connected datagrams number their IP IDs from a random start, one by one", () => {
+    const { sim, a, captured } = twoHosts(7);
+    const s = a.udp.socket().connect(ipv4("10.0.0.2"), 7);
+    for (let i = 0; i < 3; i++) s.send(enc("x"));
+    sim.run({ until: SECOND });
+    const ids = captured.filter((f) => f[23] === 17).map((f) => (f[18]! << 8) | f[19]!);
+    expect(ids).toHaveLength(3);
+    expect(ids[1]).toBe((ids[0]! + 1) & 0xffff);
+    expect(ids[2]).toBe((ids[0]! + 2) & 0xffff);
+  });
+});
