@@ -6,6 +6,7 @@
  * device down removes its routes and neighbours, bringing it up restores the connected routes.
  */
 
+import { Bridge } from "../link/bridge.js";
 import { Loopback } from "../link/loopback.js";
 import type { NetDevice } from "../link/net-device.js";
 import type { Packet } from "../link/packet.js";
@@ -59,6 +60,13 @@ export class NetNamespace {
   attach(dev: NetDevice): void {
     this.devices.set(dev.ifindex, dev);
     dev.rxHandler = (d, pkt) => this.ipv4.receive(d, pkt);
+  }
+
+  /** `ip link set DEV master BR` (bridge given) or `nomaster` (undefined). */
+  setMaster(dev: NetDevice, bridge: Bridge | undefined): void {
+    for (const d of this.devices.values()) if (d instanceof Bridge && d.portOf(dev)) d.removePort(dev);
+    if (bridge) bridge.addPort(dev);
+    else dev.rxHandler = (d, pkt) => this.ipv4.receive(d, pkt);
   }
 
   /** `ip link set DEV up|down`. */
