@@ -8,14 +8,30 @@ import { benchChecksum } from "./checksum.bench.js";
 import { benchEventQueue } from "./event-queue.bench.js";
 import type { BenchResult } from "./harness.js";
 import { report } from "./harness.js";
+import { lanFromArgs } from "./lan.bench.js";
 import { benchWire } from "./wire.bench.js";
 
-const quick = process.argv.includes("--quick");
-const opts = { quick };
-const results: BenchResult[] = [
-  ...benchEventQueue(opts),
-  ...benchWire(opts),
-  ...benchChecksum(opts),
-  ...benchCapture(opts),
-];
-report(results, new URL("../../bench/results/latest.json", import.meta.url).pathname);
+const args = process.argv.slice(2);
+if (args[0] === "lan") {
+  // A whole workload on its own, with its parameters: one JSON line (see lan.bench.ts).
+  console.log(JSON.stringify(lanFromArgs(args.slice(1))));
+} else {
+  const quick = args.includes("--quick");
+  const opts = { quick };
+  const results: BenchResult[] = [
+    ...benchEventQueue(opts),
+    ...benchWire(opts),
+    ...benchChecksum(opts),
+    ...benchCapture(opts),
+  ];
+  // The LAN workload, small in quick mode so it cannot rot.
+  const lan = lanFromArgs(["--hosts", "8", "--packets", quick ? "20000" : "1000000"]);
+  results.push({
+    name: `LAN: ${lan.hosts} hosts on a bridge, UDP ${lan.payload} B`,
+    value: lan.packetsPerSecond,
+    unit: "packets/s",
+    target: { better: "higher", value: 300_000 },
+    detail: `${lan.eventsPerPacket} events/packet, peak RSS ${lan.peakRssMiB} MiB`,
+  });
+  report(results, new URL("../../bench/results/latest.json", import.meta.url).pathname);
+}
