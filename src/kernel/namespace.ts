@@ -62,6 +62,25 @@ export class NetNamespace {
     dev.rxHandler = (d, pkt) => this.ipv4.receive(d, pkt);
   }
 
+  /** Take a device out of this namespace: down, no addresses, routes or neighbours, no master. */
+  removeDevice(dev: NetDevice): void {
+    this.setUp(dev, false);
+    this.setMaster(dev, undefined);
+    for (let i = this.addresses.length - 1; i >= 0; i--) {
+      if (this.addresses[i]?.ifindex === dev.ifindex) this.addresses.splice(i, 1);
+    }
+    this.neigh.flushDevice(dev.ifindex, true);
+    this.devices.delete(dev.ifindex);
+    dev.rxHandler = undefined;
+  }
+
+  /** A device moved in from another namespace keeps its ifindex when it is free here. */
+  adopt(dev: NetDevice): void {
+    if (this.devices.has(dev.ifindex)) dev.ifindex = this.allocIfindex();
+    else this.nextIfindex = Math.max(this.nextIfindex, dev.ifindex + 1);
+    this.attach(dev);
+  }
+
   /** `ip link set DEV master BR` (bridge given) or `nomaster` (undefined). */
   setMaster(dev: NetDevice, bridge: Bridge | undefined): void {
     for (const d of this.devices.values()) if (d instanceof Bridge && d.portOf(dev)) d.removePort(dev);
@@ -87,13 +106,23 @@ export class NetNamespace {
     }
   }
 
-  /** `ip addr add ADDR/LEN dev DEV` (broadcast derived as with `brd +`). */
-  addAddress(dev: NetDevice, address: number, prefixLen: number): IfAddress {
-    const broadcast = prefixLen >= 31 ? 0 : (address | ~prefixMask(prefixLen)) >>> 0;
+  /**
+   * `ip addr add ADDR/LEN [brd B] dev DEV`. `broadcast` is what `ip addr` shows (0: none, as
+   * without `brd`); the broadcast route in table local is added either way, as Linux does.
+   */
+  addAddress(dev: NetDevice, address: number, prefixLen: number, broadcast = 0): IfAddress {
     const a: IfAddress = { ifindex: dev.ifindex, address, prefixLen, broadcast };
     this.addresses.push(a);
     if (dev.up) this.addRoutesFor(a);
     return a;
+  }
+
+  /** `ip addr del`: the address and the routes it brought. */
+  delAddress(a: IfAddress): void {
+    this.addresses.splice(this.addresses.indexOf(a), 1);
+    const mine = (r: Route) => r.ifindex === a.ifindex && r.prefsrc === a.address && r.protocol === "kernel";
+    this.local.removeWhere(mine);
+    this.main.removeWhere(mine);
   }
 
   /** The address to send from on `ifindex` toward `dst` (inet_select_addr): same subnet first. */
@@ -130,12 +159,15 @@ export class NetNamespace {
       protocol: "kernel" as const,
       prefsrc: a.address,
     };
-    // Loopback's local route covers its whole network (local 127.0.0.0/8).
-    const localLen = a.ifindex === this.lo.ifindex ? a.prefixLen : 32;
-    this.local.add({ ...base, dst: a.address, prefixLen: localLen, type: "local", scope: "host" });
-    if (a.broadcast !== 0) {
-      this.local.add({ ...base, dst: a.broadcast, prefixLen: 32, type: "broadcast", scope: "link" });
+    this.local.add({ ...base, dst: a.address, prefixLen: 32, type: "local", scope: "host" });
+    // Loopback's local route also covers its whole network (local 127.0.0.0/8).
+    if (a.ifindex === this.lo.ifindex && a.prefixLen < 32) {
+      const net = (a.address & prefixMask(a.prefixLen)) >>> 0;
+      this.local.add({ ...base, dst: net, prefixLen: a.prefixLen, type: "local", scope: "host" });
     }
+    const broadcast = a.prefixLen >= 31 ? 0 : (a.address | ~prefixMask(a.prefixLen)) >>> 0;
+    if (broadcast !== 0)
+      this.local.add({ ...base, dst: broadcast, prefixLen: 32, type: "broadcast", scope: "link" });
     if (a.ifindex !== this.lo.ifindex && a.prefixLen < 32) {
       const net = (a.address & prefixMask(a.prefixLen)) >>> 0;
       this.main.add({ ...base, dst: net, prefixLen: a.prefixLen, type: "unicast", scope: "link" });

@@ -169,9 +169,13 @@ export class Bridge extends NetDevice {
     if (last) last.dev.transmit(pkt);
   }
 
+  /**
+   * br_stp_recalculate_bridge_id: unless an address was set, the bridge takes its lowest port MAC;
+   * once its last port leaves it is left with 00:00:00:00:00:00 (what `ip link` then shows).
+   */
   private recalculateMac(): void {
-    if (this.macSetByUser || this.ports.length === 0) return;
-    let lowest = Number.POSITIVE_INFINITY;
+    if (this.macSetByUser) return;
+    let lowest = this.ports.length === 0 ? 0 : Number.POSITIVE_INFINITY;
     for (const p of this.ports) lowest = Math.min(lowest, p.dev.mac);
     if (lowest !== this.mac) this.replaceOwnMac(lowest);
   }

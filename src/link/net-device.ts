@@ -29,7 +29,7 @@ export abstract class NetDevice {
 
   constructor(
     public name: string,
-    readonly ifindex: number,
+    public ifindex: number,
     public mac: number,
   ) {}
 

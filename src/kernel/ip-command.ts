@@ -1,0 +1,356 @@
+/**
+ * The `ip` command of iproute2 (netns, link, addr, route, neigh) run against a Host. Arguments,
+ * output and error texts follow iproute2 6.1; every command checks all it needs before it changes
+ * anything, so a failing command leaves the namespace as it was. `ip netns exec` is the scenario
+ * runner's business (it runs another command in a namespace), not this module's.
+ */
+
+import { Bridge } from "../link/bridge.js";
+import type { NetDevice } from "../link/net-device.js";
+import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { parseMac } from "../util/mac-address.js";
+import type { Host } from "./host.js";
+import { addressLines, linkLines, neighLine, routeLine } from "./ip-format.js";
+import type { NetNamespace } from "./namespace.js";
+import { prefixMask, type Route, type RouteType } from "./route-table.js";
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exit: number;
+}
+
+class IpError extends Error {
+  constructor(
+    message: string,
+    readonly exit: number,
+  ) {
+    super(message);
+  }
+}
+
+const fail = (message: string, exit = 2): never => {
+  throw new IpError(message, exit);
+};
+
+/** Does `word` abbreviate `full` (iproute2's matches())? */
+function matches(word: string | undefined, full: string): boolean {
+  return word !== undefined && word.length > 0 && full.startsWith(word);
+}
+
+export function runIp(host: Host, ns: NetNamespace, argv: string[]): CommandResult {
+  const args = [...argv];
+  let target = ns;
+  const out: string[] = [];
+  try {
+    while (args[0]?.startsWith("-")) {
+      const opt = args.shift() as string;
+      if (opt === "-n" || opt === "-netns") {
+        const name = args.shift() ?? fail('Option "-n" requires an argument', 255);
+        target =
+          host.netns.get(name) ??
+          fail(`Cannot open network namespace "${name}": No such file or directory`, 255);
+      } else if (opt !== "-4") {
+        fail(`Option "${opt}" is unknown, try "ip -help".`, 255);
+      }
+    }
+    const object = args.shift();
+    if (object === undefined) fail("Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }", 255);
+    else if (matches(object, "netns")) netns(host, args, out);
+    else if (matches(object, "link")) link(host, target, args, out);
+    else if (matches(object, "address")) addr(host, target, args, out);
+    else if (matches(object, "route")) route(target, args, out);
+    else if (matches(object, "neighbour") || matches(object, "neighbor")) neigh(target, args, out);
+    else fail(`Object "${object}" is unknown, try "ip help".`, 1);
+    return { stdout: out.map((l) => `${l}\n`).join(""), stderr: "", exit: 0 };
+  } catch (e) {
+    if (!(e instanceof IpError)) throw e;
+    return { stdout: "", stderr: `${e.message}\n`, exit: e.exit };
+  }
+}
+
+function netns(host: Host, args: string[], out: string[]): void {
+  const cmd = args.shift() ?? "list";
+  const name = args[0];
+  if (matches(cmd, "list") || cmd === "show") {
+    for (const n of host.netns.keys()) out.push(n);
+  } else if (matches(cmd, "add")) {
+    if (!name) fail("No netns name specified", 1);
+    if (host.netns.has(name as string))
+      fail(`Cannot create namespace file "/var/run/netns/${name}": File exists`, 1);
+    host.addNetns(name as string);
+  } else if (matches(cmd, "delete")) {
+    if (!name) fail("No netns name specified", 1);
+    if (!host.netns.has(name as string)) {
+      fail(`Cannot remove namespace file "/var/run/netns/${name}": No such file or directory`, 1);
+    }
+    host.delNetns(name as string);
+  } else {
+    fail(`Command "${cmd}" is unknown, try "ip netns help".`, 255);
+  }
+}
+
+function device(ns: NetNamespace, name: string | undefined): NetDevice {
+  if (name === undefined) return fail('Not enough information: "dev" argument is required.', 1);
+  return ns.device(name) ?? fail(`Cannot find device "${name}"`, 1);
+}
+
+function link(host: Host, ns: NetNamespace, args: string[], out: string[]): void {
+  const cmd = args.shift() ?? "show";
+  if (matches(cmd, "show") || matches(cmd, "list")) {
+    if (args[0] === "dev") args.shift();
+    const devs = args[0] ? [device(ns, args[0])] : [...ns.devices.values()];
+    for (const d of devs.sort((a, b) => a.ifindex - b.ifindex)) out.push(...linkLines(host, ns, d, true));
+  } else if (matches(cmd, "add")) {
+    linkAdd(host, ns, args);
+  } else if (matches(cmd, "delete")) {
+    if (args[0] === "dev") args.shift();
+    host.deleteDevice(ns, device(ns, args[0]));
+  } else if (matches(cmd, "set")) {
+    linkSet(host, ns, args);
+  } else {
+    fail(`Command "${cmd}" is unknown, try "ip link help".`, 255);
+  }
+}
+
+function linkAdd(host: Host, ns: NetNamespace, args: string[]): void {
+  if (args[0] === "name") args.shift();
+  const name = args.shift() ?? fail('Not enough information: "dev" argument is required.', 1);
+  if (args.shift() !== "type") fail('Not enough information: "type" argument is required.', 1);
+  const kind = args.shift();
+  if (ns.device(name as string)) fail("RTNETLINK answers: File exists", 2);
+  if (kind === "bridge") {
+    host.addBridge(ns, name as string);
+  } else if (kind === "veth") {
+    let peerName = "";
+    let peerNs = ns;
+    while (args.length > 0) {
+      const w = args.shift();
+      if (w === "peer" && args[0] === "name") {
+        args.shift();
+        peerName = args.shift() ?? "";
+      } else if (w === "netns") {
+        const n = args.shift() as string;
+        peerNs = host.netns.get(n) ?? fail(`Cannot find netns "${n}"`, 1);
+      }
+    }
+    if (!peerName) fail('Not enough information: "peer name" is required in this dockwire version.', 1);
+    if (peerNs.device(peerName) || (peerNs === ns && peerName === name))
+      fail("RTNETLINK answers: File exists", 2);
+    host.addVeth(ns, name as string, peerNs, peerName);
+  } else {
+    fail(`Error: Unknown device type.`, 2);
+  }
+}
+
+function linkSet(host: Host, ns: NetNamespace, args: string[]): void {
+  if (args[0] === "dev") args.shift();
+  const dev = device(ns, args.shift());
+  const changes: Array<() => void> = [];
+  while (args.length > 0) {
+    const w = args.shift() as string;
+    const value = (): string => args.shift() ?? fail(`Command line is not complete. Try option "help"`, 255);
+    if (w === "up" || w === "down") changes.push(() => ns.setUp(dev, w === "up"));
+    else if (w === "master") {
+      const v = value();
+      const br = ns.device(v);
+      if (!br) fail(`Device does not exist`, 1);
+      if (!(br instanceof Bridge)) fail("RTNETLINK answers: Operation not supported", 2);
+      changes.push(() => ns.setMaster(dev, br as Bridge));
+    } else if (w === "nomaster") changes.push(() => ns.setMaster(dev, undefined));
+    else if (w === "netns") {
+      const v = value();
+      const to = host.netns.get(v) ?? fail(`Cannot find netns "${v}"`, 1);
+      if (to.device(dev.name)) fail("RTNETLINK answers: File exists", 2);
+      changes.push(() => host.moveDevice(ns, dev, to));
+    } else if (w === "name") {
+      const v = value();
+      if (ns.device(v)) fail("RTNETLINK answers: File exists", 2);
+      if (dev.up) fail("RTNETLINK answers: Device or resource busy", 2);
+      changes.push(() => {
+        dev.name = v;
+      });
+    } else if (w === "address") {
+      const v = value();
+      const m = parseMac(v) ?? fail(`"${v}" is invalid lladdr.`, 1);
+      changes.push(() => (dev instanceof Bridge ? dev.setAddress(m) : (dev.mac = m)));
+    } else if (w === "mtu") {
+      const v = value();
+      const mtu = /^\d+$/.test(v)
+        ? Number(v)
+        : fail(`Error: argument "${v}" is wrong: Invalid "mtu" value`, 255);
+      if (mtu > 65535) fail("Error: mtu greater than device maximum.", 2);
+      if (mtu < 68) fail("Error: mtu less than device minimum.", 2);
+      changes.push(() => {
+        dev.mtu = mtu;
+      });
+    } else fail(`Error: either "dev" is duplicate, or "${w}" is a garbage.`, 255);
+  }
+  for (const c of changes) c();
+}
+
+function parsePrefix(text: string | undefined, what: "inet prefix" | "any valid prefix"): [number, number] {
+  const [a, l] = (text ?? "").split("/");
+  const address = parseIpv4(a ?? "");
+  const len = l === undefined ? 32 : /^\d+$/.test(l) ? Number(l) : -1;
+  if (address === undefined || len < 0 || len > 32)
+    fail(`Error: ${what} is expected rather than "${text}".`, 1);
+  return [address as number, len];
+}
+
+function addr(host: Host, ns: NetNamespace, args: string[], out: string[]): void {
+  const cmd = args.shift() ?? "show";
+  if (matches(cmd, "show") || matches(cmd, "list")) {
+    if (args[0] === "dev") args.shift();
+    const devs = args[0] ? [device(ns, args[0])] : [...ns.devices.values()];
+    for (const d of devs.sort((a, b) => a.ifindex - b.ifindex)) {
+      out.push(...linkLines(host, ns, d, false), ...addressLines(ns, d));
+    }
+    return;
+  }
+  if (matches(cmd, "flush")) {
+    if (args[0] === "dev") args.shift();
+    const dev = device(ns, args[0]);
+    for (const a of ns.addresses.filter((x) => x.ifindex === dev.ifindex)) ns.delAddress(a);
+    return;
+  }
+  if (!matches(cmd, "add") && !matches(cmd, "delete") && cmd !== "del") {
+    fail(`Command "${cmd}" is unknown, try "ip address help".`, 255);
+  }
+  const [address, len] = parsePrefix(args.shift(), "any valid prefix");
+  let dev: NetDevice | undefined;
+  let brd: number | "+" | undefined;
+  while (args.length > 0) {
+    const w = args.shift();
+    if (w === "dev") dev = device(ns, args.shift());
+    else if (w === "brd" || w === "broadcast") {
+      const v = args.shift();
+      brd =
+        v === "+"
+          ? "+"
+          : (parseIpv4(v ?? "") ?? fail(`Error: an IP address is expected rather than "${v}".`, 1));
+    }
+  }
+  if (!dev) return fail('Not enough information: "dev" argument is required.', 1);
+  const existing = ns.addresses.find(
+    (a) => a.ifindex === dev.ifindex && a.address === address && a.prefixLen === len,
+  );
+  if (matches(cmd, "add")) {
+    if (existing) fail("Error: ipv4: Address already assigned.", 2);
+    const broadcast = brd === "+" ? (address | ~prefixMask(len)) >>> 0 : (brd ?? 0);
+    ns.addAddress(dev, address, len, broadcast);
+  } else {
+    if (!existing) fail("Error: ipv4: Address not found.", 2);
+    ns.delAddress(existing as NonNullable<typeof existing>);
+  }
+}
+
+function route(ns: NetNamespace, args: string[], out: string[]): void {
+  const cmd = args.shift() ?? "show";
+  if (matches(cmd, "show") || matches(cmd, "list")) {
+    const table = args[0] === "table" && args[1] === "local" ? "local" : "main";
+    for (const r of (table === "local" ? ns.local : ns.main).routes()) out.push(routeLine(ns, r, table));
+    return;
+  }
+  if (matches(cmd, "get")) {
+    const [dst] = parsePrefix(args.shift(), "any valid prefix");
+    const local = ns.isLocal(dst);
+    const r = local ? ns.local.lookup(dst) : ns.main.lookup(dst);
+    if (!r || r.type === "unreachable") fail("RTNETLINK answers: Network is unreachable", 2);
+    const rr = r as Route;
+    const dev = local ? ns.lo : ns.devices.get(rr.ifindex);
+    const src = ns.ipv4.sourceFor(dst);
+    const via = rr.gateway ? ` via ${ipv4ToString(rr.gateway)}` : "";
+    out.push(
+      `${local ? "local " : ""}${ipv4ToString(dst)}${via} dev ${dev?.name} src ${ipv4ToString(src)} uid 0 `,
+    );
+    out.push(local ? "    cache <local> " : "    cache ");
+    return;
+  }
+  const isAdd = matches(cmd, "add") || cmd === "replace";
+  if (!isAdd && !matches(cmd, "delete")) fail(`Command "${cmd}" is unknown, try "ip route help".`, 255);
+  let type: RouteType = "unicast";
+  if (args[0] === "unreachable" || args[0] === "blackhole" || args[0] === "prohibit")
+    type = args.shift() as RouteType;
+  const dstText = args.shift();
+  const [dst, len] = dstText === "default" ? [0, 0] : parsePrefix(dstText, "any valid prefix");
+  const spec: Route = {
+    dst: (dst & prefixMask(len)) >>> 0,
+    prefixLen: len,
+    type,
+    gateway: 0,
+    ifindex: 0,
+    metric: 0,
+    protocol: "boot",
+    scope: type === "unicast" ? "universe" : "universe",
+    prefsrc: 0,
+  };
+  let dev: NetDevice | undefined;
+  while (args.length > 0) {
+    const w = args.shift();
+    const v = args.shift() ?? fail(`Command line is not complete. Try option "help"`, 255);
+    if (w === "via") spec.gateway = parsePrefix(v, "any valid prefix")[0];
+    else if (w === "dev") dev = device(ns, v);
+    else if (w === "metric" || w === "preference") spec.metric = Number(v);
+    else if (w === "src") spec.prefsrc = parsePrefix(v, "any valid prefix")[0];
+    else if (w === "proto") spec.protocol = v === "static" ? "static" : v === "kernel" ? "kernel" : "boot";
+    else if (w === "scope") spec.scope = v === "link" ? "link" : v === "host" ? "host" : "universe";
+  }
+  if (!isAdd) {
+    const match: Partial<Route> & { dst: number; prefixLen: number } = { dst: spec.dst, prefixLen: len };
+    if (dev) match.ifindex = dev.ifindex;
+    if (spec.gateway) match.gateway = spec.gateway;
+    if (!ns.main.remove(match)) fail("RTNETLINK answers: No such process", 2);
+    return;
+  }
+  if (type === "unicast") {
+    if (spec.gateway) {
+      const via = ns.main.lookup(spec.gateway);
+      if (!via || via.gateway !== 0 || (dev && via.ifindex !== dev.ifindex))
+        fail("Error: Nexthop has invalid gateway.", 2);
+      dev ??= ns.devices.get((via as Route).ifindex);
+    } else if (!dev) {
+      fail("Error: Device for nexthop is not up.", 2);
+    } else {
+      spec.scope = "link";
+    }
+    if (!dev?.up) fail("Error: Device for nexthop is not up.", 2);
+    spec.ifindex = (dev as NetDevice).ifindex;
+    if (cmd === "replace") ns.main.remove({ dst: spec.dst, prefixLen: len, metric: spec.metric });
+  }
+  if (!ns.main.add(spec)) fail("RTNETLINK answers: File exists", 2);
+}
+
+function neigh(ns: NetNamespace, args: string[], out: string[]): void {
+  const cmd = args.shift() ?? "show";
+  if (matches(cmd, "show") || matches(cmd, "list")) {
+    const devName = args[0] === "dev" ? args[1] : undefined;
+    const dev = devName ? device(ns, devName) : undefined;
+    for (const n of ns.neigh.list()) if (!dev || n.ifindex === dev.ifindex) out.push(neighLine(ns, n));
+    return;
+  }
+  if (matches(cmd, "flush")) {
+    if (args[0] === "dev") args.shift();
+    ns.neigh.flushDevice(device(ns, args[0]).ifindex);
+    return;
+  }
+  const ip = parsePrefix(args.shift(), "any valid prefix")[0];
+  let mac: number | undefined;
+  let dev: NetDevice | undefined;
+  while (args.length > 0) {
+    const w = args.shift();
+    const v = args.shift();
+    if (w === "lladdr") mac = parseMac(v ?? "") ?? fail(`"${v}" is invalid lladdr.`, 1);
+    else if (w === "dev") dev = device(ns, v);
+  }
+  if (!dev) return fail("Device and destination are required arguments.", 255);
+  if (matches(cmd, "add") || cmd === "replace") {
+    if (mac === undefined) fail("Device and destination are required arguments.", 255);
+    if (cmd !== "replace" && ns.neigh.get(dev.ifindex, ip)) fail("RTNETLINK answers: File exists", 2);
+    ns.neigh.addPermanent(dev.ifindex, ip, mac as number);
+  } else if (matches(cmd, "delete")) {
+    if (!ns.neigh.delete(dev.ifindex, ip)) fail("RTNETLINK answers: No such file or directory", 2);
+  } else {
+    fail(`Command "${cmd}" is unknown, try "ip neigh help".`, 255);
+  }
+}
