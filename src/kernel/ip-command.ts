@@ -29,9 +29,14 @@ class IpError extends Error {
   }
 }
 
-const fail = (message: string, exit = 2): never => {
+function fail(message: string, exit = 2): never {
   throw new IpError(message, exit);
-};
+}
+
+function setMac(dev: NetDevice, mac: number): void {
+  if (dev instanceof Bridge) dev.setAddress(mac);
+  else dev.mac = mac;
+}
 
 /** Does `word` abbreviate `full` (iproute2's matches())? */
 function matches(word: string | undefined, full: string): boolean {
@@ -113,34 +118,59 @@ function link(host: Host, ns: NetNamespace, args: string[], out: string[]): void
   }
 }
 
+/** Options that may follow a device name in `ip link add` (for the device or its veth peer). */
+interface NewLinkOptions {
+  ns: NetNamespace;
+  mac?: number;
+  mtu?: number;
+}
+
+function linkOptions(host: Host, args: string[], stop: string, into: NewLinkOptions): void {
+  while (args.length > 0 && args[0] !== stop) {
+    const w = args.shift();
+    const v = args.shift() ?? fail(`Command line is not complete. Try option "help"`, 255);
+    if (w === "netns") into.ns = host.netns.get(v) ?? fail(`Cannot find netns "${v}"`, 1);
+    else if (w === "address") into.mac = parseMac(v) ?? fail(`"${v}" is invalid lladdr.`, 1);
+    else if (w === "mtu") into.mtu = Number(v);
+    else if (w === "name") continue;
+    else fail(`Error: either "dev" is duplicate, or "${w}" is a garbage.`, 255);
+  }
+}
+
 function linkAdd(host: Host, ns: NetNamespace, args: string[]): void {
   if (args[0] === "name") args.shift();
   const name = args.shift() ?? fail('Not enough information: "dev" argument is required.', 1);
+  const own: NewLinkOptions = { ns };
+  linkOptions(host, args, "type", own);
   if (args.shift() !== "type") fail('Not enough information: "type" argument is required.', 1);
   const kind = args.shift();
-  if (ns.device(name as string)) fail("RTNETLINK answers: File exists", 2);
+  if (own.ns.device(name as string)) fail("RTNETLINK answers: File exists", 2);
+  let dev: NetDevice;
   if (kind === "bridge") {
-    host.addBridge(ns, name as string);
+    dev = host.addBridge(own.ns, name as string);
   } else if (kind === "veth") {
+    const peer: NewLinkOptions = { ns: own.ns };
     let peerName = "";
-    let peerNs = ns;
-    while (args.length > 0) {
-      const w = args.shift();
-      if (w === "peer" && args[0] === "name") {
-        args.shift();
-        peerName = args.shift() ?? "";
-      } else if (w === "netns") {
-        const n = args.shift() as string;
-        peerNs = host.netns.get(n) ?? fail(`Cannot find netns "${n}"`, 1);
-      }
+    if (args[0] === "peer") {
+      args.shift();
+      if ((args[0] as string) === "name") args.shift();
+      peerName = args.shift() ?? "";
+      linkOptions(host, args, "", peer);
     }
-    if (!peerName) fail('Not enough information: "peer name" is required in this dockwire version.', 1);
-    if (peerNs.device(peerName) || (peerNs === ns && peerName === name))
+    // Without a peer name the kernel picks vethN.
+    if (!peerName) for (let i = 0; !peerName; i++) if (!peer.ns.device(`veth${i}`)) peerName = `veth${i}`;
+    if (peer.ns.device(peerName) || (peer.ns === own.ns && peerName === name))
       fail("RTNETLINK answers: File exists", 2);
-    host.addVeth(ns, name as string, peerNs, peerName);
+    const [a, b] = host.addVeth(own.ns, name as string, peer.ns, peerName);
+    if (peer.mac !== undefined) b.mac = peer.mac;
+    if (peer.mtu !== undefined) b.mtu = peer.mtu;
+    dev = a;
   } else {
-    fail(`Error: Unknown device type.`, 2);
+    fail("Error: Unknown device type.", 2);
+    return;
   }
+  if (own.mac !== undefined) setMac(dev, own.mac);
+  if (own.mtu !== undefined) dev.mtu = own.mtu;
 }
 
 function linkSet(host: Host, ns: NetNamespace, args: string[]): void {
@@ -173,7 +203,7 @@ function linkSet(host: Host, ns: NetNamespace, args: string[]): void {
     } else if (w === "address") {
       const v = value();
       const m = parseMac(v) ?? fail(`"${v}" is invalid lladdr.`, 1);
-      changes.push(() => (dev instanceof Bridge ? dev.setAddress(m) : (dev.mac = m)));
+      changes.push(() => setMac(dev, m));
     } else if (w === "mtu") {
       const v = value();
       const mtu = /^\d+$/.test(v)
@@ -231,7 +261,7 @@ function addr(host: Host, ns: NetNamespace, args: string[], out: string[]): void
           : (parseIpv4(v ?? "") ?? fail(`Error: an IP address is expected rather than "${v}".`, 1));
     }
   }
-  if (!dev) return fail('Not enough information: "dev" argument is required.', 1);
+  if (!dev) fail('Not enough information: "dev" argument is required.', 1);
   const existing = ns.addresses.find(
     (a) => a.ifindex === dev.ifindex && a.address === address && a.prefixLen === len,
   );
@@ -306,9 +336,10 @@ function route(ns: NetNamespace, args: string[], out: string[]): void {
   if (type === "unicast") {
     if (spec.gateway) {
       const via = ns.main.lookup(spec.gateway);
-      if (!via || via.gateway !== 0 || (dev && via.ifindex !== dev.ifindex))
+      // The gateway must be on a connected network (of `dev`, when one is named).
+      if (via?.gateway !== 0 || (dev && via.ifindex !== dev.ifindex))
         fail("Error: Nexthop has invalid gateway.", 2);
-      dev ??= ns.devices.get((via as Route).ifindex);
+      dev ??= ns.devices.get(via.ifindex);
     } else if (!dev) {
       fail("Error: Device for nexthop is not up.", 2);
     } else {
@@ -343,7 +374,7 @@ function neigh(ns: NetNamespace, args: string[], out: string[]): void {
     if (w === "lladdr") mac = parseMac(v ?? "") ?? fail(`"${v}" is invalid lladdr.`, 1);
     else if (w === "dev") dev = device(ns, v);
   }
-  if (!dev) return fail("Device and destination are required arguments.", 255);
+  if (!dev) fail("Device and destination are required arguments.", 255);
   if (matches(cmd, "add") || cmd === "replace") {
     if (mac === undefined) fail("Device and destination are required arguments.", 255);
     if (cmd !== "replace" && ns.neigh.get(dev.ifindex, ip)) fail("RTNETLINK answers: File exists", 2);

@@ -28,7 +28,9 @@ function lan() {
   const log: Record<string, string[]> = {};
   const tap = (dev: NetDevice, p: Packet, dir: string) => {
     const f = p.data();
-    (log[dev.name] ??= []).push(`${dir} ${summarizeFrame(decodeFrame(f), f.length)}`);
+    const lines = log[dev.name] ?? [];
+    lines.push(`${dir} ${summarizeFrame(decodeFrame(f), f.length)}`);
+    log[dev.name] = lines;
   };
   br.addTap(tap);
   const containers = [1, 2].map((i) => {

@@ -1,0 +1,232 @@
+/**
+ * `ping` as iputils 20221126 behaves on Linux: ICMP echo requests with a 56-byte payload (a
+ * timeval, then bytes 0x10, 0x11, ...), one per interval, replies and ICMP errors reported per
+ * line, and the statistics block at the end. Options: -c count, -i interval, -s size, -t ttl,
+ * -M do|dont|want, -W timeout. Exit status: 0 when a reply came, 1 when none did, 2 on errors
+ * such as no route. Round-trip times are simulated time.
+ *
+ * Deviations: the echo id comes from the seeded RNG (Linux: the ping socket's port); no -f, -A,
+ * -I, -R, no DNS names; after the last request it waits for outstanding replies up to -W
+ * (default 10 s) rather than iputils' exact linger rule.
+ */
+
+import { Packet } from "../link/packet.js";
+import { SECOND } from "../sim/time.js";
+import { put16, put32, u16, u32 } from "../util/bytes.js";
+import { checksum } from "../util/checksum.js";
+import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import {
+  ICMP_DEST_UNREACH,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  ICMP_FRAG_NEEDED,
+  ICMP_HEADER_LEN,
+  ICMP_HOST_UNREACH,
+  ICMP_NET_UNREACH,
+  ICMP_PORT_UNREACH,
+  ICMP_TIME_EXCEEDED,
+} from "../wire/icmpv4.js";
+import { IPPROTO_ICMP, type Ipv4View } from "../wire/ipv4.js";
+import type { ProcessContext, RunningProcess } from "./process.js";
+
+interface PingOptions {
+  count: number;
+  interval: number;
+  size: number;
+  ttl: number;
+  df: boolean;
+  timeout: number;
+  target: number;
+  targetText: string;
+}
+
+function parse(args: string[], ctx: ProcessContext): PingOptions | undefined {
+  const o: PingOptions = {
+    count: 0,
+    interval: SECOND,
+    size: 56,
+    ttl: 64,
+    df: true,
+    timeout: 10 * SECOND,
+    target: 0,
+    targetText: "",
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const v = () => args[++i] ?? "";
+    if (a === "-c") o.count = Number(v());
+    else if (a === "-i") o.interval = Math.round(Number(v()) * SECOND);
+    else if (a === "-s") o.size = Number(v());
+    else if (a === "-t") o.ttl = Number(v());
+    else if (a === "-W") o.timeout = Math.round(Number(v()) * SECOND);
+    else if (a === "-M") o.df = v() !== "dont";
+    else if (a === "-n" || a === "-q") continue;
+    else if (a.startsWith("-")) {
+      ctx.err(`ping: invalid option -- '${a.slice(1)}'`);
+      return undefined;
+    } else o.targetText = a;
+  }
+  const t = parseIpv4(o.targetText);
+  if (t === undefined) {
+    ctx.err(
+      `ping: ${o.targetText || "usage error: Destination address required"}${o.targetText ? ": Name or service not known" : ""}`,
+    );
+    return undefined;
+  }
+  o.target = t;
+  return o;
+}
+
+/** A round-trip time as iputils prints it: fewer decimals as the value grows (input in µs). */
+function ms(us: number): string {
+  const whole = Math.floor(us / 1000);
+  const frac = us % 1000;
+  if (us >= 100_000) return `${whole}`;
+  if (us >= 10_000) return `${whole}.${Math.floor(frac / 100)}`;
+  if (us >= 1_000) return `${whole}.${String(Math.floor(frac / 10)).padStart(2, "0")}`;
+  return `${whole}.${String(frac).padStart(3, "0")}`;
+}
+
+export function ping(args: string[], ctx: ProcessContext): RunningProcess | undefined {
+  const parsed = parse(args, ctx);
+  if (!parsed) {
+    ctx.exit(2);
+    return undefined;
+  }
+  const o = parsed;
+  const { ns } = ctx;
+  const sim = ctx.host.sim;
+  if (ns.ipv4.sourceFor(o.target) === 0) {
+    ctx.err("ping: connect: Network is unreachable");
+    ctx.exit(2);
+    return undefined;
+  }
+  const id = sim.random(`ping:${ns.name}`).int(1, 0xffff);
+  const start = sim.now;
+  const sentAt = new Map<number, number>();
+  const rtts: number[] = [];
+  let transmitted = 0;
+  let errors = 0;
+  let finished = false;
+  let lastActivity = start;
+  ctx.out(`PING ${o.targetText} (${ipv4ToString(o.target)}) ${o.size}(${o.size + 28}) bytes of data.`);
+
+  const stopListening = ns.ipv4.listen(IPPROTO_ICMP, (pkt, ip) => onIcmp(pkt.buf, ip));
+  const send = () => {
+    if (finished) return;
+    const seq = ++transmitted;
+    const p = Packet.alloc(ICMP_HEADER_LEN + o.size);
+    const b = p.buf;
+    const h = p.head;
+    b[h] = ICMP_ECHO_REQUEST;
+    put16(b, h + 4, id);
+    put16(b, h + 6, seq);
+    const now = sim.now;
+    if (o.size >= 16) {
+      const sec = Math.floor(now / SECOND);
+      put32(b, h + 8, 0);
+      b[h + 8] = sec & 0xff; // struct timeval, little-endian, as iputils writes it
+      b[h + 9] = (sec >>> 8) & 0xff;
+      b[h + 10] = (sec >>> 16) & 0xff;
+      b[h + 11] = (sec >>> 24) & 0xff;
+      const usec = Math.floor((now - sec * SECOND) / 1000);
+      b[h + 16] = usec & 0xff;
+      b[h + 17] = (usec >>> 8) & 0xff;
+      b[h + 18] = (usec >>> 16) & 0xff;
+    }
+    for (let i = 16; i < o.size; i++) b[h + ICMP_HEADER_LEN + i] = i & 0xff;
+    put16(b, h + 2, checksum(b, h, p.length));
+    sentAt.set(seq, now);
+    lastActivity = now;
+    ns.ipv4.send(p, IPPROTO_ICMP, o.target, { ttl: o.ttl, df: o.df });
+    if (o.count === 0 || transmitted < o.count) sim.scheduleAfter(o.interval, send);
+    else sim.scheduleAfter(o.timeout, () => finish());
+  };
+
+  function onIcmp(buf: Uint8Array, ip: Ipv4View): void {
+    if (finished) return;
+    const off = ip.payloadOffset;
+    const type = buf[off] as number;
+    if (type === ICMP_ECHO_REPLY && u16(buf, off + 4) === id) {
+      const seq = u16(buf, off + 6);
+      const t0 = sentAt.get(seq);
+      if (t0 === undefined) return;
+      const us = Math.round((sim.now - t0) / 1000);
+      rtts.push(us);
+      lastActivity = sim.now;
+      ctx.out(
+        `${ip.payloadLength} bytes from ${ipv4ToString(ip.src)}: icmp_seq=${seq} ttl=${ip.ttl} time=${ms(us)} ms`,
+      );
+      maybeDone();
+      return;
+    }
+    if (type !== ICMP_DEST_UNREACH && type !== ICMP_TIME_EXCEEDED) return;
+    // The quoted datagram must be one of our echo requests.
+    const q = off + ICMP_HEADER_LEN;
+    const qhl = ((buf[q] as number) & 15) * 4;
+    if (buf[q + 9] !== IPPROTO_ICMP || buf[q + qhl] !== ICMP_ECHO_REQUEST || u16(buf, q + qhl + 4) !== id)
+      return;
+    if (u32(buf, q + 16) !== o.target) return;
+    errors++;
+    lastActivity = sim.now;
+    const code = buf[off + 1] as number;
+    ctx.out(
+      `From ${ipv4ToString(ip.src)} icmp_seq=${u16(buf, q + qhl + 6)} ${errorText(type, code, u16(buf, off + 6))}`,
+    );
+    maybeDone();
+  }
+
+  function maybeDone(): void {
+    if (o.count > 0 && transmitted >= o.count && rtts.length + errors >= o.count) finish();
+  }
+
+  function finish(): void {
+    if (finished) return;
+    finished = true;
+    stopListening();
+    const received = rtts.length;
+    const loss = transmitted === 0 ? 0 : Math.round(((transmitted - received) * 100) / transmitted);
+    const elapsed = Math.floor((lastActivity - start) / 1_000_000);
+    ctx.out("");
+    ctx.out(`--- ${o.targetText} ping statistics ---`);
+    const errText = errors > 0 ? `, +${errors} errors` : "";
+    ctx.out(
+      `${transmitted} packets transmitted, ${received} received${errText}, ${loss}% packet loss, time ${elapsed}ms`,
+    );
+    if (received > 0) {
+      const min = Math.min(...rtts);
+      const max = Math.max(...rtts);
+      const avg = Math.round(rtts.reduce((a, b) => a + b, 0) / received);
+      const mean2 = rtts.reduce((a, b) => a + b * b, 0) / received;
+      const mdev = Math.round(
+        Math.sqrt(Math.max(0, mean2 - (rtts.reduce((a, b) => a + b, 0) / received) ** 2)),
+      );
+      ctx.out(`rtt min/avg/max/mdev = ${ms3(min)}/${ms3(avg)}/${ms3(max)}/${ms3(mdev)} ms`);
+    }
+    ctx.exit(received > 0 ? 0 : 1);
+  }
+
+  sim.scheduleAfter(0, send);
+  return { interrupt: finish };
+}
+
+function ms3(us: number): string {
+  return `${Math.floor(us / 1000)}.${String(us % 1000).padStart(3, "0")}`;
+}
+
+function errorText(type: number, code: number, mtu: number): string {
+  if (type === ICMP_TIME_EXCEEDED)
+    return code === 0 ? "Time to live exceeded" : "Frag reassembly time exceeded";
+  switch (code) {
+    case ICMP_NET_UNREACH:
+      return "Destination Net Unreachable";
+    case ICMP_HOST_UNREACH:
+      return "Destination Host Unreachable";
+    case ICMP_PORT_UNREACH:
+      return "Destination Port Unreachable";
+    case ICMP_FRAG_NEEDED:
+      return `Frag needed and DF set (mtu = ${mtu})`;
+    default:
+      return `Dest Unreachable, Bad Code: ${code}`;
+  }
+}

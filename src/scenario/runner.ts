@@ -1,0 +1,256 @@
+/**
+ * Runs a scenario: the commands a user would type on a Linux host, one per line, in simulated time.
+ * Each command is echoed as `$ CMD` with its output, like a terminal session. `sleep S` lets
+ * simulated time pass; `CMD &` runs a program in the background and `wait` waits for all of them;
+ * `ip netns exec NS CMD` runs CMD in a namespace. A command that fails stops the scenario with its
+ * line number, unless the line ends in `|| true`. `tcpdump -i DEV [-w FILE]` captures until the
+ * end; with `pcapng`, every interface of every namespace is captured into one file (`ns/dev`).
+ */
+
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { ping } from "../apps/ping.js";
+import type { ProcessContext, RunningProcess } from "../apps/process.js";
+import { FileSink } from "../capture/byte-sink.js";
+import { PcapWriter } from "../capture/pcap-writer.js";
+import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../capture/pcapng-writer.js";
+import { Host } from "../kernel/host.js";
+import { runIp } from "../kernel/ip-command.js";
+import type { NetNamespace } from "../kernel/namespace.js";
+import type { NetDevice } from "../link/net-device.js";
+import { Simulation } from "../sim/simulation.js";
+import { seconds } from "../sim/time.js";
+import { decodeFrame, summarizeFrame } from "../wire/frame.js";
+import { TcpSequenceTracker } from "../wire/tcp.js";
+import { parseLine } from "./words.js";
+
+export interface ScenarioOptions {
+  seed: number;
+  /** Folder for capture files; relative names in the scenario land here. */
+  outDir: string;
+  /** One pcapng with every interface of every namespace. */
+  pcapng: boolean;
+  /** The application name written into pcapng files. */
+  application: string;
+  print: (line: string) => void;
+}
+
+export interface ScenarioResult {
+  /** 0, or the exit status of the command that stopped the scenario. */
+  exit: number;
+  /** 1-based line that stopped the scenario. */
+  stoppedAt?: number;
+  /** Capture files written. */
+  files: string[];
+}
+
+interface Job {
+  running: RunningProcess | undefined;
+  done: boolean;
+  status: number;
+}
+
+export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult {
+  const sim = new Simulation({ seed: opts.seed });
+  const host = new Host(sim);
+  const files: string[] = [];
+  const jobs: Job[] = [];
+  const finishers: Array<() => void> = [];
+  const all = opts.pcapng ? allInterfacesCapture(host, opts, files) : undefined;
+  let foreground: Job | undefined;
+
+  const start = (words: string[], ns: NetNamespace): Job => {
+    const job: Job = { running: undefined, done: false, status: 0 };
+    const ctx: ProcessContext = {
+      host,
+      ns,
+      out: (l) => opts.print(l),
+      err: (l) => opts.print(l),
+      exit: (status) => {
+        job.done = true;
+        job.status = status;
+        if (foreground === job) sim.stop();
+      },
+    };
+    const [cmd, ...args] = words;
+    if (cmd === "ip" && args[0] === "netns" && args[1] === "exec") {
+      const target = host.netns.get(args[2] ?? "");
+      if (!target) {
+        ctx.err(`Cannot open network namespace "${args[2]}": No such file or directory`);
+        ctx.exit(255);
+      } else return start(args.slice(3), target);
+    } else if (cmd === "ip") {
+      const r = runIp(host, ns, args);
+      for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
+      ctx.exit(r.exit);
+    } else if (cmd === "ping") {
+      job.running = ping(args, ctx);
+    } else if (cmd === "tcpdump") {
+      tcpdump(args, ctx, opts, files, finishers);
+    } else if (cmd === "sysctl") {
+      sysctl(args, ctx);
+    } else {
+      ctx.err(`bash: ${cmd}: command not found`);
+      ctx.exit(127);
+    }
+    return job;
+  };
+
+  const lines = text.split("\n");
+  let result: ScenarioResult = { exit: 0, files };
+  for (let n = 0; n < lines.length; n++) {
+    const parsed = parseLine(lines[n] as string);
+    if (!parsed) continue;
+    opts.print(`$ ${(lines[n] as string).trim()}`);
+    const [cmd, arg] = parsed.words;
+    if (cmd === "sleep") {
+      sim.run({ until: sim.now + seconds(Number(arg)) });
+      continue;
+    }
+    if (cmd === "wait") {
+      for (const j of jobs) runUntilDone(sim, j, (f) => (foreground = f));
+      continue;
+    }
+    const job = start(parsed.words, host.root);
+    all?.refresh();
+    if (parsed.background) {
+      jobs.push(job);
+      continue;
+    }
+    runUntilDone(sim, job, (f) => (foreground = f));
+    all?.refresh();
+    if (job.status !== 0 && !parsed.mayFail) {
+      opts.print(
+        `dockwire: line ${n + 1}: '${(lines[n] as string).trim()}' exited with status ${job.status}`,
+      );
+      result = { exit: job.status, stoppedAt: n + 1, files };
+      break;
+    }
+  }
+  for (const j of jobs) if (!j.done) j.running?.interrupt();
+  for (const f of finishers) f();
+  all?.close();
+  return result;
+}
+
+function runUntilDone(sim: Simulation, job: Job, setForeground: (j: Job | undefined) => void): void {
+  setForeground(job);
+  while (!job.done) {
+    if (sim.run().end === "empty" && !job.done) {
+      job.running?.interrupt();
+      break;
+    }
+  }
+  setForeground(undefined);
+}
+
+/** A capture file, its folder created on first use. */
+function fileSink(path: string): FileSink {
+  mkdirSync(dirname(path), { recursive: true });
+  return new FileSink(path);
+}
+
+function namedDevices(host: Host): Array<[string, NetDevice]> {
+  const out: Array<[string, NetDevice]> = [];
+  for (const d of host.root.devices.values()) out.push([d.name, d]);
+  for (const [name, ns] of host.netns)
+    for (const d of ns.devices.values()) out.push([`${name}/${d.name}`, d]);
+  return out;
+}
+
+/** --pcapng: every interface, including those created later, into one file. */
+function allInterfacesCapture(host: Host, opts: ScenarioOptions, files: string[]) {
+  const file = join(opts.outDir, "all.pcapng");
+  files.push(file);
+  const w = new PcapngWriter(fileSink(file), { application: opts.application });
+  const seen = new Set<NetDevice>();
+  return {
+    refresh(): void {
+      for (const [name, dev] of namedDevices(host)) {
+        if (seen.has(dev)) continue;
+        seen.add(dev);
+        const id = w.addInterface({ name });
+        dev.addTap((_d, p, dir) =>
+          w.writePacket(
+            id,
+            host.sim.now,
+            p.buf,
+            p.head,
+            p.length,
+            dir === "in" ? DIRECTION_INBOUND : DIRECTION_OUTBOUND,
+          ),
+        );
+      }
+    },
+    close: () => w.close(),
+  };
+}
+
+function tcpdump(
+  args: string[],
+  ctx: ProcessContext,
+  opts: ScenarioOptions,
+  files: string[],
+  finishers: Array<() => void>,
+): void {
+  let devName = "";
+  let file = "";
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "-i") devName = args[++i] ?? "";
+    else if (args[i] === "-w") file = args[++i] ?? "";
+  }
+  const dev = ctx.ns.device(devName);
+  if (!dev) {
+    ctx.err(`tcpdump: ${devName}: No such device exists`);
+    ctx.exit(1);
+    return;
+  }
+  ctx.err(`tcpdump: listening on ${devName}, link-type EN10MB (Ethernet), snapshot length 262144 bytes`);
+  let count = 0;
+  const sim = ctx.host.sim;
+  if (file) {
+    const path = file.startsWith("/") ? file : join(opts.outDir, file);
+    files.push(path);
+    const w = new PcapWriter(fileSink(path));
+    dev.addTap((_d, p) => {
+      count++;
+      w.writePacket(sim.now, p.buf, p.head, p.length);
+    });
+    finishers.push(() => {
+      w.close();
+      ctx.err(`${count} packets captured`);
+    });
+  } else {
+    const tracker = new TcpSequenceTracker();
+    dev.addTap((_d, p) => {
+      count++;
+      const f = p.data();
+      ctx.out(summarizeFrame(decodeFrame(f), f.length, { tcp: tracker }));
+    });
+    finishers.push(() => ctx.err(`${count} packets captured`));
+  }
+  ctx.exit(0);
+}
+
+function sysctl(args: string[], ctx: ProcessContext): void {
+  const write = args[0] === "-w";
+  const quiet = args[0] === "-n";
+  const spec = args[write || quiet ? 1 : 0] ?? "";
+  const [key, value] = spec.split("=");
+  if (key !== "net.ipv4.ip_forward" && key !== "net.ipv4.conf.all.forwarding") {
+    ctx.err(`sysctl: cannot stat /proc/sys/${(key ?? "").replaceAll(".", "/")}: No such file or directory`);
+    ctx.exit(255);
+    return;
+  }
+  if (write) {
+    if (value !== "0" && value !== "1") {
+      ctx.err(`sysctl: setting key "${key}": Invalid argument`);
+      ctx.exit(255);
+      return;
+    }
+    ctx.ns.ipForward = value === "1";
+  }
+  const current = ctx.ns.ipForward ? "1" : "0";
+  ctx.out(quiet ? current : `${key} = ${current}`);
+  ctx.exit(0);
+}

@@ -1,0 +1,148 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readPcap } from "../../src/capture/pcap-reader.js";
+import { readPcapng } from "../../src/capture/pcapng-reader.js";
+import { runScenario } from "../../src/scenario/runner.js";
+import { parseLine } from "../../src/scenario/words.js";
+import { itWithTshark, tsharkReport } from "../helpers/tshark.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "dockwire-scenario-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const pingOverVeth = readFileSync(new URL("../../scenarios/ping-over-veth.dw", import.meta.url), "utf8");
+
+function run(text: string, dir: string, seed = 1, pcapng = false) {
+  const lines: string[] = [];
+  const outDir = join(tmp, dir);
+  const r = runScenario(text, {
+    seed,
+    outDir,
+    pcapng,
+    application: "dockwire test",
+    print: (l) => lines.push(l),
+  });
+  return { ...r, lines, outDir };
+}
+
+describe("scenario words", () => {
+  it("splits like a shell for the simple cases: quotes, comments, &, || true", () => {
+    expect(parseLine("  # just a comment")).toBeUndefined();
+    expect(parseLine("ping -c 1 10.0.0.2 # note")).toEqual({
+      words: ["ping", "-c", "1", "10.0.0.2"],
+      background: false,
+      mayFail: false,
+    });
+    expect(parseLine("tcpdump -i eth0 -w 'a b.pcap' &")).toEqual({
+      words: ["tcpdump", "-i", "eth0", "-w", "a b.pcap"],
+      background: true,
+      mayFail: false,
+    });
+    expect(parseLine("ip link set eth9 up || true")?.mayFail).toBe(true);
+  });
+});
+
+describe("scenario runner", () => {
+  it("runs ping-over-veth: the transcript reads like a terminal session", () => {
+    const r = run(pingOverVeth, "a");
+    expect(r.exit).toBe(0);
+    const text = r.lines.join("\n");
+    expect(text).toContain(
+      [
+        "$ ip netns exec red ping -c 3 10.0.0.2",
+        "PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.",
+        "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=0.000 ms",
+        "64 bytes from 10.0.0.2: icmp_seq=2 ttl=64 time=0.000 ms",
+        "64 bytes from 10.0.0.2: icmp_seq=3 ttl=64 time=0.000 ms",
+        "",
+        "--- 10.0.0.2 ping statistics ---",
+        "3 packets transmitted, 3 received, 0% packet loss, time 2000ms",
+        "rtt min/avg/max/mdev = 0.000/0.000/0.000/0.000 ms",
+      ].join("\n"),
+    );
+    expect(text).toMatch(
+      /\$ ip -n red neigh show\n10\.0\.0\.2 dev veth-red lladdr ([0-9a-f]{2}:){5}[0-9a-f]{2} REACHABLE \n/,
+    );
+    expect(text).toMatch(/\$ ip -n blue neigh show\n10\.0\.0\.1 dev veth-blue lladdr .* DELAY \n/);
+    expect(text).toContain(
+      "$ ip -n red route get 10.0.0.2\n10.0.0.2 dev veth-red src 10.0.0.1 uid 0 \n    cache ",
+    );
+    const pcap = readPcap(new Uint8Array(readFileSync(join(r.outDir, "red.pcap"))));
+    expect(pcap.records).toHaveLength(8); // ARP request, reply, 3 × (request, reply)
+  });
+
+  it("the same seed gives the same bytes; another seed changes what Linux randomises", () => {
+    const a = run(pingOverVeth, "b", 5, true);
+    const b = run(pingOverVeth, "c", 5, true);
+    const c = run(pingOverVeth, "d", 6, true);
+    const bytes = (r: typeof a, f: string) => readFileSync(join(r.outDir, f));
+    expect(bytes(a, "red.pcap").equals(bytes(b, "red.pcap"))).toBe(true);
+    expect(bytes(a, "all.pcapng").equals(bytes(b, "all.pcapng"))).toBe(true);
+    expect(bytes(a, "red.pcap").equals(bytes(c, "red.pcap"))).toBe(false);
+    expect(a.lines).toEqual(b.lines);
+  });
+
+  it("--pcapng captures every interface of every namespace as ns/dev", () => {
+    const r = run(pingOverVeth, "e", 1, true);
+    const f = readPcapng(new Uint8Array(readFileSync(join(r.outDir, "all.pcapng"))));
+    // Interfaces are described as they appear: both lo first (ip netns add), then the veth ends.
+    expect(f.interfaces.map((i) => i.name)).toEqual([
+      "lo",
+      "red/lo",
+      "blue/lo",
+      "red/veth-red",
+      "blue/veth-blue",
+    ]);
+    expect(f.packets).toHaveLength(16);
+  });
+
+  itWithTshark("its captures open in tshark without warnings", () => {
+    const r = run(pingOverVeth, "f", 1, true);
+    for (const file of ["red.pcap", "all.pcapng"]) {
+      const t = tsharkReport(join(r.outDir, file));
+      expect(t.errors).toEqual([]);
+      expect(t.warnings).toEqual([]);
+    }
+  });
+
+  it("a failing command stops the scenario with its line number; `|| true` lets it fail", () => {
+    const r = run("ip netns add x\nip link set eth9 up || true\nip link set eth9 up\nip netns add y\n", "g");
+    expect(r.exit).toBe(1);
+    expect(r.stoppedAt).toBe(3);
+    expect(r.lines).toEqual([
+      "$ ip netns add x",
+      "$ ip link set eth9 up || true",
+      'Cannot find device "eth9"',
+      "$ ip link set eth9 up",
+      'Cannot find device "eth9"',
+      "dockwire: line 3: 'ip link set eth9 up' exited with status 1",
+    ]);
+  });
+
+  it("background jobs run while time passes; wait waits for them", () => {
+    const script = [
+      "ip netns add a",
+      "ip netns add b",
+      "ip link add va netns a type veth peer name vb netns b",
+      "ip -n a addr add 10.9.0.1/24 dev va",
+      "ip -n b addr add 10.9.0.2/24 dev vb",
+      "ip -n a link set va up",
+      "ip -n b link set vb up",
+      "ip netns exec a ping -c 2 -i 0.5 10.9.0.2 &",
+      "sleep 0.2",
+      "ip -n a neigh show",
+      "wait",
+      "ip netns exec a ping -c 1 10.9.9.9",
+    ].join("\n");
+    const r = run(script, "h");
+    const text = r.lines.join("\n");
+    // The background ping's first reply prints while time passes, its second while waiting.
+    expect(text).toMatch(
+      /\$ sleep 0\.2\n64 bytes from 10\.9\.0\.2: icmp_seq=1 .*\n\$ ip -n a neigh show\n10\.9\.0\.2 dev va lladdr \S+ REACHABLE \n\$ wait\n64 bytes from 10\.9\.0\.2: icmp_seq=2/,
+    );
+    expect(r.lines.slice(-2)).toEqual([
+      "ping: connect: Network is unreachable",
+      "dockwire: line 12: 'ip netns exec a ping -c 1 10.9.9.9' exited with status 2",
+    ]);
+  });
+});
