@@ -198,6 +198,7 @@ function linkSet(host: Host, ns: NetNamespace, args: string[]): void {
       if (ns.device(v)) fail("RTNETLINK answers: File exists", 2);
       if (dev.up) fail("RTNETLINK answers: Device or resource busy", 2);
       changes.push(() => {
+        ns.sysctl.renameDevice(dev.name, v);
         dev.name = v;
       });
     } else if (w === "address") {

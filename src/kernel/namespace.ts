@@ -14,6 +14,7 @@ import type { Simulation } from "../sim/simulation.js";
 import { Ipv4Stack } from "./ipv4-stack.js";
 import { NeighbourTable } from "./neighbour.js";
 import { prefixMask, type Route, RouteTable } from "./route-table.js";
+import { Sysctls } from "./sysctl.js";
 import { UdpTable } from "./udp.js";
 
 export interface IfAddress {
@@ -32,8 +33,9 @@ export class NetNamespace {
   readonly ipv4: Ipv4Stack;
   readonly udp: UdpTable;
   readonly lo: Loopback;
-  /** net.ipv4.ip_forward */
-  ipForward = false;
+  readonly sysctl = new Sysctls();
+  /** net.ipv4.ip_forward, cached for the packet path. */
+  private forwarding = false;
   private nextIfindex = 1;
 
   constructor(
@@ -45,6 +47,16 @@ export class NetNamespace {
     this.udp = new UdpTable(this, sim.random(`udp:${name}`));
     this.lo = new Loopback(sim, this.allocIfindex());
     this.attach(this.lo);
+    this.sysctl.onChange = () => {
+      this.forwarding = this.sysctl.get("net.ipv4.ip_forward") !== "0";
+    };
+  }
+
+  get ipForward(): boolean {
+    return this.forwarding;
+  }
+  set ipForward(on: boolean) {
+    this.sysctl.set("net.ipv4.ip_forward", on ? "1" : "0");
   }
 
   allocIfindex(): number {
@@ -59,6 +71,7 @@ export class NetNamespace {
   /** Make `dev` part of this namespace, its frames going to this namespace's stack. */
   attach(dev: NetDevice): void {
     this.devices.set(dev.ifindex, dev);
+    this.sysctl.addDevice(dev.name);
     dev.rxHandler = (d, pkt) => this.ipv4.receive(d, pkt);
   }
 
@@ -71,6 +84,7 @@ export class NetNamespace {
     }
     this.neigh.flushDevice(dev.ifindex, true);
     this.devices.delete(dev.ifindex);
+    this.sysctl.removeDevice(dev.name);
     dev.rxHandler = undefined;
   }
 

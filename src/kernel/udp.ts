@@ -85,9 +85,6 @@ export class UdpSocket {
 export class UdpTable {
   /** Sockets by local port. */
   private readonly byPort = new Map<number, UdpSocket[]>();
-  /** net.ipv4.ip_local_port_range */
-  portRange: [number, number] = [32768, 60999];
-
   constructor(
     private readonly ns: NetNamespace,
     private readonly rng: Rng,
@@ -185,7 +182,10 @@ export class UdpTable {
   }
 
   private ephemeralPort(addr: number): number {
-    const [lo, hi] = this.portRange;
+    const [lo, hi] = this.ns.sysctl.get("net.ipv4.ip_local_port_range").split("\t").map(Number) as [
+      number,
+      number,
+    ];
     const start = this.rng.int(lo, hi);
     for (let i = 0; i <= hi - lo; i++) {
       const port = lo + ((start - lo + i) % (hi - lo + 1));

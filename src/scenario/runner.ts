@@ -17,6 +17,7 @@ import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../capture/
 import { Host } from "../kernel/host.js";
 import { runIp } from "../kernel/ip-command.js";
 import type { NetNamespace } from "../kernel/namespace.js";
+import { runSysctl } from "../kernel/sysctl-command.js";
 import type { NetDevice } from "../link/net-device.js";
 import { Simulation } from "../sim/simulation.js";
 import { seconds } from "../sim/time.js";
@@ -88,7 +89,9 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
     } else if (cmd === "tcpdump") {
       tcpdump(args, ctx, opts, files, finishers);
     } else if (cmd === "sysctl") {
-      sysctl(args, ctx);
+      const r = runSysctl(ns, args);
+      for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
+      ctx.exit(r.exit);
     } else {
       ctx.err(`bash: ${cmd}: command not found`);
       ctx.exit(127);
@@ -229,28 +232,5 @@ function tcpdump(
     });
     finishers.push(() => ctx.err(`${count} packets captured`));
   }
-  ctx.exit(0);
-}
-
-function sysctl(args: string[], ctx: ProcessContext): void {
-  const write = args[0] === "-w";
-  const quiet = args[0] === "-n";
-  const spec = args[write || quiet ? 1 : 0] ?? "";
-  const [key, value] = spec.split("=");
-  if (key !== "net.ipv4.ip_forward" && key !== "net.ipv4.conf.all.forwarding") {
-    ctx.err(`sysctl: cannot stat /proc/sys/${(key ?? "").replaceAll(".", "/")}: No such file or directory`);
-    ctx.exit(255);
-    return;
-  }
-  if (write) {
-    if (value !== "0" && value !== "1") {
-      ctx.err(`sysctl: setting key "${key}": Invalid argument`);
-      ctx.exit(255);
-      return;
-    }
-    ctx.ns.ipForward = value === "1";
-  }
-  const current = ctx.ns.ipForward ? "1" : "0";
-  ctx.out(quiet ? current : `${key} = ${current}`);
   ctx.exit(0);
 }

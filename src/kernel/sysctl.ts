@@ -1,0 +1,172 @@
+/**
+ * The sysctls of one network namespace (/proc/sys/net), with the names, defaults and validation
+ * of Linux 6.x in a new namespace: net.ipv4.* globals, net.ipv4.conf.{all,default,DEV}.*,
+ * net.ipv4.neigh.DEV.* (per device; `default` exists only in the initial namespace) and
+ * net.bridge.bridge-nf-call-* (br_netfilter loaded, as on a Docker host). Writing
+ * net.ipv4.ip_forward also sets conf.all.forwarding and every device's forwarding, as
+ * devinet_forward does. Values are kept as the text `sysctl` prints.
+ *
+ * Deviation: only the keys dockwire's kernel reads or a Docker host commonly touches exist.
+ */
+
+type Validator = (value: string) => string | undefined;
+
+const bool: Validator = (v) => (/^-?\d+$/.test(v) ? String(Number(v)) : undefined);
+const nonNegative: Validator = (v) => (/^\d+$/.test(v) ? String(Number(v)) : undefined);
+
+const GLOBALS: Record<string, [string, Validator]> = {
+  "net.ipv4.ip_forward": ["0", bool],
+  "net.ipv4.ip_default_ttl": [
+    "64",
+    (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 255 ? String(+v) : undefined),
+  ],
+  "net.ipv4.ip_local_port_range": ["32768\t60999", portRange],
+  "net.ipv4.ip_no_pmtu_disc": ["0", bool],
+  "net.ipv4.icmp_echo_ignore_all": ["0", bool],
+  "net.ipv4.icmp_ratelimit": ["1000", nonNegative],
+  "net.ipv4.icmp_ratemask": ["6168", nonNegative],
+  "net.ipv4.tcp_syn_retries": [
+    "6",
+    (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 127 ? String(+v) : undefined),
+  ],
+  "net.ipv4.tcp_syn_linear_timeouts": ["4", nonNegative],
+  "net.bridge.bridge-nf-call-arptables": ["1", bool],
+  "net.bridge.bridge-nf-call-ip6tables": ["1", bool],
+  "net.bridge.bridge-nf-call-iptables": ["1", bool],
+};
+
+const CONF: Record<string, [string, Validator]> = {
+  accept_redirects: ["1", bool],
+  arp_announce: ["0", nonNegative],
+  arp_ignore: ["0", nonNegative],
+  arp_notify: ["0", bool],
+  forwarding: ["0", bool],
+  proxy_arp: ["0", bool],
+  route_localnet: ["0", bool],
+  rp_filter: ["0", (v) => (/^[0-2]$/.test(v) ? v : undefined)],
+  send_redirects: ["1", bool],
+};
+
+const NEIGH: Record<string, [string, Validator]> = {
+  base_reachable_time_ms: ["30000", nonNegative],
+  delay_first_probe_time: ["5", nonNegative],
+  gc_stale_time: ["60", nonNegative],
+  mcast_solicit: ["3", nonNegative],
+  retrans_time_ms: ["1000", nonNegative],
+  ucast_solicit: ["3", nonNegative],
+  unres_qlen: ["101", nonNegative],
+  unres_qlen_bytes: ["212992", nonNegative],
+};
+
+/** ipv4_local_port_range: two ports, low <= high, low not below the privileged range (1024). */
+function portRange(v: string): string | undefined {
+  const parts = v.trim().split(/\s+/);
+  if (parts.length !== 2 || !parts.every((p) => /^\d+$/.test(p))) return undefined;
+  const [lo, hi] = parts.map(Number) as [number, number];
+  return lo >= 1024 && lo <= hi && hi <= 65535 ? `${lo}\t${hi}` : undefined;
+}
+
+export class SysctlError extends Error {
+  constructor(
+    message: string,
+    readonly kind: "unknown" | "invalid",
+  ) {
+    super(message);
+  }
+}
+
+export class Sysctls {
+  private readonly values = new Map<string, string>();
+  private readonly validators = new Map<string, Validator>();
+  private readonly devices: string[] = [];
+  /** Called after a value changed (the namespace refreshes the numbers its packet path reads). */
+  onChange: ((key: string) => void) | undefined;
+
+  constructor() {
+    for (const [k, [v, check]] of Object.entries(GLOBALS)) this.define(k, v, check);
+    for (const scope of ["all", "default"]) this.defineConf(scope, "default");
+  }
+
+  /** A device appears: its conf keys take the `default` values, its neigh keys Linux's. */
+  addDevice(name: string): void {
+    this.devices.push(name);
+    this.defineConf(name, "default");
+    for (const [k, [v, check]] of Object.entries(NEIGH)) this.define(`net.ipv4.neigh.${name}.${k}`, v, check);
+  }
+
+  removeDevice(name: string): void {
+    this.devices.splice(this.devices.indexOf(name), 1);
+    for (const k of [...this.values.keys()]) {
+      if (k.startsWith(`net.ipv4.conf.${name}.`) || k.startsWith(`net.ipv4.neigh.${name}.`)) {
+        this.values.delete(k);
+        this.validators.delete(k);
+      }
+    }
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  get(key: string): string {
+    const v = this.values.get(key);
+    if (v === undefined)
+      throw new SysctlError(
+        `sysctl: cannot stat /proc/sys/${key.replaceAll(".", "/")}: No such file or directory`,
+        "unknown",
+      );
+    return v;
+  }
+
+  /** A number-valued key (first field for multi-value keys). */
+  number(key: string): number {
+    return Number(this.get(key).split("\t")[0]);
+  }
+
+  /** Throws SysctlError (unknown key or invalid value) and changes nothing on error. */
+  set(key: string, value: string): void {
+    this.get(key);
+    const normalised = (this.validators.get(key) as Validator)(value.trim());
+    if (normalised === undefined)
+      throw new SysctlError(`sysctl: setting key "${key}": Invalid argument`, "invalid");
+    this.values.set(key, normalised);
+    if (key === "net.ipv4.ip_forward" || key === "net.ipv4.conf.all.forwarding") {
+      const on = normalised === "0" ? "0" : "1";
+      this.values.set("net.ipv4.ip_forward", key === "net.ipv4.ip_forward" ? normalised : on);
+      for (const scope of ["all", "default", ...this.devices])
+        this.values.set(`net.ipv4.conf.${scope}.forwarding`, on);
+    }
+    this.onChange?.(key);
+  }
+
+  /** `ip link set DEV name NEW`: the device's keys follow it. */
+  renameDevice(from: string, to: string): void {
+    this.devices[this.devices.indexOf(from)] = to;
+    for (const [k, v] of [...this.values]) {
+      for (const prefix of [`net.ipv4.conf.${from}.`, `net.ipv4.neigh.${from}.`]) {
+        if (!k.startsWith(prefix)) continue;
+        const nk = prefix.replace(`.${from}.`, `.${to}.`) + k.slice(prefix.length);
+        this.values.delete(k);
+        this.values.set(nk, v);
+        this.validators.set(nk, this.validators.get(k) as Validator);
+        this.validators.delete(k);
+      }
+    }
+  }
+
+  /** Every key, sorted, as `sysctl -a` lists them. */
+  keys(): string[] {
+    return [...this.values.keys()].sort();
+  }
+
+  private define(key: string, value: string, check: Validator): void {
+    this.values.set(key, value);
+    this.validators.set(key, check);
+  }
+
+  private defineConf(scope: string, from: string): void {
+    for (const [k, [v, check]] of Object.entries(CONF)) {
+      this.define(`net.ipv4.conf.${scope}.${k}`, this.values.get(`net.ipv4.conf.${from}.${k}`) ?? v, check);
+    }
+  }
+}
