@@ -11,6 +11,7 @@ import { itWithTshark, tsharkReport } from "../helpers/tshark.js";
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-scenario-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const pingOverVeth = readFileSync(new URL("../../scenarios/ping-over-veth.dw", import.meta.url), "utf8");
+const routed = readFileSync(new URL("../../scenarios/routed.dw", import.meta.url), "utf8");
 
 function run(text: string, dir: string, seed = 1, pcapng = false) {
   const lines: string[] = [];
@@ -144,5 +145,25 @@ describe("scenario runner", () => {
       "ping: connect: Network is unreachable",
       "dockwire: line 12: 'ip netns exec a ping -c 1 10.9.9.9' exited with status 2",
     ]);
+  });
+
+  it("routed.dw: replies come back with TTL 63; TTL 1 and a dead host give iputils' error lines", () => {
+    const r = run(routed, "i");
+    expect(r.exit).toBe(0);
+    const text = r.lines.join("\n");
+    expect(text).toContain("64 bytes from 10.2.0.2: icmp_seq=1 ttl=63 time=0.000 ms");
+    expect(text).toContain(
+      [
+        "$ ip netns exec a ping -c 1 -t 1 10.2.0.2 || true",
+        "PING 10.2.0.2 (10.2.0.2) 56(84) bytes of data.",
+        "From 10.1.0.1 icmp_seq=1 Time to live exceeded",
+        "",
+        "--- 10.2.0.2 ping statistics ---",
+        "1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms",
+      ].join("\n"),
+    );
+    expect(text).toContain("From 10.1.0.1 icmp_seq=1 Destination Host Unreachable");
+    expect(text).toContain("1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 3000ms");
+    expect(text).toMatch(/10\.2\.0\.99 dev r-b FAILED \n?$/);
   });
 });
