@@ -1,6 +1,7 @@
 /**
  * The loopback device (drivers/net/loopback.c): what it sends, it receives, in a later event at
- * the same instant. MTU 65536, MAC 00:00:00:00:00:00, as `ip link show lo` reports.
+ * the same instant. MTU 65536, MAC 00:00:00:00:00:00, as `ip link show lo` reports. A capture
+ * sees each looped frame once, going out.
  */
 
 import type { Simulation } from "../sim/simulation.js";
@@ -9,6 +10,7 @@ import type { Packet } from "./packet.js";
 
 export class Loopback extends NetDevice {
   readonly kind = "loopback";
+  protected override tapsSeeReceived = false;
   private readonly loop = (pkt: Packet) => this.receive(pkt);
 
   constructor(

@@ -53,11 +53,17 @@ export abstract class NetDevice {
     this.transmitFrame(pkt);
   }
 
+  /**
+   * Whether taps see received frames. Loopback turns it off: a looped-back frame was already seen
+   * going out, and AF_PACKET shows it once.
+   */
+  protected tapsSeeReceived = true;
+
   /** A frame arrives on this device (netif_receive_skb). */
   receive(pkt: Packet): void {
     if (!this.up) return;
     pkt.ingressIfindex = this.ifindex;
-    for (const tap of this.taps) tap(this, pkt, "in");
+    if (this.tapsSeeReceived) for (const tap of this.taps) tap(this, pkt, "in");
     this.rxHandler?.(this, pkt);
   }
 

@@ -189,6 +189,20 @@ function allInterfacesCapture(host: Host, opts: ScenarioOptions, files: string[]
   };
 }
 
+/** tcpdump's time of day for a simulation time (the capture epoch is midnight): HH:MM:SS.uuuuuu. */
+function timeOfDay(ns: number): string {
+  const us = Math.floor(ns / 1000);
+  const day = us % 86_400_000_000;
+  const two = (n: number) => String(n).padStart(2, "0");
+  const s = Math.floor(day / 1_000_000);
+  return `${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}.${String(day % 1_000_000).padStart(6, "0")}`;
+}
+
+/**
+ * `tcpdump -i DEV [-n] [-w FILE]`: captures until the end of the scenario, printing tcpdump -n
+ * lines (with the time of day) or writing a pcap; the closing counts come at the end.
+ * Deviation: no filter expressions yet (refused rather than ignored).
+ */
 function tcpdump(
   args: string[],
   ctx: ProcessContext,
@@ -199,19 +213,31 @@ function tcpdump(
   let devName = "";
   let file = "";
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "-i") devName = args[++i] ?? "";
-    else if (args[i] === "-w") file = args[++i] ?? "";
+    const a = args[i] as string;
+    if (a === "-i") devName = args[++i] ?? "";
+    else if (a === "-w") file = args[++i] ?? "";
+    else if (a === "-n" || a === "-nn" || a === "-U" || a === "-l") continue;
+    else {
+      ctx.err(
+        `dockwire: tcpdump: '${a}' is not supported yet (only -i DEV, -n, -w FILE; no filter expressions)`,
+      );
+      ctx.exit(1);
+      return;
+    }
   }
   const dev = ctx.ns.device(devName);
   if (!dev) {
     ctx.err(`tcpdump: ${devName}: No such device exists`);
+    ctx.err("(SIOCGIFHWADDR: No such device)");
     ctx.exit(1);
     return;
   }
-  ctx.err(`tcpdump: listening on ${devName}, link-type EN10MB (Ethernet), snapshot length 262144 bytes`);
+  const listening = `listening on ${devName}, link-type EN10MB (Ethernet), snapshot length 262144 bytes`;
   let count = 0;
   const sim = ctx.host.sim;
+  let close = () => {};
   if (file) {
+    ctx.err(`tcpdump: ${listening}`);
     const path = file.startsWith("/") ? file : join(opts.outDir, file);
     files.push(path);
     const w = new PcapWriter(fileSink(path));
@@ -219,18 +245,22 @@ function tcpdump(
       count++;
       w.writePacket(sim.now, p.buf, p.head, p.length);
     });
-    finishers.push(() => {
-      w.close();
-      ctx.err(`${count} packets captured`);
-    });
+    close = () => w.close();
   } else {
+    ctx.err("tcpdump: verbose output suppressed, use -v[v]... for full protocol decode");
+    ctx.err(listening);
     const tracker = new TcpSequenceTracker();
     dev.addTap((_d, p) => {
       count++;
       const f = p.data();
-      ctx.out(summarizeFrame(decodeFrame(f), f.length, { tcp: tracker }));
+      ctx.out(`${timeOfDay(sim.now)} ${summarizeFrame(decodeFrame(f), f.length, { tcp: tracker })}`);
     });
-    finishers.push(() => ctx.err(`${count} packets captured`));
   }
+  finishers.push(() => {
+    close();
+    ctx.err(`${count} packets captured`);
+    ctx.err(`${count} packets received by filter`);
+    ctx.err("0 packets dropped by kernel");
+  });
   ctx.exit(0);
 }

@@ -166,4 +166,18 @@ describe("scenario runner", () => {
     expect(text).toContain("1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 3000ms");
     expect(text).toMatch(/10\.2\.0\.99 dev r-b FAILED \n?$/);
   });
+
+  it("tcpdump -n prints each frame with the time of day, once per frame on lo, and its counts at the end", () => {
+    const r = run("ip link set lo up\ntcpdump -n -i lo &\nping -c 1 127.0.0.1\nsleep 1.5\n", "j");
+    expect(r.lines.filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l))).toEqual([
+      "00:00:00.000000 IP 127.0.0.1 > 127.0.0.1: ICMP echo request, id 64189, seq 1, length 64",
+      "00:00:00.000000 IP 127.0.0.1 > 127.0.0.1: ICMP echo reply, id 64189, seq 1, length 64",
+    ]);
+    expect(r.lines.slice(-3)).toEqual([
+      "2 packets captured",
+      "2 packets received by filter",
+      "0 packets dropped by kernel",
+    ]);
+    expect(run("tcpdump -i lo icmp", "k").lines.at(-2)).toMatch(/not supported yet/);
+  });
 });
