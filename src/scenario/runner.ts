@@ -9,6 +9,7 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { nc } from "../apps/nc.js";
 import { ping } from "../apps/ping.js";
 import type { ProcessContext, RunningProcess } from "../apps/process.js";
 import { FileSink } from "../capture/byte-sink.js";
@@ -60,7 +61,7 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
   const all = opts.pcapng ? allInterfacesCapture(host, opts, files) : undefined;
   let foreground: Job | undefined;
 
-  const start = (words: string[], ns: NetNamespace): Job => {
+  const start = (words: string[], ns: NetNamespace, stdin = ""): Job => {
     const job: Job = { running: undefined, done: false, status: 0 };
     const ctx: ProcessContext = {
       host,
@@ -79,13 +80,19 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       if (!target) {
         ctx.err(`Cannot open network namespace "${args[2]}": No such file or directory`);
         ctx.exit(255);
-      } else return start(args.slice(3), target);
+      } else return start(args.slice(3), target, stdin);
     } else if (cmd === "ip") {
       const r = runIp(host, ns, args);
       for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
       ctx.exit(r.exit);
+    } else if (cmd === "echo" && args.includes("|")) {
+      // `echo WORDS | CMD`: the words become CMD's standard input.
+      const bar = args.indexOf("|");
+      return start(args.slice(bar + 1), ns, `${args.slice(0, bar).join(" ")}\n`);
     } else if (cmd === "ping") {
       job.running = ping(args, ctx);
+    } else if (cmd === "nc") {
+      job.running = nc(args, ctx, stdin);
     } else if (cmd === "tcpdump") {
       tcpdump(args, ctx, opts, files, finishers);
     } else if (cmd === "sysctl") {

@@ -180,4 +180,18 @@ describe("scenario runner", () => {
     ]);
     expect(run("tcpdump -i lo icmp", "k").lines.at(-2)).toMatch(/not supported yet/);
   });
+
+  it("udp-nc.dw: nc -u delivers stdin; the listener keeps to its first peer; a closed port answers ICMP", () => {
+    const script = readFileSync(new URL("../../scenarios/udp-nc.dw", import.meta.url), "utf8");
+    const r = run(script, "l");
+    expect(r.exit).toBe(0);
+    const text = r.lines.join("\n");
+    expect(text).toContain(
+      "$ echo hello from a | ip netns exec a nc -u -w 1 10.9.0.2 5000\nhello from a\n$ echo nobody home",
+    );
+    expect(text).not.toContain("nobody home\n$"); // nothing listens on 5001: nothing printed
+    expect(text).toMatch(
+      /00:00:02\.000000 IP 10\.9\.0\.1\.\d+ > 10\.9\.0\.2\.5000: UDP, length 6\n00:00:02\.000000 IP 10\.9\.0\.2 > 10\.9\.0\.1: ICMP 10\.9\.0\.2 udp port 5000 unreachable, length 42/,
+    );
+  });
 });

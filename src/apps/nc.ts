@@ -1,0 +1,113 @@
+/**
+ * `nc` (OpenBSD netcat 1.219) over UDP: `nc -u HOST PORT` sends its standard input as one datagram
+ * and prints what comes back; `nc -u -l [-p] PORT` prints every datagram it receives and, as
+ * OpenBSD netcat does, answers only the first sender. `-w S` ends the client S seconds after its
+ * input is sent; `-s ADDR` and `-p PORT` choose the local address and port.
+ * TCP arrives with the TCP stack. Deviations: -v and -z on UDP (netcat's probe datagrams) are not
+ * modelled yet.
+ */
+
+import type { UdpSocket } from "../kernel/udp.js";
+import { UdpError } from "../kernel/udp.js";
+import { SECOND } from "../sim/time.js";
+import { parseIpv4 } from "../util/ipv4-address.js";
+import type { ProcessContext, RunningProcess } from "./process.js";
+
+const decoder = new TextDecoder();
+
+export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningProcess | undefined {
+  let udp = false;
+  let listen = false;
+  let wait = -1;
+  let localPort = 0;
+  let localAddr = 0;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (!a.startsWith("-") || a === "-") {
+      rest.push(a);
+      continue;
+    }
+    for (const flag of a.slice(1)) {
+      if (flag === "u") udp = true;
+      else if (flag === "l") listen = true;
+      else if (flag === "n") continue;
+      else if (flag === "w") wait = Number(args[++i]);
+      else if (flag === "p") localPort = Number(args[++i]);
+      else if (flag === "s") localAddr = parseIpv4(args[++i] ?? "") ?? -1;
+      else {
+        ctx.err(
+          flag === "v" || flag === "z"
+            ? `dockwire: nc -${flag} is not supported yet`
+            : `nc: invalid option -- '${flag}'`,
+        );
+        ctx.exit(1);
+        return undefined;
+      }
+    }
+  }
+  if (!udp) {
+    ctx.err("dockwire: nc over TCP arrives with the TCP stack; use -u");
+    ctx.exit(1);
+    return undefined;
+  }
+  if (localAddr < 0) {
+    ctx.err("nc: getaddrinfo for host: Name or service not known");
+    ctx.exit(1);
+    return undefined;
+  }
+  const sock = ctx.ns.udp.socket();
+  let done = false;
+  const finish = (status: number) => {
+    if (done) return;
+    done = true;
+    sock.close();
+    ctx.exit(status);
+  };
+  try {
+    if (listen) {
+      const port = localPort || Number(rest[0]);
+      sock.bind(localAddr, port);
+      listener(sock, ctx);
+      return { interrupt: () => finish(0) };
+    }
+    const host = parseIpv4(rest[0] ?? "");
+    const port = Number(rest[1]);
+    if (host === undefined || !(port > 0 && port < 65536)) {
+      ctx.err(`nc: getaddrinfo for host "${rest[0] ?? ""}" port ${rest[1] ?? ""}: Name or service not known`);
+      ctx.exit(1);
+      return undefined;
+    }
+    sock.bind(localAddr, localPort);
+    sock.connect(host, port);
+    sock.onMessage = (d) => printData(ctx, d.data);
+    if (stdin !== "") sock.send(new TextEncoder().encode(stdin));
+  } catch (e) {
+    if (!(e instanceof UdpError)) throw e;
+    ctx.err(`nc: ${e.message.replace(/^E[A-Z]+: /, "")}`);
+    finish(1);
+    return undefined;
+  }
+  if (wait >= 0) ctx.host.sim.scheduleAfter(Math.round(wait * SECOND), () => finish(0));
+  return { interrupt: () => finish(0) };
+}
+
+/** Print every datagram; after the first one only that sender is heard (connect to it). */
+function listener(sock: UdpSocket, ctx: ProcessContext): void {
+  sock.onMessage = (d) => {
+    if (sock.remotePort === 0) {
+      sock.remoteAddr = d.srcAddr;
+      sock.remotePort = d.srcPort;
+    } else if (d.srcAddr !== sock.remoteAddr || d.srcPort !== sock.remotePort) {
+      return;
+    }
+    printData(ctx, d.data);
+  };
+}
+
+/** Datagram text as it appears on a terminal: split into lines, a final newline implied. */
+function printData(ctx: ProcessContext, data: Uint8Array): void {
+  const text = decoder.decode(data);
+  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
+  for (const l of lines) ctx.out(l);
+}
