@@ -27,10 +27,10 @@ export interface FdbEntry {
   mac: number;
   /** The port the MAC was learned on or belongs to; undefined for the bridge device's own MAC. */
   port: BridgePort | undefined;
-  /** Local entries are the bridge's and its ports' own MACs: permanent, delivered to the host. */
+  /** Local entries are the bridge's and its ports' own MACs: delivered to the host. */
   local: boolean;
-  /** Static entries added by `bridge fdb add`: never age. */
-  static: boolean;
+  /** "dynamic" entries are learned and age; "permanent" and "static" ones never do. */
+  state: "permanent" | "static" | "dynamic";
   /** Last time (ns) the entry was created or refreshed by a frame. */
   updated: number;
 }
@@ -55,7 +55,7 @@ export class Bridge extends NetDevice {
     private readonly clock: Clock,
   ) {
     super(name, ifindex, mac);
-    this.fdb.set(mac, { mac, port: undefined, local: true, static: true, updated: clock.now });
+    this.fdb.set(mac, { mac, port: undefined, local: true, state: "permanent", updated: clock.now });
   }
 
   /** `ip link set br address MAC`. */
@@ -70,7 +70,7 @@ export class Bridge extends NetDevice {
     const port: BridgePort = { dev, hairpin: false };
     this.ports.push(port);
     dev.rxHandler = (_d, pkt) => this.portReceive(port, pkt);
-    this.fdb.set(dev.mac, { mac: dev.mac, port, local: true, static: true, updated: this.clock.now });
+    this.fdb.set(dev.mac, { mac: dev.mac, port, local: true, state: "permanent", updated: this.clock.now });
     this.recalculateMac();
     return port;
   }
@@ -96,11 +96,17 @@ export class Bridge extends NetDevice {
     return [...this.fdb.values()];
   }
 
-  /** `bridge fdb add MAC dev PORT master static`. */
-  addStatic(mac: number, dev: NetDevice): void {
+  /** `bridge fdb add|append|replace MAC dev PORT master [static]` (permanent without `static`). */
+  addEntry(mac: number, dev: NetDevice, state: "permanent" | "static"): void {
     const port = this.portOf(dev);
     if (!port) throw new Error(`${dev.name} is not a port of ${this.name}`);
-    this.fdb.set(mac, { mac, port, local: false, static: true, updated: this.clock.now });
+    this.fdb.delete(mac);
+    this.fdb.set(mac, { mac, port, local: false, state, updated: this.clock.now });
+  }
+
+  /** Is there a live entry for `mac`? */
+  hasEntry(mac: number): boolean {
+    return this.lookup(mac) !== undefined;
   }
 
   /** `bridge fdb del`: false when there was no such entry. */
@@ -137,8 +143,9 @@ export class Bridge extends NetDevice {
   private learn(mac: number, port: BridgePort): void {
     const e = this.fdb.get(mac);
     if (e === undefined || this.expired(e, this.clock.now)) {
-      this.fdb.set(mac, { mac, port, local: false, static: false, updated: this.clock.now });
-    } else if (!e.local && !e.static) {
+      this.fdb.delete(mac); // a re-learned entry counts as new (it lists first)
+      this.fdb.set(mac, { mac, port, local: false, state: "dynamic", updated: this.clock.now });
+    } else if (e.state === "dynamic") {
       e.port = port;
       e.updated = this.clock.now;
     }
@@ -155,7 +162,7 @@ export class Bridge extends NetDevice {
   }
 
   private expired(e: FdbEntry, now: number): boolean {
-    return !e.static && now - e.updated > this.ageingTime;
+    return e.state === "dynamic" && now - e.updated > this.ageingTime;
   }
 
   /** Send to every running port except `from` (unless it has hairpin on); copies all but the last. */
@@ -185,6 +192,6 @@ export class Bridge extends NetDevice {
     if (own && own.port === undefined) this.fdb.delete(this.mac);
     this.mac = mac;
     if (!this.fdb.has(mac))
-      this.fdb.set(mac, { mac, port: undefined, local: true, static: true, updated: this.clock.now });
+      this.fdb.set(mac, { mac, port: undefined, local: true, state: "permanent", updated: this.clock.now });
   }
 }

@@ -15,6 +15,7 @@ import type { ProcessContext, RunningProcess } from "../apps/process.js";
 import { FileSink } from "../capture/byte-sink.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
 import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../capture/pcapng-writer.js";
+import { runBridge } from "../kernel/bridge-command.js";
 import { Host } from "../kernel/host.js";
 import { runIp } from "../kernel/ip-command.js";
 import type { NetNamespace } from "../kernel/namespace.js";
@@ -95,6 +96,10 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       job.running = nc(args, ctx, stdin);
     } else if (cmd === "tcpdump") {
       tcpdump(args, ctx, opts, files, finishers);
+    } else if (cmd === "bridge") {
+      const r = runBridge(ns, args);
+      for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
+      ctx.exit(r.exit);
     } else if (cmd === "sysctl") {
       const r = runSysctl(ns, args);
       for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);

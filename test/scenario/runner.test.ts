@@ -194,4 +194,40 @@ describe("scenario runner", () => {
       /00:00:02\.000000 IP 10\.9\.0\.1\.\d+ > 10\.9\.0\.2\.5000: UDP, length 6\n00:00:02\.000000 IP 10\.9\.0\.2 > 10\.9\.0\.1: ICMP 10\.9\.0\.2 udp port 5000 unreachable, length 42/,
     );
   });
+
+  it("bridge-fdb.dw: bridge fdb / bridge link print what Linux printed for the same commands", () => {
+    const script = readFileSync(new URL("../../scenarios/bridge-fdb.dw", import.meta.url), "utf8");
+    const text = run(script, "m").lines.join("\n");
+    // Taken from Linux 6.18 / iproute2 6.1 with IPv6 disabled in the namespaces.
+    expect(text).toContain(
+      [
+        "$ ip netns exec h bridge fdb show",
+        "33:33:00:00:00:01 dev br0 self permanent",
+        "01:00:5e:00:00:6a dev br0 self permanent",
+        "33:33:00:00:00:6a dev br0 self permanent",
+        "01:00:5e:00:00:01 dev br0 self permanent",
+        "02:00:00:00:0b:01 dev br0 master br0 permanent",
+        "02:00:00:00:0c:01 dev veth-c master br0 ",
+        "02:00:00:00:0a:01 dev veth-c master br0 permanent",
+        "33:33:00:00:00:01 dev veth-c self permanent",
+        "01:00:5e:00:00:01 dev veth-c self permanent",
+        "$ ip netns exec h bridge link show",
+        "3: veth-c@br0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master br0 state forwarding priority 32 cost 2 ",
+      ].join("\n"),
+    );
+    expect(text).toContain(
+      [
+        "$ ip netns exec h bridge fdb show dev veth-c",
+        "02:00:00:00:00:98 master br0 permanent",
+        "02:00:00:00:0c:01 master br0 ",
+        "02:00:00:00:0a:01 master br0 permanent",
+        "02:00:00:00:00:97 self permanent",
+        "33:33:00:00:00:01 self permanent",
+        "01:00:5e:00:00:01 self permanent",
+      ].join("\n"),
+    );
+    expect(text).toContain("02:00:00:00:00:99 master br0 static");
+    expect(text).toContain("|| true\nRTNETLINK answers: File exists");
+    expect(text).toContain('Object "foo" is unknown, try "bridge help".');
+  });
 });
