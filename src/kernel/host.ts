@@ -6,6 +6,7 @@
  */
 
 import { Bridge } from "../link/bridge.js";
+import { Dummy } from "../link/dummy.js";
 import type { NetDevice } from "../link/net-device.js";
 import { createVethPair, Veth } from "../link/veth.js";
 import type { Simulation } from "../sim/simulation.js";
@@ -77,6 +78,13 @@ export class Host {
     const br = new Bridge(name, ns.allocIfindex(), this.randomMac(), this.sim);
     ns.attach(br);
     return br;
+  }
+
+  /** `ip link add NAME type dummy`. */
+  addDummy(ns: NetNamespace, name: string): Dummy {
+    const d = new Dummy(name, ns.allocIfindex(), this.randomMac());
+    ns.attach(d);
+    return d;
   }
 
   /** `ip link del DEV`: a veth takes its peer with it; a bridge releases its ports. */

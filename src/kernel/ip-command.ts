@@ -148,6 +148,8 @@ function linkAdd(host: Host, ns: NetNamespace, args: string[]): void {
   let dev: NetDevice;
   if (kind === "bridge") {
     dev = host.addBridge(own.ns, name as string);
+  } else if (kind === "dummy") {
+    dev = host.addDummy(own.ns, name as string);
   } else if (kind === "veth") {
     const peer: NewLinkOptions = { ns: own.ns };
     let peerName = "";

@@ -5,6 +5,7 @@
  */
 
 import { Bridge } from "../link/bridge.js";
+import { Dummy } from "../link/dummy.js";
 import { Loopback } from "../link/loopback.js";
 import type { NetDevice } from "../link/net-device.js";
 import { Veth } from "../link/veth.js";
@@ -46,14 +47,19 @@ export function linkLines(host: Host, ns: NetNamespace, dev: NetDevice, linkComm
   const carrier = hasCarrier(dev);
   const flags: string[] = [];
   if (dev.up && !carrier) flags.push("NO-CARRIER");
-  flags.push(dev instanceof Loopback ? "LOOPBACK" : "BROADCAST,MULTICAST");
+  flags.push(
+    dev instanceof Loopback ? "LOOPBACK" : dev instanceof Dummy ? "BROADCAST,NOARP" : "BROADCAST,MULTICAST",
+  );
   if (dev.up) flags.push("UP");
   if (carrier) flags.push("LOWER_UP");
   const lowerDown = dev.up && !carrier && peerHere;
   if (lowerDown) flags.push("M-DOWN");
   let state = "DOWN";
   if (carrier)
-    state = dev instanceof Loopback || (dev instanceof Bridge && dev.ports.length === 0) ? "UNKNOWN" : "UP";
+    state =
+      dev instanceof Loopback || dev instanceof Dummy || (dev instanceof Bridge && dev.ports.length === 0)
+        ? "UNKNOWN"
+        : "UP";
   else if (lowerDown) state = "LOWERLAYERDOWN";
   const master = masterOf(ns, dev);
   const head =

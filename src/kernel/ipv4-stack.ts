@@ -140,8 +140,8 @@ export class Ipv4Stack {
   private output(pkt: Packet, nexthop: number, ifindex: number): void {
     const dev = this.ns.devices.get(ifindex);
     if (!dev?.running) return;
-    if (dev === this.ns.lo) {
-      this.transmitFrame(ifindex, pkt, MAC_ZERO, ETHERTYPE_IPV4);
+    if (dev === this.ns.lo || dev.noArp) {
+      this.transmitFrame(ifindex, pkt, dev === this.ns.lo ? MAC_ZERO : MAC_BROADCAST, ETHERTYPE_IPV4);
       return;
     }
     this.ns.neigh.output(ifindex, nexthop, pkt);

@@ -23,6 +23,8 @@ export abstract class NetDevice {
   /** Administrative state (ip link set DEV up). */
   up = false;
   mtu = 1500;
+  /** IFF_NOARP: the IP layer sends without resolving neighbours (dummy devices). */
+  readonly noArp: boolean = false;
   /** Extra unicast addresses (dev_uc_add), e.g. `bridge fdb add MAC dev DEV` without `master`. */
   readonly unicastList: number[] = [];
   /** Receive handler: the namespace's stack, or the bridge this device is a port of. */

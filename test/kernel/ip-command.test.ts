@@ -161,4 +161,20 @@ describe("ip, as iproute2 prints it", () => {
       /^3: vx1@vx0: <BROADCAST,MULTICAST,UP,LOWER_UP> .* state UP mode DEFAULT/,
     );
   });
+
+  it("dummy devices: NOARP, UNKNOWN when up, and routes through them swallow packets", () => {
+    const { ip, ns } = session();
+    expect(ip("ip link add d0 type dummy")).toBe("[exit 0]");
+    ip("ip link set d0 address 46:0b:fa:4e:3f:11");
+    ip("ip link set d0 up");
+    ip("ip addr add 192.0.2.1/24 dev d0");
+    expect(ip("ip link show d0")).toBe(
+      "2: d0: <BROADCAST,NOARP,UP,LOWER_UP> mtu 1500 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\n" +
+        "    link/ether 46:0b:fa:4e:3f:11 brd ff:ff:ff:ff:ff:ff\n[exit 0]",
+    );
+    expect(ip("ip route")).toBe("192.0.2.0/24 dev d0 proto kernel scope link src 192.0.2.1 \n[exit 0]");
+    const udp = ns.udp.socket();
+    udp.send(new Uint8Array(4), 0xc0000263, 9);
+    expect(ns.neigh.list()).toEqual([]); // no ARP on a NOARP device
+  });
 });
