@@ -149,7 +149,8 @@ export class UdpTable {
       return;
     }
     const len = Math.min(u16(pkt.buf, o + 4), ip.payloadLength);
-    s.onMessage?.({ data: pkt.buf.slice(o + UDP_HEADER_LEN, o + len), srcAddr: ip.src, srcPort });
+    // A view, not a copy: the packet's buffer belongs to the receiver from here on.
+    s.onMessage?.({ data: pkt.buf.subarray(o + UDP_HEADER_LEN, o + len), srcAddr: ip.src, srcPort });
   }
 
   /** ICMP port unreachable about one of our datagrams (__udp4_lib_err). */

@@ -8,6 +8,27 @@
 /** Bytes reserved in front of a new packet's data for headers pushed later (Ethernet + VXLAN + ...). */
 export const DEFAULT_HEADROOM = 128;
 
+/**
+ * Packet buffers are carved from 256 KiB slabs (a bump allocator): a view onto a shared ArrayBuffer
+ * costs far less than a fresh ArrayBuffer per packet, and fresh slab memory is already zeroed.
+ * Nothing is reused, so a packet's bytes stay valid as long as anyone holds them; a slab is freed
+ * by the garbage collector once no packet of it is left.
+ */
+const SLAB_SIZE = 1 << 18;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+function takeBuffer(size: number): Uint8Array {
+  if (size > SLAB_SIZE / 8) return new Uint8Array(size);
+  if (slabUsed + size > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const buf = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += (size + 7) & ~7;
+  return buf;
+}
+
 export class Packet {
   /** Index of the first data byte. */
   head: number;
@@ -29,7 +50,7 @@ export class Packet {
 
   /** A packet with `length` bytes of (zeroed) data after `headroom` bytes of room. */
   static alloc(length: number, headroom = DEFAULT_HEADROOM): Packet {
-    return new Packet(new Uint8Array(headroom + length), headroom, headroom + length);
+    return new Packet(takeBuffer(headroom + length), headroom, headroom + length);
   }
 
   /** A packet holding a copy of `bytes`, with headroom in front. */
@@ -63,7 +84,9 @@ export class Packet {
 
   /** An independent copy (for flooding to several ports), with the same headroom. */
   copy(): Packet {
-    const p = new Packet(this.buf.slice(), this.head, this.tail);
+    const buf = takeBuffer(this.buf.length);
+    buf.set(this.buf);
+    const p = new Packet(buf, this.head, this.tail);
     p.mark = this.mark;
     p.ingressIfindex = this.ingressIfindex;
     return p;
