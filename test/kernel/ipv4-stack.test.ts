@@ -5,17 +5,13 @@
  */
 
 import { describe, expect, it } from "vitest";
-import { NetNamespace } from "../../src/kernel/namespace.js";
-import type { Direction, NetDevice } from "../../src/link/net-device.js";
 import { Packet } from "../../src/link/packet.js";
-import { createVethPair } from "../../src/link/veth.js";
-import { Simulation } from "../../src/sim/simulation.js";
 import { MILLISECOND } from "../../src/sim/time.js";
 import { toHex } from "../../src/util/bytes.js";
 import { ipv4 } from "../../src/util/ipv4-address.js";
-import { mac } from "../../src/util/mac-address.js";
 import { IPPROTO_ICMP, Ipv4View } from "../../src/wire/ipv4.js";
 import { fixtureFrames } from "../helpers/fixtures.js";
+import { twoHosts } from "../helpers/topologies.js";
 
 /** IP ID and header checksum zeroed: the fields Linux chooses at random. */
 function normalise(frame: Uint8Array): string {
@@ -25,31 +21,6 @@ function normalise(frame: Uint8Array): string {
     f[24] = f[25] = 0; // header checksum
   }
   return toHex(f);
-}
-
-function twoHosts() {
-  const sim = new Simulation({ seed: 1 });
-  const a = new NetNamespace("dwfx-a", sim);
-  const b = new NetNamespace("dwfx-b", sim);
-  const [va, vb] = createVethPair(
-    sim,
-    { name: "veth-a", ifindex: a.allocIfindex(), mac: mac("02:00:00:00:00:0a") },
-    { name: "veth-b", ifindex: b.allocIfindex(), mac: mac("02:00:00:00:00:0b") },
-  );
-  a.attach(va);
-  b.attach(vb);
-  a.addAddress(va, ipv4("10.0.0.1"), 24);
-  b.addAddress(vb, ipv4("10.0.0.2"), 24);
-  for (const [ns, d] of [
-    [a, va],
-    [b, vb],
-  ] as const) {
-    ns.setUp(ns.lo, true);
-    ns.setUp(d, true);
-  }
-  const captured: Uint8Array[] = [];
-  va.addTap((_d: NetDevice, p: Packet, _dir: Direction) => captured.push(p.data().slice()));
-  return { sim, a, b, va, vb, captured };
 }
 
 describe("IPv4 stack: ping across a veth, as Linux does it", () => {

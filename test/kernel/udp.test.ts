@@ -1,15 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { NetNamespace } from "../../src/kernel/namespace.js";
 import { UdpError } from "../../src/kernel/udp.js";
 import { Packet } from "../../src/link/packet.js";
-import { createVethPair } from "../../src/link/veth.js";
-import { Simulation } from "../../src/sim/simulation.js";
 import { SECOND } from "../../src/sim/time.js";
 import { toHex } from "../../src/util/bytes.js";
 import { ipv4 } from "../../src/util/ipv4-address.js";
-import { mac } from "../../src/util/mac-address.js";
 import { IPPROTO_ICMP } from "../../src/wire/ipv4.js";
 import { fixtureFrames } from "../helpers/fixtures.js";
+import { twoHosts } from "../helpers/topologies.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -23,26 +20,6 @@ function normalise(frame: Uint8Array): string {
     f.fill(0, 52, 54);
   }
   return toHex(f);
-}
-
-function twoHosts(seed = 1) {
-  const sim = new Simulation({ seed });
-  const a = new NetNamespace("dwfx-a", sim);
-  const b = new NetNamespace("dwfx-b", sim);
-  const [va, vb] = createVethPair(
-    sim,
-    { name: "veth-a", ifindex: a.allocIfindex(), mac: mac("02:00:00:00:00:0a") },
-    { name: "veth-b", ifindex: b.allocIfindex(), mac: mac("02:00:00:00:00:0b") },
-  );
-  a.attach(va);
-  b.attach(vb);
-  a.addAddress(va, ipv4("10.0.0.1"), 24);
-  b.addAddress(vb, ipv4("10.0.0.2"), 24);
-  a.setUp(va, true);
-  b.setUp(vb, true);
-  const captured: Uint8Array[] = [];
-  va.addTap((_d, p) => captured.push(p.data().slice()));
-  return { sim, a, b, captured };
 }
 
 describe("UDP sockets", () => {
