@@ -58,6 +58,8 @@ export class Ipv4Stack {
   private readonly ip = new Ipv4View();
   private readonly arp = new ArpView();
   private readonly icmp = new IcmpView();
+  /** ICMP error rate-limit state per destination (inet_peer). */
+  private readonly peers = new Map<number, { tokens: number; last: number }>();
 
   constructor(
     private readonly ns: NetNamespace,
@@ -269,10 +271,24 @@ export class Ipv4Stack {
 
   /**
    * icmp_send: an error about `pkt` (head at its IPv4 header) back to its source, quoting as much
-   * of it as fits in a 576-byte datagram, with TOS 0xc0 (internetwork control) and DF clear.
+   * of it as fits in a 576-byte datagram, with TOS 0xc0 (internetwork control) and DF clear. As in
+   * Linux, no error answers an ICMP error, a broadcast, or a fragment other than the first, and
+   * the types in net.ipv4.icmp_ratemask are rate-limited per destination (icmpv4_xrlim_allow).
    */
   icmpError(pkt: Packet, type: number, code: number, mtu: number): void {
     const ip = new Ipv4View().wrap(pkt.buf, pkt.head, pkt.tail);
+    if (ip.fragmentOffset !== 0 || this.ns.isBroadcast(ip.dst) || ip.src === 0) return;
+    if (ip.protocol === IPPROTO_ICMP && ip.payloadLength > 0) {
+      const innerType = pkt.buf[ip.payloadOffset] as number;
+      if (
+        innerType !== ICMP_ECHO_REQUEST &&
+        innerType !== ICMP_ECHO_REPLY &&
+        innerType !== 13 &&
+        innerType !== 14
+      )
+        return;
+    }
+    if (!this.rateAllows(type, ip.src)) return;
     const quoted = Math.min(ip.totalLength, 576 - IPV4_MIN_HEADER_LEN - ICMP_HEADER_LEN);
     const err = Packet.alloc(ICMP_HEADER_LEN + quoted);
     const b = err.buf;
@@ -286,5 +302,24 @@ export class Ipv4Stack {
     const back = this.ns.main.lookup(ip.src);
     const src = back ? back.prefsrc || this.ns.sourceFor(back.ifindex, ip.src) : 0;
     this.send(err, IPPROTO_ICMP, ip.src, { df: false, tos: 0xc0, ...(src ? { src } : {}) });
+  }
+
+  /**
+   * inet_peer_xrlim_allow: per destination, a token bucket that refills at one token per
+   * icmp_ratelimit ms and holds at most six; a new destination starts full. Errors to our own
+   * addresses are never limited.
+   */
+  private rateAllows(type: number, dst: number): boolean {
+    const sysctl = this.ns.sysctl;
+    if ((sysctl.number("net.ipv4.icmp_ratemask") & (1 << type)) === 0 || this.ns.isLocal(dst)) return true;
+    const interval = sysctl.number("net.ipv4.icmp_ratelimit") * 1_000_000;
+    if (interval === 0) return true;
+    const now = this.ns.sim.now;
+    const peer = this.peers.get(dst) ?? { tokens: 0, last: now - 60 * 1_000_000_000 };
+    let tokens = Math.min(peer.tokens + (now - peer.last), 6 * interval);
+    const allowed = tokens >= interval;
+    if (allowed) tokens -= interval;
+    this.peers.set(dst, { tokens, last: now });
+    return allowed;
   }
 }

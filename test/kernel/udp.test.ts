@@ -76,4 +76,27 @@ describe("UDP sockets", () => {
     expect(ids[1]).toBe((ids[0]! + 1) & 0xffff);
     expect(ids[2]).toBe((ids[0]! + 2) & 0xffff);
   });
+
+  it("ICMP errors are rate-limited per destination as on Linux: a burst of 6, then one per second", () => {
+    // Linux 6.18, same sequence: 10 datagrams to a closed port, 3 more 1.05 s later, 3 more 2.05 s
+    // after that: 6, 1 and 2 port unreachables came back.
+    const { sim, a, captured } = twoHosts();
+    const s = a.udp.socket().bind();
+    const burst = (n: number) => {
+      for (let i = 0; i < n; i++) s.send(enc("x"), ipv4("10.0.0.2"), 9);
+    };
+    burst(1);
+    sim.run({ until: SECOND });
+    const unreachables = () => captured.filter((f) => f[23] === 1 && f[34] === 3).length;
+    const before = unreachables(); // the first datagram (after ARP) got one
+    sim.scheduleAt(10 * SECOND, () => burst(10));
+    sim.scheduleAt(11_050_000_000, () => burst(3));
+    sim.scheduleAt(13_100_000_000, () => burst(3));
+    sim.run({ until: 10 * SECOND + 1 });
+    expect(unreachables() - before).toBe(6);
+    sim.run({ until: 11 * SECOND + 100_000_000 });
+    expect(unreachables() - before).toBe(7);
+    sim.run({ until: 14 * SECOND });
+    expect(unreachables() - before).toBe(9);
+  });
 });
