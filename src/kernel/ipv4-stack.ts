@@ -120,7 +120,7 @@ export class Ipv4Stack {
     const ifindex = route.type === "local" ? this.ns.lo.ifindex : route.ifindex;
     const src = opts.src ?? (route.prefsrc || this.ns.sourceFor(ifindex, dst));
     const off = pkt.push(IPV4_MIN_HEADER_LEN);
-    const id = opts.id ?? this.ids.take(dst);
+    const id = opts.id ?? this.ids.take(dst, src, protocol, this.ns.sim.now);
     const flags = opts.df === false ? 0 : IP_DF;
     writeIpv4Header(
       pkt.buf,
