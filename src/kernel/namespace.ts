@@ -12,7 +12,7 @@ import type { NetDevice } from "../link/net-device.js";
 import type { Packet } from "../link/packet.js";
 import type { Simulation } from "../sim/simulation.js";
 import { Ipv4Stack } from "./ipv4-stack.js";
-import { NeighbourTable } from "./neighbour.js";
+import { NEIGH_DEFAULTS, NeighbourTable, type NeighParams } from "./neighbour.js";
 import { prefixMask, type Route, RouteTable } from "./route-table.js";
 import { Sysctls } from "./sysctl.js";
 import { UdpTable } from "./udp.js";
@@ -36,6 +36,8 @@ export class NetNamespace {
   readonly sysctl = new Sysctls();
   /** net.ipv4.ip_forward, cached for the packet path. */
   private forwarding = false;
+  /** net.ipv4.neigh.DEV.* as numbers, per ifindex, until a neigh sysctl changes. */
+  private readonly neighCache = new Map<number, NeighParams>();
   private nextIfindex = 1;
 
   constructor(
@@ -43,12 +45,15 @@ export class NetNamespace {
     readonly sim: Simulation,
   ) {
     this.ipv4 = new Ipv4Stack(this, sim.random(`ip-id:${name}`));
-    this.neigh = new NeighbourTable<Packet>(sim, sim.random(`neigh:${name}`), this.ipv4.arpIo);
+    this.neigh = new NeighbourTable<Packet>(sim, sim.random(`neigh:${name}`), this.ipv4.arpIo, (ifindex) =>
+      this.neighParams(ifindex),
+    );
     this.udp = new UdpTable(this, sim.random(`udp:${name}`));
     this.lo = new Loopback(sim, this.allocIfindex());
     this.attach(this.lo);
-    this.sysctl.onChange = () => {
+    this.sysctl.onChange = (key) => {
       this.forwarding = this.sysctl.get("net.ipv4.ip_forward") !== "0";
+      if (key.startsWith("net.ipv4.neigh.")) this.neighCache.clear();
     };
   }
 
@@ -57,6 +62,25 @@ export class NetNamespace {
   }
   set ipForward(on: boolean) {
     this.sysctl.set("net.ipv4.ip_forward", on ? "1" : "0");
+  }
+
+  /** A device's neighbour parameters from its net.ipv4.neigh.DEV.* sysctls. */
+  private neighParams(ifindex: number): NeighParams {
+    const cached = this.neighCache.get(ifindex);
+    if (cached) return cached;
+    const dev = this.devices.get(ifindex);
+    if (!dev || !this.sysctl.has(`net.ipv4.neigh.${dev.name}.retrans_time_ms`)) return NEIGH_DEFAULTS;
+    const n = (k: string) => this.sysctl.number(`net.ipv4.neigh.${dev.name}.${k}`);
+    const p: NeighParams = {
+      baseReachableTime: n("base_reachable_time_ms") * 1_000_000,
+      delayFirstProbeTime: n("delay_first_probe_time") * 1_000_000_000,
+      retransTime: n("retrans_time_ms") * 1_000_000,
+      ucastSolicit: n("ucast_solicit"),
+      mcastSolicit: n("mcast_solicit"),
+      unresQlenBytes: n("unres_qlen_bytes"),
+    };
+    this.neighCache.set(ifindex, p);
+    return p;
   }
 
   allocIfindex(): number {
@@ -85,6 +109,7 @@ export class NetNamespace {
     this.neigh.flushDevice(dev.ifindex, true);
     this.devices.delete(dev.ifindex);
     this.sysctl.removeDevice(dev.name);
+    this.neighCache.delete(dev.ifindex);
     dev.rxHandler = undefined;
   }
 

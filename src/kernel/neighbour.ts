@@ -77,18 +77,16 @@ export class Neighbour<P> {
 export class NeighbourTable<P> {
   /** Keyed by ifindex * 2^32 + IPv4 address: one number, no strings. */
   private readonly entries = new Map<number, Neighbour<P>>();
-  private reachableTime: number;
-  private reachableDrawnAt: number;
+  /** Per device: the current random reachable time, when it was drawn and from which base. */
+  private readonly reachable = new Map<number, { time: number; drawnAt: number; base: number }>();
 
+  /** `paramsFor(ifindex)` gives a device's net.ipv4.neigh.DEV.* values. */
   constructor(
     private readonly sim: Simulation,
     private readonly rng: Rng,
     private readonly io: ArpIo<P>,
-    public params: NeighParams = NEIGH_DEFAULTS,
-  ) {
-    this.reachableTime = this.drawReachableTime();
-    this.reachableDrawnAt = sim.now;
-  }
+    public paramsFor: (ifindex: number) => NeighParams = () => NEIGH_DEFAULTS,
+  ) {}
 
   get(ifindex: number, ip: number): Neighbour<P> | undefined {
     return this.entries.get(ifindex * 0x100000000 + ip);
@@ -108,7 +106,7 @@ export class NeighbourTable<P> {
       this.enter(n, "INCOMPLETE");
       n.probes = 1;
       this.io.sendRequest(ifindex, ip, undefined);
-      n.timer.setAfter(this.params.retransTime);
+      n.timer.setAfter(this.paramsFor(ifindex).retransTime);
     }
     n.used = now;
     switch (n.state) {
@@ -117,7 +115,7 @@ export class NeighbourTable<P> {
         return;
       case "STALE":
         this.enter(n, "DELAY");
-        n.timer.setAfter(this.params.delayFirstProbeTime);
+        n.timer.setAfter(this.paramsFor(ifindex).delayFirstProbeTime);
         break;
       default:
         break;
@@ -132,7 +130,7 @@ export class NeighbourTable<P> {
     n.mac = mac;
     n.confirmed = this.sim.now;
     this.enter(n, "REACHABLE");
-    n.timer.setAfter(this.currentReachableTime());
+    n.timer.setAfter(this.currentReachableTime(n.ifindex));
     this.flush(n);
   }
 
@@ -191,7 +189,7 @@ export class NeighbourTable<P> {
     n.queue.push(pkt);
     n.queuedBytes += this.io.size(pkt);
     // Over the byte limit, the oldest waiting packets are dropped (__neigh_event_send).
-    while (n.queuedBytes > this.params.unresQlenBytes && n.queue.length > 1) {
+    while (n.queuedBytes > this.paramsFor(n.ifindex).unresQlenBytes && n.queue.length > 1) {
       n.queuedBytes -= this.io.size(n.queue.shift() as P);
     }
   }
@@ -205,11 +203,11 @@ export class NeighbourTable<P> {
   /** neigh_timer_handler. */
   private timerFired(n: Neighbour<P>): void {
     const now = this.sim.now;
-    const p = this.params;
+    const p = this.paramsFor(n.ifindex);
     switch (n.state) {
       case "REACHABLE":
-        if (now < n.confirmed + this.currentReachableTime()) {
-          n.timer.setAt(n.confirmed + this.currentReachableTime());
+        if (now < n.confirmed + this.currentReachableTime(n.ifindex)) {
+          n.timer.setAt(n.confirmed + this.currentReachableTime(n.ifindex));
         } else if (now < n.used + p.delayFirstProbeTime) {
           this.enter(n, "DELAY");
           n.timer.setAt(n.used + p.delayFirstProbeTime);
@@ -220,7 +218,7 @@ export class NeighbourTable<P> {
       case "DELAY":
         if (now < n.confirmed + p.delayFirstProbeTime) {
           this.enter(n, "REACHABLE");
-          n.timer.setAt(n.confirmed + this.currentReachableTime());
+          n.timer.setAt(n.confirmed + this.currentReachableTime(n.ifindex));
         } else {
           this.enter(n, "PROBE");
           n.probes = 1;
@@ -248,18 +246,14 @@ export class NeighbourTable<P> {
     }
   }
 
-  /** Linux re-draws reachable_time (uniform in [base/2, 3·base/2]) every 300 s. */
-  private currentReachableTime(): number {
-    if (this.sim.now - this.reachableDrawnAt >= 300 * SECOND) {
-      this.reachableTime = this.drawReachableTime();
-      this.reachableDrawnAt = this.sim.now;
-    }
-    return this.reachableTime;
-  }
-
-  private drawReachableTime(): number {
+  /** Linux re-draws a device's reachable_time (uniform in [base/2, 3·base/2]) every 300 s. */
+  private currentReachableTime(ifindex: number): number {
+    const base = this.paramsFor(ifindex).baseReachableTime;
+    const r = this.reachable.get(ifindex);
+    if (r && r.base === base && this.sim.now - r.drawnAt < 300 * SECOND) return r.time;
     // Drawn in microseconds: the range in nanoseconds exceeds one 32-bit draw.
-    const base = this.params.baseReachableTime;
-    return Math.floor(base / 2) + this.rng.int(0, Math.max(0, Math.floor(base / 1000) - 1)) * 1000;
+    const time = Math.floor(base / 2) + this.rng.int(0, Math.max(0, Math.floor(base / 1000) - 1)) * 1000;
+    this.reachable.set(ifindex, { time, drawnAt: this.sim.now, base });
+    return time;
   }
 }

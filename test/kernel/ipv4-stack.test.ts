@@ -85,4 +85,13 @@ describe("IPv4 stack: ping across a veth, as Linux does it", () => {
     a.setUp(va, true);
     expect(a.main.routes().map((r) => [r.dst, r.prefixLen])).toEqual([[ipv4("10.0.0.0"), 24]]);
   });
+
+  it("net.ipv4.neigh.DEV.delay_first_probe_time moves the unicast re-probe", () => {
+    const { sim, a, b, captured } = twoHosts();
+    b.sysctl.set("net.ipv4.neigh.veth-b.delay_first_probe_time", "2");
+    a.ipv4.send(Packet.from(new Uint8Array([8, 0, 0xf7, 0xfe, 0, 1, 0, 0])), IPPROTO_ICMP, ipv4("10.0.0.2"));
+    sim.run({ until: 3000 * MILLISECOND });
+    const arpTimes = captured.filter((f) => f[12] === 0x08 && f[13] === 0x06).length;
+    expect(arpTimes).toBe(4); // request + reply, then b's unicast probe at 2 s + a's reply
+  });
 });

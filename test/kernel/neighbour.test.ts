@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ArpIo, NeighbourTable } from "../../src/kernel/neighbour.js";
+import { type ArpIo, NEIGH_DEFAULTS, NeighbourTable } from "../../src/kernel/neighbour.js";
 import { Simulation } from "../../src/sim/simulation.js";
 import { MILLISECOND, SECOND } from "../../src/sim/time.js";
 import { ipv4 } from "../../src/util/ipv4-address.js";
@@ -128,7 +128,7 @@ describe("neighbour table (ARP NUD states)", () => {
 
   it("the waiting queue is bounded by bytes; the oldest packets go first", () => {
     const { table } = setup();
-    table.params = { ...table.params, unresQlenBytes: 250 };
+    table.paramsFor = () => ({ ...NEIGH_DEFAULTS, unresQlenBytes: 250 });
     for (const p of ["a", "b", "c", "d"]) table.output(2, PEER, p);
     expect(table.get(2, PEER)?.queue).toEqual(["c", "d"]);
   });
