@@ -34,7 +34,7 @@ interface PingOptions {
   interval: number;
   size: number;
   ttl: number;
-  df: boolean;
+  pmtu: "want" | "do" | "dont";
   timeout: number;
   target: number;
   targetText: string;
@@ -46,7 +46,7 @@ function parse(args: string[], ctx: ProcessContext): PingOptions | undefined {
     interval: SECOND,
     size: 56,
     ttl: 64,
-    df: true,
+    pmtu: "want",
     timeout: 10 * SECOND,
     target: 0,
     targetText: "",
@@ -59,8 +59,14 @@ function parse(args: string[], ctx: ProcessContext): PingOptions | undefined {
     else if (a === "-s") o.size = Number(v());
     else if (a === "-t") o.ttl = Number(v());
     else if (a === "-W") o.timeout = Math.round(Number(v()) * SECOND);
-    else if (a === "-M") o.df = v() !== "dont";
-    else if (a === "-n" || a === "-q") continue;
+    else if (a === "-M") {
+      const m = v();
+      if (m !== "do" && m !== "want" && m !== "dont") {
+        ctx.err(`ping: invalid -M argument: ${m}`);
+        return undefined;
+      }
+      o.pmtu = m;
+    } else if (a === "-n" || a === "-q") continue;
     else if (a.startsWith("-")) {
       ctx.err(`ping: invalid option -- '${a.slice(1)}'`);
       return undefined;
@@ -138,7 +144,13 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
     put16(b, h + 2, checksum(b, h, p.length));
     sentAt.set(seq, now);
     lastActivity = now;
-    ns.ipv4.send(p, IPPROTO_ICMP, o.target, { ttl: o.ttl, df: o.df });
+    const mtu = ns.ipv4.send(p, IPPROTO_ICMP, o.target, { ttl: o.ttl, pmtu: o.pmtu });
+    if (mtu > 0) {
+      // EMSGSIZE from sendmsg: iputils reports it and counts an error.
+      errors++;
+      ctx.err(`ping: local error: message too long, mtu=${mtu}`);
+      maybeDone();
+    }
     if (o.count === 0 || transmitted < o.count) sim.scheduleAfter(o.interval, send);
     else sim.scheduleAfter(o.timeout, () => finish());
   };

@@ -6,8 +6,7 @@
  * ip_forward is on (TTL decrement, time exceeded, need-to-frag) or dropped; output routes a packet,
  * resolves the next hop and pushes the Ethernet header.
  *
- * Deviations for now: no netfilter hooks yet, no rp_filter, no ICMP rate limiting, no
- * fragmentation/reassembly (DF-less packets over the MTU are dropped), no IP options processing.
+ * Deviations for now: no netfilter hooks yet, no rp_filter, no IP options processing.
  */
 
 import type { NetDevice } from "../link/net-device.js";
@@ -22,6 +21,7 @@ import {
   ICMP_DEST_UNREACH,
   ICMP_ECHO_REPLY,
   ICMP_ECHO_REQUEST,
+  ICMP_EXC_FRAGTIME,
   ICMP_EXC_TTL,
   ICMP_FRAG_NEEDED,
   ICMP_HEADER_LEN,
@@ -32,18 +32,26 @@ import {
 } from "../wire/icmpv4.js";
 import { IPPROTO_ICMP, IPV4_MIN_HEADER_LEN, Ipv4View, writeIpv4Header } from "../wire/ipv4.js";
 import { IpIdGenerator } from "./ip-id.js";
+import { fragment, Reassembler } from "./ipv4-fragment.js";
 import type { NetNamespace } from "./namespace.js";
 import type { ArpIo } from "./neighbour.js";
 
 export const IP_DF = 0x4000;
 export const DEFAULT_TTL = 64;
+/** `send` results: 0 sent; SEND_NO_ROUTE; any positive value is the MTU a DF datagram exceeded (EMSGSIZE). */
+export const SEND_OK = 0;
+export const SEND_NO_ROUTE = -1;
 
 /** A local listener for an IP protocol: gets the packet with `head` at the IPv4 header. */
 export type ProtocolHandler = (pkt: Packet, ip: Ipv4View) => void;
 
 export interface SendOptions {
   ttl?: number;
-  df?: boolean;
+  /**
+   * Path-MTU discovery mode (IP_MTU_DISCOVER): "want" (default) sets DF but fragments locally when
+   * the datagram exceeds the device MTU, "do" refuses with EMSGSIZE, "dont" never sets DF.
+   */
+  pmtu?: "want" | "do" | "dont";
   id?: number;
   tos?: number;
   /** Source address; chosen from the route when absent. */
@@ -58,6 +66,7 @@ export class Ipv4Stack {
   private readonly ip = new Ipv4View();
   private readonly arp = new ArpView();
   private readonly icmp = new IcmpView();
+  private readonly reassembler: Reassembler;
   /** ICMP error rate-limit state per destination (inet_peer). */
   private readonly peers = new Map<number, { tokens: number; last: number }>();
 
@@ -66,6 +75,9 @@ export class Ipv4Stack {
     rng: Rng,
   ) {
     this.ids = new IpIdGenerator(rng);
+    this.reassembler = new Reassembler(ns.sim, (first) =>
+      this.icmpError(first, ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, 0),
+    );
     this.arpIo = {
       sendRequest: (ifindex, target, unicastMac) => this.sendArp(ifindex, ARP_REQUEST, target, unicastMac),
       transmit: (ifindex, pkt, mac) => this.transmitFrame(ifindex, pkt, mac, ETHERTYPE_IPV4),
@@ -105,9 +117,10 @@ export class Ipv4Stack {
 
   /**
    * Send an IPv4 packet whose payload (L4 header + data) is `pkt`'s data: route, add the IP
-   * header, resolve the next hop, transmit. Returns false when there is no route.
+   * header, fragment if it is too big and DF is clear, resolve the next hop, transmit. Returns
+   * SEND_OK, SEND_NO_ROUTE, or the device MTU a DF datagram would exceed.
    */
-  send(pkt: Packet, protocol: number, dst: number, opts: SendOptions = {}): boolean {
+  send(pkt: Packet, protocol: number, dst: number, opts: SendOptions = {}): number {
     const route = this.ns.isLocal(dst) ? this.ns.local.lookup(dst) : this.ns.main.lookup(dst);
     if (
       route === undefined ||
@@ -115,13 +128,17 @@ export class Ipv4Stack {
       route.type === "blackhole" ||
       route.type === "prohibit"
     ) {
-      return false;
+      return SEND_NO_ROUTE;
     }
     const ifindex = route.type === "local" ? this.ns.lo.ifindex : route.ifindex;
     const src = opts.src ?? (route.prefsrc || this.ns.sourceFor(ifindex, dst));
+    const mtu = this.ns.devices.get(ifindex)?.mtu ?? 0;
+    const mode = opts.pmtu ?? "want";
+    const tooBig = pkt.length + IPV4_MIN_HEADER_LEN > mtu;
+    if (tooBig && mode === "do") return mtu;
+    const flags = mode === "dont" || tooBig ? 0 : IP_DF;
     const off = pkt.push(IPV4_MIN_HEADER_LEN);
     const id = opts.id ?? this.ids.take(dst, src, protocol, this.ns.sim.now);
-    const flags = opts.df === false ? 0 : IP_DF;
     writeIpv4Header(
       pkt.buf,
       off,
@@ -134,8 +151,10 @@ export class Ipv4Stack {
       dst,
       opts.tos ?? 0,
     );
-    this.output(pkt, route.gateway || dst, ifindex);
-    return true;
+    const nexthop = route.gateway || dst;
+    if (tooBig) for (const f of fragment(pkt, mtu)) this.output(f, nexthop, ifindex);
+    else this.output(pkt, nexthop, ifindex);
+    return SEND_OK;
   }
 
   /** Hand a finished IPv4 packet to the next hop `nexthop` on `ifindex`. */
@@ -215,6 +234,11 @@ export class Ipv4Stack {
     pkt.tail = pkt.head + ip.totalLength; // drop Ethernet padding
     const dst = ip.dst;
     if (this.ns.isLocal(dst)) {
+      if (ip.mf || ip.fragmentOffset !== 0) {
+        const whole = this.reassembler.add(pkt);
+        if (whole) this.deliverLocal(whole, new Ipv4View().wrap(whole.buf, whole.head, whole.tail));
+        return;
+      }
       this.deliverLocal(pkt, ip);
       return;
     }
@@ -244,7 +268,7 @@ export class Ipv4Stack {
     buf[reply.head] = ICMP_ECHO_REPLY;
     put16(buf, reply.head + 2, 0);
     put16(buf, reply.head + 2, checksum(buf, reply.head, reply.length));
-    this.send(reply, IPPROTO_ICMP, ip.src, { src: ip.dst, df: false, tos: ip.tos });
+    this.send(reply, IPPROTO_ICMP, ip.src, { src: ip.dst, pmtu: "dont", tos: ip.tos });
     return true;
   }
 
@@ -264,9 +288,11 @@ export class Ipv4Stack {
       this.icmpError(pkt, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, out.mtu);
       return;
     }
-    if (ip.totalLength > out.mtu) return; // no fragmentation (yet)
     ip.decrementTtl();
-    this.output(pkt, route.gateway || ip.dst, route.ifindex);
+    const nexthop = route.gateway || ip.dst;
+    if (ip.totalLength > out.mtu)
+      for (const f of fragment(pkt, out.mtu)) this.output(f, nexthop, route.ifindex);
+    else this.output(pkt, nexthop, route.ifindex);
   }
 
   /**
@@ -301,7 +327,7 @@ export class Ipv4Stack {
     // The source is the address of the interface toward the original sender (icmp_send, saddr).
     const back = this.ns.main.lookup(ip.src);
     const src = back ? back.prefsrc || this.ns.sourceFor(back.ifindex, ip.src) : 0;
-    this.send(err, IPPROTO_ICMP, ip.src, { df: false, tos: 0xc0, ...(src ? { src } : {}) });
+    this.send(err, IPPROTO_ICMP, ip.src, { pmtu: "dont", tos: 0xc0, ...(src ? { src } : {}) });
   }
 
   /**

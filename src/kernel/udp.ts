@@ -14,9 +14,10 @@ import type { Rng } from "../util/rng.js";
 import { ICMP_DEST_UNREACH, ICMP_HEADER_LEN, ICMP_PORT_UNREACH } from "../wire/icmpv4.js";
 import { IPPROTO_ICMP, IPPROTO_UDP, type Ipv4View } from "../wire/ipv4.js";
 import { UDP_HEADER_LEN, udpChecksum } from "../wire/udp.js";
+import { SEND_NO_ROUTE } from "./ipv4-stack.js";
 import type { NetNamespace } from "./namespace.js";
 
-export type UdpErrno = "EADDRINUSE" | "ECONNREFUSED" | "ENETUNREACH" | "EADDRNOTAVAIL";
+export type UdpErrno = "EADDRINUSE" | "ECONNREFUSED" | "ENETUNREACH" | "EADDRNOTAVAIL" | "EMSGSIZE";
 
 export class UdpError extends Error {
   constructor(
@@ -133,9 +134,9 @@ export class UdpTable {
     const src = s.localAddr || this.ns.ipv4.sourceFor(addr);
     if (src === 0) throw new UdpError("ENETUNREACH", "Network is unreachable");
     put16(b, o + 6, udpChecksum(b, o, pkt.length, src, addr));
-    if (!this.ns.ipv4.send(pkt, IPPROTO_UDP, addr, { src, ...(id === undefined ? {} : { id }) })) {
-      throw new UdpError("ENETUNREACH", "Network is unreachable");
-    }
+    const sent = this.ns.ipv4.send(pkt, IPPROTO_UDP, addr, { src, ...(id === undefined ? {} : { id }) });
+    if (sent === SEND_NO_ROUTE) throw new UdpError("ENETUNREACH", "Network is unreachable");
+    if (sent > 0) throw new UdpError("EMSGSIZE", "Message too long");
   }
 
   private receive(pkt: Packet, ip: Ipv4View): void {

@@ -5,7 +5,7 @@
  * the packet path uses the per-protocol views directly.
  *
  * Deviations from tcpdump: no application-layer text (tcpdump appends e.g. `: HTTP: GET / ...`
- * for well-known ports), and IP protocols other than ICMP/UDP/TCP are printed generically.
+ * for well-known ports); IP protocols other than ICMP/UDP/TCP print as `ip-proto-N LENGTH`.
  */
 
 import { type ArpPacket, emitArp, parseArp, summarizeArp } from "./arp.js";
@@ -27,7 +27,6 @@ import {
   type Ipv4Header,
   ipv4HeaderLength,
   parseIpv4,
-  protocolName,
   summarizeAddresses,
 } from "./ipv4.js";
 import {
@@ -38,7 +37,14 @@ import {
   type TcpSequenceTracker,
   tcpHeaderLength,
 } from "./tcp.js";
-import { emitUdp, parseUdp, summarizeUdp, UDP_HEADER_LEN, type UdpHeader } from "./udp.js";
+import {
+  emitUdp,
+  parseUdp,
+  parseUdpFirstFragment,
+  summarizeUdp,
+  UDP_HEADER_LEN,
+  type UdpHeader,
+} from "./udp.js";
 import {
   emitVxlan,
   parseVxlan,
@@ -82,13 +88,17 @@ export function decodeFrame(buf: Uint8Array, off = 0, end = buf.length): Decoded
   f.trailer = buf.slice(ipEnd, end);
   p += ipv4HeaderLength(ip);
   f.payload = buf.slice(p, ipEnd);
-  if (ip.mf || ip.fragmentOffset !== 0) return f;
+  // Later fragments carry no transport header; a first fragment has one but not all its data.
+  if (ip.fragmentOffset !== 0) return f;
   if (ip.protocol === IPPROTO_ICMP) {
     f.icmp = parseIcmp(buf, p, ipEnd);
     p += ICMP_HEADER_LEN;
   } else if (ip.protocol === IPPROTO_TCP) {
     f.tcp = parseTcp(buf, p, ipEnd);
     p += tcpHeaderLength(f.tcp);
+  } else if (ip.protocol === IPPROTO_UDP && ip.mf) {
+    f.udp = parseUdpFirstFragment(buf, p, ipEnd);
+    p += UDP_HEADER_LEN;
   } else if (ip.protocol === IPPROTO_UDP) {
     f.udp = parseUdp(buf, p, ipEnd);
     const udpEnd = p + (f.udp.length as number);
@@ -214,8 +224,10 @@ export function summarizeFrame(f: DecodedFrame, wireLength: number, opts: Summar
       return `${head}${ipPrefix}${addrs}: ${summarizeVxlan(f.vxlan)}\n${summarizeFrame(f.inner, innerLength, opts)}`;
     }
     text = `${addrs}: ${summarizeUdp(f.udp)}`;
+  } else if (ip.fragmentOffset !== 0) {
+    text = `${summarizeAddresses(ip.src, ip.dst)}: ip-proto-${ip.protocol}`;
   } else {
-    text = `${summarizeAddresses(ip.src, ip.dst)}: ${protocolName(ip.protocol)} ${ip.protocol}, length ${l4Length}`;
+    text = `${summarizeAddresses(ip.src, ip.dst)}: ip-proto-${ip.protocol} ${l4Length}`;
   }
   return `${head}${ipPrefix}${text}`;
 }

@@ -107,6 +107,20 @@ export function parseUdp(buf: Uint8Array, off = 0, end = buf.length): UdpHeader 
   return { srcPort: v.srcPort, dstPort: v.dstPort, length: v.length, checksum: v.checksum };
 }
 
+/**
+ * The header of a datagram whose first fragment this is: the length field describes the whole
+ * datagram, which is longer than the bytes here, so only the 8 header bytes are checked.
+ */
+export function parseUdpFirstFragment(buf: Uint8Array, off: number, end: number): UdpHeader {
+  if (end - off < UDP_HEADER_LEN) throw new ParseError("udp", "truncated", off, `${end - off} bytes`);
+  return {
+    srcPort: u16(buf, off),
+    dstPort: u16(buf, off + 2),
+    length: u16(buf, off + 4),
+    checksum: u16(buf, off + 6),
+  };
+}
+
 /** Writes the header; the payload must already follow it when the checksum is computed. */
 export function emitUdp(
   h: UdpHeader,

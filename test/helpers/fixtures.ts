@@ -15,6 +15,7 @@ export const WIRE_FIXTURES = [
   "ip-options",
   "vlan",
   "vxlan",
+  "ip-fragments",
 ] as const;
 
 const dir = new URL("../fixtures/linux/wire/", import.meta.url);

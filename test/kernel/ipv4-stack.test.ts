@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from "vitest";
+import { SEND_NO_ROUTE } from "../../src/kernel/ipv4-stack.js";
 import { Packet } from "../../src/link/packet.js";
 import { MILLISECOND } from "../../src/sim/time.js";
 import { toHex } from "../../src/util/bytes.js";
@@ -79,7 +80,7 @@ describe("IPv4 stack: ping across a veth, as Linux does it", () => {
 
   it("no route: send refuses; an address on a down device has no connected route", () => {
     const { a, va } = twoHosts();
-    expect(a.ipv4.send(Packet.alloc(8), IPPROTO_ICMP, ipv4("192.0.2.1"))).toBe(false);
+    expect(a.ipv4.send(Packet.alloc(8), IPPROTO_ICMP, ipv4("192.0.2.1"))).toBe(SEND_NO_ROUTE);
     a.setUp(va, false);
     expect(a.main.routes()).toEqual([]);
     a.setUp(va, true);
@@ -93,5 +94,32 @@ describe("IPv4 stack: ping across a veth, as Linux does it", () => {
     sim.run({ until: 3000 * MILLISECOND });
     const arpTimes = captured.filter((f) => f[12] === 0x08 && f[13] === 0x06).length;
     expect(arpTimes).toBe(4); // request + reply, then b's unicast probe at 2 s + a's reply
+  });
+
+  it("fragments a 2008-byte ping and its reply, and a 3000-byte UDP datagram, as Linux did", () => {
+    const linux = fixtureFrames("ip-fragments");
+    const { sim, a, captured } = twoHosts();
+    a.ipv4.send(Packet.from(new Uint8Array([8, 0, 0xf7, 0xfe, 0, 1, 0, 0])), IPPROTO_ICMP, ipv4("10.0.0.2"));
+    sim.run({ until: 1000 * MILLISECOND });
+    captured.length = 0;
+    // The ICMP message Linux's ping sent, put back together from its two fragments.
+    const echo = new Uint8Array([...linux[0]!.subarray(34), ...linux[1]!.subarray(34)]);
+    a.ipv4.send(Packet.from(echo), IPPROTO_ICMP, ipv4("10.0.0.2"));
+    sim.run({ until: 2000 * MILLISECOND });
+    const s = a.udp.socket().bind(ipv4("10.0.0.1"), 41936);
+    s.send(new Uint8Array(3000).fill(0x75), ipv4("10.0.0.2"), 9);
+    sim.run({ until: 3000 * MILLISECOND });
+    const norm = (f: Uint8Array) => {
+      const g = f.slice();
+      g.fill(0, 18, 20);
+      g.fill(0, 24, 26);
+      if (g[23] === 1 && g[34] === 3) {
+        g.fill(0, 36, 38); // ICMP checksum
+        g.fill(0, 46, 48); // quoted IP ID
+        g.fill(0, 52, 54); // quoted IP checksum
+      }
+      return toHex(g);
+    };
+    expect(captured.map(norm)).toEqual(linux.map(norm));
   });
 });

@@ -15,6 +15,8 @@ function stripComputed(f: DecodedFrame): DecodedFrame {
   if (f.ipv4) {
     const { checksum: _c, totalLength: _t, ...rest } = f.ipv4;
     g.ipv4 = rest;
+    // A fragment's transport checksum covers the whole datagram: it cannot be recomputed here.
+    if (f.ipv4.mf) return g;
   }
   if (f.icmp) {
     const { checksum: _c, ...rest } = f.icmp;
