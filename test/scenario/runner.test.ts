@@ -230,4 +230,38 @@ describe("scenario runner", () => {
     expect(text).toContain("|| true\nRTNETLINK answers: File exists");
     expect(text).toContain('Object "foo" is unknown, try "bridge help".');
   });
+
+  it("ping -s 2000 is fragmented and answered; with -M do it fails locally as on Linux", () => {
+    const setup = [
+      "ip netns add a",
+      "ip netns add b",
+      "ip link add va netns a type veth peer name vb netns b",
+      "ip -n a addr add 10.9.0.1/24 dev va",
+      "ip -n b addr add 10.9.0.2/24 dev vb",
+      "ip -n a link set va up",
+      "ip -n b link set vb up",
+    ];
+    const r = run(
+      [
+        ...setup,
+        "ip netns exec a ping -c 1 -s 2000 10.9.0.2",
+        "ip netns exec a ping -c 2 -M do -s 2000 10.9.0.2",
+      ].join("\n"),
+      "n",
+    );
+    const text = r.lines.join("\n");
+    expect(text).toContain(
+      "PING 10.9.0.2 (10.9.0.2) 2000(2028) bytes of data.\n2008 bytes from 10.9.0.2: icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    // Linux 6.18 / iputils: each send fails with EMSGSIZE; exit status 1.
+    expect(r.lines.slice(-7)).toEqual([
+      "PING 10.9.0.2 (10.9.0.2) 2000(2028) bytes of data.",
+      "ping: local error: message too long, mtu=1500",
+      "ping: local error: message too long, mtu=1500",
+      "",
+      "--- 10.9.0.2 ping statistics ---",
+      "2 packets transmitted, 0 received, +2 errors, 100% packet loss, time 1000ms",
+      "dockwire: line 9: 'ip netns exec a ping -c 2 -M do -s 2000 10.9.0.2' exited with status 1",
+    ]);
+  });
 });
