@@ -35,6 +35,7 @@ interface PingOptions {
   size: number;
   ttl: number;
   pmtu: "want" | "do" | "dont";
+  broadcast: boolean;
   timeout: number;
   target: number;
   targetText: string;
@@ -47,6 +48,7 @@ function parse(args: string[], ctx: ProcessContext): PingOptions | undefined {
     size: 56,
     ttl: 64,
     pmtu: "want",
+    broadcast: false,
     timeout: 10 * SECOND,
     target: 0,
     targetText: "",
@@ -106,6 +108,14 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
     ctx.err("ping: connect: Network is unreachable");
     ctx.exit(2);
     return undefined;
+  }
+  if (ns.isBroadcast(o.target)) {
+    if (!o.broadcast) {
+      ctx.err("ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules");
+      ctx.exit(2);
+      return undefined;
+    }
+    ctx.err("WARNING: pinging broadcast address");
   }
   const id = sim.random(`ping:${ns.name}`).int(1, 0xffff);
   const start = sim.now;

@@ -161,6 +161,13 @@ export class Ipv4Stack {
   private output(pkt: Packet, nexthop: number, ifindex: number): void {
     const dev = this.ns.devices.get(ifindex);
     if (!dev?.running) return;
+    if (this.ns.isBroadcast(nexthop) && dev !== this.ns.lo) {
+      // A subnet or limited broadcast goes out to everyone, and the sender hears its own copy
+      // (ip_mc_output loops broadcasts back).
+      this.transmitFrame(ifindex, pkt.copy(), MAC_BROADCAST, ETHERTYPE_IPV4);
+      this.ns.sim.scheduleAfter(0, (p: Packet) => this.ipReceive(this.ns.lo, p), pkt);
+      return;
+    }
     if (dev === this.ns.lo || dev.noArp) {
       this.transmitFrame(ifindex, pkt, dev === this.ns.lo ? MAC_ZERO : MAC_BROADCAST, ETHERTYPE_IPV4);
       return;
@@ -263,6 +270,10 @@ export class Ipv4Stack {
       return true;
     }
     if (icmp.type !== ICMP_ECHO_REQUEST) return false;
+    const sysctl = this.ns.sysctl;
+    if (sysctl.get("net.ipv4.icmp_echo_ignore_all") !== "0") return true;
+    if (this.ns.isBroadcast(ip.dst) && sysctl.get("net.ipv4.icmp_echo_ignore_broadcasts") !== "0")
+      return true;
     const reply = Packet.from(pkt.buf.subarray(off, off + ip.payloadLength));
     const buf = reply.buf;
     buf[reply.head] = ICMP_ECHO_REPLY;

@@ -23,6 +23,7 @@ const GLOBALS: Record<string, [string, Validator]> = {
   "net.ipv4.ip_local_port_range": ["32768\t60999", portRange],
   "net.ipv4.ip_no_pmtu_disc": ["0", bool],
   "net.ipv4.icmp_echo_ignore_all": ["0", bool],
+  "net.ipv4.icmp_echo_ignore_broadcasts": ["1", bool],
   "net.ipv4.icmp_ratelimit": ["1000", nonNegative],
   "net.ipv4.icmp_ratemask": ["6168", nonNegative],
   "net.ipv4.tcp_syn_retries": [

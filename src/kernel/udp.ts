@@ -17,7 +17,13 @@ import { UDP_HEADER_LEN, udpChecksum } from "../wire/udp.js";
 import { SEND_NO_ROUTE } from "./ipv4-stack.js";
 import type { NetNamespace } from "./namespace.js";
 
-export type UdpErrno = "EADDRINUSE" | "ECONNREFUSED" | "ENETUNREACH" | "EADDRNOTAVAIL" | "EMSGSIZE";
+export type UdpErrno =
+  | "EADDRINUSE"
+  | "ECONNREFUSED"
+  | "ENETUNREACH"
+  | "EADDRNOTAVAIL"
+  | "EMSGSIZE"
+  | "EACCES";
 
 export class UdpError extends Error {
   constructor(
@@ -39,6 +45,8 @@ export class UdpSocket {
   localPort = 0;
   remoteAddr = 0;
   remotePort = 0;
+  /** SO_BROADCAST: without it, sending to a broadcast address fails with EACCES. */
+  broadcast = false;
   /** Called for each datagram received. */
   onMessage: ((d: Datagram) => void) | undefined;
   /** Called when an error is queued (ECONNREFUSED). */
@@ -124,6 +132,7 @@ export class UdpTable {
   }
 
   send(s: UdpSocket, data: Uint8Array, addr: number, port: number, id: number | undefined): void {
+    if (!s.broadcast && this.ns.isBroadcast(addr)) throw new UdpError("EACCES", "Permission denied");
     const pkt = Packet.alloc(UDP_HEADER_LEN + data.length);
     const b = pkt.buf;
     const o = pkt.head;

@@ -122,4 +122,17 @@ describe("IPv4 stack: ping across a veth, as Linux does it", () => {
     };
     expect(captured.map(norm)).toEqual(linux.map(norm));
   });
+
+  it("echo requests to a broadcast address go unanswered (icmp_echo_ignore_broadcasts=1), and all with icmp_echo_ignore_all", () => {
+    const { sim, a, b, captured } = twoHosts();
+    const echo = () => Packet.from(new Uint8Array([8, 0, 0xf7, 0xfe, 0, 1, 0, 0]));
+    a.ipv4.send(echo(), IPPROTO_ICMP, ipv4("10.0.0.2"));
+    sim.run({ until: 100 * MILLISECOND });
+    const replies = () => captured.filter((f) => f[23] === 1 && f[34] === 0).length;
+    expect(replies()).toBe(1);
+    b.sysctl.set("net.ipv4.icmp_echo_ignore_all", "1");
+    a.ipv4.send(echo(), IPPROTO_ICMP, ipv4("10.0.0.2"));
+    sim.run({ until: 200 * MILLISECOND });
+    expect(replies()).toBe(1);
+  });
 });

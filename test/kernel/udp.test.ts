@@ -99,4 +99,18 @@ describe("UDP sockets", () => {
     sim.run({ until: 14 * SECOND });
     expect(unreachables() - before).toBe(9);
   });
+
+  it("broadcast needs SO_BROADCAST; then it goes out to ff:ff:ff:ff:ff:ff and loops back to the sender", () => {
+    const { sim, a, b, captured } = twoHosts();
+    const got: string[] = [];
+    b.udp.socket().bind(0, 7000).onMessage = (d) => got.push(`b:${new TextDecoder().decode(d.data)}`);
+    a.udp.socket().bind(0, 7000).onMessage = (d) => got.push(`a:${new TextDecoder().decode(d.data)}`);
+    const s = a.udp.socket().bind();
+    expect(() => s.send(enc("x"), ipv4("10.0.0.255"), 7000)).toThrow(/EACCES/);
+    s.broadcast = true;
+    s.send(enc("hi all"), ipv4("10.0.0.255"), 7000);
+    sim.run({ until: SECOND });
+    expect(got.sort()).toEqual(["a:hi all", "b:hi all"]);
+    expect(toHex(captured[0]!.subarray(0, 6))).toBe("ffffffffffff");
+  });
 });
