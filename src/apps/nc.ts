@@ -2,7 +2,7 @@
  * `nc` (OpenBSD netcat 1.219) over UDP: `nc -u HOST PORT` sends its standard input as one datagram
  * and prints what comes back; `nc -u -l [-p] PORT` prints every datagram it receives and, as
  * OpenBSD netcat does, answers only the first sender. `-w S` ends the client S seconds after its
- * input is sent; `-s ADDR` and `-p PORT` choose the local address and port.
+ * input is sent; `-s ADDR` and `-p PORT` choose the local address and port; `-b` allows broadcast.
  * TCP arrives with the TCP stack. Deviations: -v and -z on UDP (netcat's probe datagrams) are not
  * modelled yet.
  */
@@ -21,6 +21,7 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
   let wait = -1;
   let localPort = 0;
   let localAddr = 0;
+  let broadcast = false;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
@@ -32,6 +33,7 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
       if (flag === "u") udp = true;
       else if (flag === "l") listen = true;
       else if (flag === "n") continue;
+      else if (flag === "b") broadcast = true;
       else if (flag === "w") wait = Number(args[++i]);
       else if (flag === "p") localPort = Number(args[++i]);
       else if (flag === "s") localAddr = parseIpv4(args[++i] ?? "") ?? -1;
@@ -57,6 +59,7 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
     return undefined;
   }
   const sock = ctx.ns.udp.socket();
+  sock.broadcast = broadcast;
   let done = false;
   const finish = (status: number) => {
     if (done) return;
