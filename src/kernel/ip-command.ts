@@ -10,7 +10,15 @@ import type { NetDevice } from "../link/net-device.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 import { parseMac } from "../util/mac-address.js";
 import type { Host } from "./host.js";
-import { addressLines, linkLines, neighLine, routeLine } from "./ip-format.js";
+import {
+  addressLines,
+  briefAddrLine,
+  briefLinkLine,
+  linkLines,
+  neighLine,
+  routeLine,
+  statsLines,
+} from "./ip-format.js";
 import type { NetNamespace } from "./namespace.js";
 import { prefixMask, type Route, type RouteType } from "./route-table.js";
 
@@ -18,6 +26,12 @@ export interface CommandResult {
   stdout: string;
   stderr: string;
   exit: number;
+}
+
+/** `-br` and `-s`. */
+interface View {
+  brief: boolean;
+  stats: boolean;
 }
 
 class IpError extends Error {
@@ -47,6 +61,7 @@ export function runIp(host: Host, ns: NetNamespace, argv: string[]): CommandResu
   const args = [...argv];
   let target = ns;
   const out: string[] = [];
+  const view: View = { brief: false, stats: false };
   try {
     while (args[0]?.startsWith("-")) {
       const opt = args.shift() as string;
@@ -55,6 +70,10 @@ export function runIp(host: Host, ns: NetNamespace, argv: string[]): CommandResu
         target =
           host.netns.get(name) ??
           fail(`Cannot open network namespace "${name}": No such file or directory`, 255);
+      } else if (opt === "-br" || opt === "-brief") {
+        view.brief = true;
+      } else if (opt === "-s" || opt === "-stats" || opt === "-statistics") {
+        view.stats = true;
       } else if (opt !== "-4") {
         fail(`Option "${opt}" is unknown, try "ip -help".`, 255);
       }
@@ -62,8 +81,8 @@ export function runIp(host: Host, ns: NetNamespace, argv: string[]): CommandResu
     const object = args.shift();
     if (object === undefined) fail("Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }", 255);
     else if (matches(object, "netns")) netns(host, args, out);
-    else if (matches(object, "link")) link(host, target, args, out);
-    else if (matches(object, "address")) addr(host, target, args, out);
+    else if (matches(object, "link")) link(host, target, args, out, view);
+    else if (matches(object, "address")) addr(host, target, args, out, view);
     else if (matches(object, "route")) route(target, args, out);
     else if (matches(object, "neighbour") || matches(object, "neighbor")) neigh(target, args, out);
     else fail(`Object "${object}" is unknown, try "ip help".`, 1);
@@ -100,12 +119,15 @@ function device(ns: NetNamespace, name: string | undefined): NetDevice {
   return ns.device(name) ?? fail(`Cannot find device "${name}"`, 1);
 }
 
-function link(host: Host, ns: NetNamespace, args: string[], out: string[]): void {
+function link(host: Host, ns: NetNamespace, args: string[], out: string[], view: View): void {
   const cmd = args.shift() ?? "show";
   if (matches(cmd, "show") || matches(cmd, "list")) {
     if (args[0] === "dev") args.shift();
     const devs = args[0] ? [device(ns, args[0])] : [...ns.devices.values()];
-    for (const d of devs.sort((a, b) => a.ifindex - b.ifindex)) out.push(...linkLines(host, ns, d, true));
+    for (const d of devs.sort((a, b) => a.ifindex - b.ifindex)) {
+      if (view.brief) out.push(briefLinkLine(host, ns, d));
+      else out.push(...linkLines(host, ns, d, true), ...(view.stats ? statsLines(d) : []));
+    }
   } else if (matches(cmd, "add")) {
     linkAdd(host, ns, args);
   } else if (matches(cmd, "delete")) {
@@ -231,13 +253,14 @@ function parsePrefix(text: string | undefined, what: "inet prefix" | "any valid 
   return [address as number, len];
 }
 
-function addr(host: Host, ns: NetNamespace, args: string[], out: string[]): void {
+function addr(host: Host, ns: NetNamespace, args: string[], out: string[], view: View): void {
   const cmd = args.shift() ?? "show";
   if (matches(cmd, "show") || matches(cmd, "list")) {
     if (args[0] === "dev") args.shift();
     const devs = args[0] ? [device(ns, args[0])] : [...ns.devices.values()];
     for (const d of devs.sort((a, b) => a.ifindex - b.ifindex)) {
-      out.push(...linkLines(host, ns, d, false), ...addressLines(ns, d));
+      if (view.brief) out.push(briefAddrLine(host, ns, d));
+      else out.push(...linkLines(host, ns, d, false), ...addressLines(ns, d));
     }
     return;
   }

@@ -52,8 +52,10 @@ export function linkLines(host: Host, ns: NetNamespace, dev: NetDevice, linkComm
   );
   if (dev.up) flags.push("UP");
   if (carrier) flags.push("LOWER_UP");
-  const lowerDown = dev.up && !carrier && peerHere;
-  if (lowerDown) flags.push("M-DOWN");
+  // M-DOWN: the device's lower link (a veth's peer in this namespace) is down, whatever our state.
+  const lowerLinkDown = dev instanceof Veth && peerHere && !dev.peer.up;
+  if (lowerLinkDown) flags.push("M-DOWN");
+  const lowerDown = dev.up && !carrier && lowerLinkDown;
   let state = "DOWN";
   if (carrier)
     state =
@@ -70,6 +72,45 @@ export function linkLines(host: Host, ns: NetNamespace, dev: NetDevice, linkComm
       ? "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00"
       : `    link/ether ${macToString(dev.mac)} brd ff:ff:ff:ff:ff:ff${netnsText}`;
   return [head, link];
+}
+
+/** The name with its `@peer` / `@ifN` suffix and the flags, as the first line shows them. */
+function nameAndFlags(
+  host: Host,
+  ns: NetNamespace,
+  dev: NetDevice,
+): { name: string; flags: string; state: string } {
+  const first = linkLines(host, ns, dev, false)[0] as string;
+  const m = /^\d+: (\S+): (<[^>]*>).* state (\S+)/.exec(first);
+  return { name: m?.[1] ?? dev.name, flags: m?.[2] ?? "", state: m?.[3] ?? "" };
+}
+
+/** `ip -br link`: name, state, MAC, flags. */
+export function briefLinkLine(host: Host, ns: NetNamespace, dev: NetDevice): string {
+  const { name, flags, state } = nameAndFlags(host, ns, dev);
+  return `${name.padEnd(16)} ${state.padEnd(14)} ${macToString(dev.mac)} ${flags} `;
+}
+
+/** `ip -br addr`: name, state, then each IPv4 address. */
+export function briefAddrLine(host: Host, ns: NetNamespace, dev: NetDevice): string {
+  const { name, state } = nameAndFlags(host, ns, dev);
+  const addrs = ns.addresses
+    .filter((a) => a.ifindex === dev.ifindex)
+    .map((a) => `${ipv4ToString(a.address)}/${a.prefixLen} `);
+  return `${name.padEnd(16)} ${state.padEnd(14)} ${addrs.join("")}`;
+}
+
+/** The four statistics lines `ip -s link` adds. */
+export function statsLines(dev: NetDevice): string[] {
+  const s = dev.stats;
+  const row = (bytes: number, packets: number, dropped: number) =>
+    `${String(bytes).padStart(14)}${String(packets).padStart(8)}${"0".padStart(7)}${String(dropped).padStart(8)}${"0".padStart(8)}${"0".padStart(8)} `;
+  return [
+    "    RX:  bytes packets errors dropped  missed   mcast           ",
+    row(s.rxBytes, s.rxPackets, s.rxDropped),
+    "    TX:  bytes packets errors dropped carrier collsns           ",
+    row(s.txBytes, s.txPackets, s.txDropped),
+  ];
 }
 
 /** `inet` lines of `ip addr show` for one device. */

@@ -30,6 +30,8 @@ export abstract class NetDevice {
   /** Receive handler: the namespace's stack, or the bridge this device is a port of. */
   rxHandler: RxHandler | undefined;
   private taps: CaptureTap[] = [];
+  /** Counters as `ip -s link` shows them (frame bytes without FCS). */
+  readonly stats = { rxBytes: 0, rxPackets: 0, txBytes: 0, txPackets: 0, rxDropped: 0, txDropped: 0 };
 
   constructor(
     public name: string,
@@ -52,7 +54,12 @@ export abstract class NetDevice {
 
   /** Send a frame out of this device (dev_queue_xmit). Dropped when the device is not running. */
   transmit(pkt: Packet): void {
-    if (!this.running) return;
+    if (!this.running) {
+      this.stats.txDropped++;
+      return;
+    }
+    this.stats.txPackets++;
+    this.stats.txBytes += pkt.length;
     for (const tap of this.taps) tap(this, pkt, "out");
     this.transmitFrame(pkt);
   }
@@ -66,6 +73,8 @@ export abstract class NetDevice {
   /** A frame arrives on this device (netif_receive_skb). */
   receive(pkt: Packet): void {
     if (!this.up) return;
+    this.stats.rxPackets++;
+    this.stats.rxBytes += pkt.length;
     pkt.ingressIfindex = this.ifindex;
     if (this.tapsSeeReceived) for (const tap of this.taps) tap(this, pkt, "in");
     this.rxHandler?.(this, pkt);

@@ -264,4 +264,30 @@ describe("scenario runner", () => {
       "dockwire: line 9: 'ip netns exec a ping -c 2 -M do -s 2000 10.9.0.2' exited with status 1",
     ]);
   });
+
+  it("ip-brief-stats.dw: ip -br and ip -s print what Linux printed (IPv6 disabled)", () => {
+    const script = readFileSync(new URL("../../scenarios/ip-brief-stats.dw", import.meta.url), "utf8");
+    const text = run(script, "o").lines.join("\n");
+    expect(text).toContain(
+      [
+        "$ ip -n a -br addr",
+        "lo               UNKNOWN        127.0.0.1/8 ",
+        "va@if2           UP             10.0.0.1/24 10.0.0.9/24 ",
+        "d2@d1            DOWN           ",
+        "d1@d2            DOWN           ",
+        "$ ip -n a -br link",
+        "lo               UNKNOWN        00:00:00:00:00:00 <LOOPBACK,UP,LOWER_UP> ",
+        "va@if2           UP             02:00:00:00:00:0a <BROADCAST,MULTICAST,UP,LOWER_UP> ",
+        "d2@d1            DOWN           02:2d:91:ad:ee:f2 <BROADCAST,MULTICAST,M-DOWN> ",
+        "d1@d2            DOWN           92:fd:ae:b4:9e:ec <BROADCAST,MULTICAST,M-DOWN> ",
+        "$ ip -n a -s link show va",
+        "2: va@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000",
+        "    link/ether 02:00:00:00:00:0a brd ff:ff:ff:ff:ff:ff link-netns b",
+        "    RX:  bytes packets errors dropped  missed   mcast           ",
+        "           238       3      0       0       0       0 ",
+        "    TX:  bytes packets errors dropped carrier collsns           ",
+        "           238       3      0       0       0       0 ",
+      ].join("\n"),
+    );
+  });
 });
