@@ -25,6 +25,8 @@ export class Host {
   ) {
     this.root = new NetNamespace(name, sim);
     this.macRng = sim.random(`mac:${name}`);
+    // A running machine has its loopback up; a new namespace's starts down.
+    this.root.setUp(this.root.lo, true);
   }
 
   /** A random locally administered unicast MAC (first byte xxxxxx10). */
