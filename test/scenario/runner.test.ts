@@ -10,8 +10,10 @@ import { itWithTshark, tsharkReport } from "../helpers/tshark.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-scenario-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const pingOverVeth = readFileSync(new URL("../../scenarios/ping-over-veth.dw", import.meta.url), "utf8");
-const routed = readFileSync(new URL("../../scenarios/routed.dw", import.meta.url), "utf8");
+/** The text of one of the example scenarios in scenarios/. */
+const scenario = (file: string) => readFileSync(new URL(`../../scenarios/${file}`, import.meta.url), "utf8");
+const pingOverVeth = scenario("ping-over-veth.dw");
+const routed = scenario("routed.dw");
 
 function run(text: string, dir: string, seed = 1, pcapng = false) {
   const lines: string[] = [];
@@ -182,8 +184,7 @@ describe("scenario runner", () => {
   });
 
   it("udp-nc.dw: nc -u delivers stdin; the listener keeps to its first peer; a closed port answers ICMP", () => {
-    const script = readFileSync(new URL("../../scenarios/udp-nc.dw", import.meta.url), "utf8");
-    const r = run(script, "l");
+    const r = run(scenario("udp-nc.dw"), "l");
     expect(r.exit).toBe(0);
     const text = r.lines.join("\n");
     expect(text).toContain(
@@ -196,8 +197,7 @@ describe("scenario runner", () => {
   });
 
   it("bridge-fdb.dw: bridge fdb / bridge link print what Linux printed for the same commands", () => {
-    const script = readFileSync(new URL("../../scenarios/bridge-fdb.dw", import.meta.url), "utf8");
-    const text = run(script, "m").lines.join("\n");
+    const text = run(scenario("bridge-fdb.dw"), "m").lines.join("\n");
     // Taken from Linux 6.18 / iproute2 6.1 with IPv6 disabled in the namespaces.
     expect(text).toContain(
       [
@@ -266,8 +266,7 @@ describe("scenario runner", () => {
   });
 
   it("ip-brief-stats.dw: ip -br and ip -s print what Linux printed (IPv6 disabled)", () => {
-    const script = readFileSync(new URL("../../scenarios/ip-brief-stats.dw", import.meta.url), "utf8");
-    const text = run(script, "o").lines.join("\n");
+    const text = run(scenario("ip-brief-stats.dw"), "o").lines.join("\n");
     expect(text).toContain(
       [
         "$ ip -n a -br addr",
