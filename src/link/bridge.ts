@@ -6,6 +6,9 @@
  * but the one it came in on — unless that port has hairpin mode on. Broadcast and multicast are
  * also delivered locally. Frames the host sends on the bridge device go out the same way.
  *
+ * When the bridge device is promiscuous (a capture on it without -p), forwarded frames are passed
+ * up to it too, so a capture on br0 sees the traffic between ports, as tcpdump on Linux does.
+ *
  * FDB entries age out `ageingTime` (300 s) after they were last refreshed; expiry is checked when
  * an entry is used or listed, so no timer runs per entry. Deviations: no STP (every port
  * forwards), no VLAN filtering, no multicast snooping (multicast floods), no br_netfilter yet.
@@ -135,8 +138,14 @@ export class Bridge extends NetDevice {
       return;
     }
     const entry = this.lookup(dst);
+    if (entry?.local) {
+      this.receive(pkt);
+      return;
+    }
+    // A promiscuous bridge device (tcpdump on it) also gets a copy of what it forwards
+    // (br_handle_frame_finish: local_rcv when IFF_PROMISC); the IP stack ignores it.
+    if (this.promiscuity > 0) this.receive(pkt.copy());
     if (entry === undefined) this.flood(pkt, port);
-    else if (entry.local) this.receive(pkt);
     else if (entry.port && (entry.port !== port || port.hairpin)) entry.port.dev.transmit(pkt);
   }
 

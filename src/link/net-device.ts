@@ -25,6 +25,8 @@ export abstract class NetDevice {
   mtu = 1500;
   /** IFF_NOARP: the IP layer sends without resolving neighbours (dummy devices). */
   readonly noArp: boolean = false;
+  /** IFF_PROMISC reference count (dev_set_promiscuity): captures without -p raise it. */
+  promiscuity = 0;
   /** Extra unicast addresses (dev_uc_add), e.g. `bridge fdb add MAC dev DEV` without `master`. */
   readonly unicastList: number[] = [];
   /** Receive handler: the namespace's stack, or the bridge this device is a port of. */

@@ -211,8 +211,9 @@ function timeOfDay(ns: number): string {
 }
 
 /**
- * `tcpdump -i DEV [-n] [-w FILE]`: captures until the end of the scenario, printing tcpdump -n
- * lines (with the time of day) or writing a pcap; the closing counts come at the end.
+ * `tcpdump -i DEV [-n] [-p] [-w FILE]`: captures until the end of the scenario, printing tcpdump -n
+ * lines (with the time of day) or writing a pcap; the closing counts come at the end. Like
+ * tcpdump, it puts the device in promiscuous mode unless -p is given.
  * Deviation: no filter expressions yet (refused rather than ignored).
  */
 function tcpdump(
@@ -224,10 +225,12 @@ function tcpdump(
 ): void {
   let devName = "";
   let file = "";
+  let promisc = true;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (a === "-i") devName = args[++i] ?? "";
     else if (a === "-w") file = args[++i] ?? "";
+    else if (a === "-p") promisc = false;
     else if (a === "-n" || a === "-nn" || a === "-U" || a === "-l") continue;
     else {
       ctx.err(
@@ -245,6 +248,7 @@ function tcpdump(
     return;
   }
   const listening = `listening on ${devName}, link-type EN10MB (Ethernet), snapshot length 262144 bytes`;
+  if (promisc) dev.promiscuity++;
   let count = 0;
   const sim = ctx.host.sim;
   let close = () => {};
