@@ -186,6 +186,11 @@ export class Ipv4Stack {
     dev.transmit(pkt);
   }
 
+  /** A gratuitous ARP request for our own `address` (arp_notify, `arping -U`). */
+  announce(ifindex: number, address: number): void {
+    this.sendArp(ifindex, ARP_REQUEST, address, undefined);
+  }
+
   private sendArp(ifindex: number, op: number, target: number, targetMac: number | undefined): void {
     const dev = this.ns.devices.get(ifindex);
     if (!dev) return;
@@ -239,6 +244,7 @@ export class Ipv4Stack {
     }
     if (!ip.checksumValid) return;
     pkt.tail = pkt.head + ip.totalLength; // drop Ethernet padding
+    if (dev !== this.ns.lo && !this.reversePathOk(dev, ip.src)) return;
     const dst = ip.dst;
     if (this.ns.isLocal(dst)) {
       if (ip.mf || ip.fragmentOffset !== 0) {
@@ -251,6 +257,18 @@ export class Ipv4Stack {
     }
     if (!this.ns.ipForward || dev === this.ns.lo) return;
     this.forward(pkt, ip);
+  }
+
+  /**
+   * rp_filter (fib_validate_source): 0 accepts everything; 1 (strict) wants the route back to the
+   * source to leave through the interface the packet came in on; 2 (loose) wants any route back.
+   */
+  private reversePathOk(dev: NetDevice, src: number): boolean {
+    const mode = this.ns.rpFilter(dev);
+    if (mode === 0 || src === 0) return true;
+    const back = this.ns.main.lookup(src);
+    if (back === undefined || back.type !== "unicast") return false;
+    return mode === 2 || back.ifindex === dev.ifindex;
   }
 
   private deliverLocal(pkt: Packet, ip: Ipv4View): void {

@@ -36,6 +36,8 @@ export class NetNamespace {
   readonly sysctl = new Sysctls();
   /** net.ipv4.ip_forward, cached for the packet path. */
   private forwarding = false;
+  /** Effective rp_filter per ifindex, until a conf sysctl changes. */
+  private readonly rpCache = new Map<number, number>();
   /** net.ipv4.neigh.DEV.* as numbers, per ifindex, until a neigh sysctl changes. */
   private readonly neighCache = new Map<number, NeighParams>();
   private nextIfindex = 1;
@@ -54,6 +56,7 @@ export class NetNamespace {
     this.sysctl.onChange = (key) => {
       this.forwarding = this.sysctl.get("net.ipv4.ip_forward") !== "0";
       if (key.startsWith("net.ipv4.neigh.")) this.neighCache.clear();
+      if (key.startsWith("net.ipv4.conf.")) this.rpCache.clear();
     };
   }
 
@@ -110,6 +113,7 @@ export class NetNamespace {
     this.devices.delete(dev.ifindex);
     this.sysctl.removeDevice(dev.name);
     this.neighCache.delete(dev.ifindex);
+    this.rpCache.delete(dev.ifindex);
     dev.rxHandler = undefined;
   }
 
@@ -118,6 +122,27 @@ export class NetNamespace {
     if (this.devices.has(dev.ifindex)) dev.ifindex = this.allocIfindex();
     else this.nextIfindex = Math.max(this.nextIfindex, dev.ifindex + 1);
     this.attach(dev);
+  }
+
+  /** The rp_filter mode for packets arriving on `dev`, cached for the packet path. */
+  rpFilter(dev: NetDevice): number {
+    let mode = this.rpCache.get(dev.ifindex);
+    if (mode === undefined) {
+      mode = this.devConf(dev, "rp_filter");
+      this.rpCache.set(dev.ifindex, mode);
+    }
+    return mode;
+  }
+
+  /**
+   * A net.ipv4.conf value for a device as the kernel combines it: IN_DEV_MAXCONF (the larger of
+   * `all` and the device's own) for rp_filter, arp_notify and friends.
+   */
+  devConf(dev: NetDevice, key: string): number {
+    const own = this.sysctl.has(`net.ipv4.conf.${dev.name}.${key}`)
+      ? this.sysctl.number(`net.ipv4.conf.${dev.name}.${key}`)
+      : 0;
+    return Math.max(this.sysctl.number(`net.ipv4.conf.all.${key}`), own);
   }
 
   /** `ip link set DEV master BR` (bridge given) or `nomaster` (undefined). */
@@ -137,6 +162,11 @@ export class NetNamespace {
     }
     if (up) {
       for (const a of this.addresses) if (a.ifindex === dev.ifindex) this.addRoutesFor(a);
+      // arp_notify: announce our addresses with a gratuitous ARP when the link comes up.
+      if (this.devConf(dev, "arp_notify") > 0 && !dev.noArp && dev !== this.lo) {
+        for (const a of this.addresses)
+          if (a.ifindex === dev.ifindex) this.ipv4.announce(dev.ifindex, a.address);
+      }
     } else {
       const gone = (r: Route) => r.ifindex === dev.ifindex;
       this.main.removeWhere(gone);

@@ -289,4 +289,49 @@ describe("scenario runner", () => {
       ].join("\n"),
     );
   });
+
+  it("arp_notify=1 announces the address with one gratuitous ARP when the link comes up (as Linux did)", () => {
+    const script = [
+      "ip netns add a",
+      "ip netns add b",
+      "ip link add va netns a type veth peer name vb netns b",
+      "ip -n b link set vb up",
+      "ip -n a addr add 10.0.0.1/24 dev va",
+      "ip netns exec a sysctl -w net.ipv4.conf.va.arp_notify=1",
+      "ip netns exec b tcpdump -n -i vb &",
+      "ip -n a link set va up",
+      "sleep 1",
+    ].join("\n");
+    const lines = run(script, "p").lines.filter((l) => l.includes(" ARP, "));
+    expect(lines).toEqual(["00:00:00.000000 ARP, Request who-has 10.0.0.1 tell 10.0.0.1, length 28"]);
+  });
+
+  it("rp_filter: strict (1) drops a datagram whose source routes back through another interface; loose (2) keeps it", () => {
+    const setup = [
+      "ip netns add a",
+      "ip netns add b",
+      "ip link add va netns a type veth peer name vb netns b",
+      "ip -n a addr add 10.0.0.1/24 dev va",
+      "ip -n a addr add 192.0.2.1/32 dev va",
+      "ip -n b addr add 10.0.0.2/24 dev vb",
+      "ip -n a link set va up",
+      "ip -n b link set vb up",
+      "ip -n b link add d0 type dummy",
+      "ip -n b link set d0 up",
+      "ip -n b route add 192.0.2.0/24 dev d0",
+    ];
+    const received = (mode: number, dir: string) =>
+      run(
+        [
+          ...setup,
+          `ip netns exec b sysctl -w net.ipv4.conf.all.rp_filter=${mode}`,
+          "ip netns exec b nc -u -l 9 &",
+          "echo from-192.0.2.1 | ip netns exec a nc -u -w 1 -s 192.0.2.1 10.0.0.2 9",
+        ].join("\n"),
+        dir,
+      ).lines.includes("from-192.0.2.1");
+    expect(received(0, "q")).toBe(true);
+    expect(received(1, "r")).toBe(false);
+    expect(received(2, "s")).toBe(true);
+  });
 });
