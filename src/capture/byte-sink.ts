@@ -1,52 +1,123 @@
 /**
- * Where capture bytes go. A FileSink streams to disk through one fixed buffer, so a capture of any
- * length uses bounded memory; a MemorySink keeps everything (tests, small captures).
+ * Where capture bytes go. A FileSink streams to disk through a few fixed buffers that a worker
+ * thread writes out while the simulation goes on (the write syscalls run on the second core); the
+ * buffers move between the threads without copying. A capture of any length uses bounded memory:
+ * when every buffer is waiting for the disk, the simulation waits. A MemorySink keeps everything
+ * (tests, small captures).
  */
 
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 
 export interface ByteSink {
   write(bytes: Uint8Array, off: number, len: number): void;
   close(): void;
 }
 
+/**
+ * The writer thread: plain JavaScript, so it runs the same from TypeScript tests and from dist.
+ * It gets filled buffers (moved, not copied), writes them in order and hands them back.
+ */
+const WRITER = `
+const { workerData } = require("node:worker_threads");
+const { writeSync } = require("node:fs");
+const returned = new Int32Array(workerData.returned);
+workerData.buffers.on("message", ({ buffer, length }) => {
+  const bytes = new Uint8Array(buffer);
+  let done = 0;
+  while (done < length) done += writeSync(workerData.fd, bytes, done, length - done);
+  workerData.back.postMessage(buffer, [buffer]);
+  Atomics.add(returned, 0, 1);
+  Atomics.notify(returned, 0);
+});
+`;
+
 export class FileSink implements ByteSink {
   private readonly fd: number;
-  private readonly buffer: Uint8Array;
+  private readonly worker: Worker;
+  private readonly toWriter: MessagePort;
+  private readonly fromWriter: MessagePort;
+  /** Count of buffers the writer has handed back (shared, so we can wait on it). */
+  private readonly returned: Int32Array;
+  private readonly free: Uint8Array[] = [];
+  private buffer: Uint8Array;
   private used = 0;
+  /** Buffers handed to the writer so far. */
+  private sent = 0;
   /** Bytes handed to the sink so far. */
   bytesWritten = 0;
 
-  constructor(path: string, bufferSize = 1 << 20) {
+  /** Up to `buffers` buffers of `size` bytes: at most that much waits for the disk. */
+  constructor(
+    path: string,
+    private readonly size = 1 << 20,
+    buffers = 4,
+  ) {
     this.fd = openSync(path, "w");
-    this.buffer = new Uint8Array(bufferSize);
+    for (let i = 0; i < buffers - 1; i++) this.free.push(new Uint8Array(size));
+    this.buffer = new Uint8Array(size);
+    const toWriter = new MessageChannel();
+    const fromWriter = new MessageChannel();
+    this.toWriter = toWriter.port1;
+    this.fromWriter = fromWriter.port2;
+    const returned = new SharedArrayBuffer(4);
+    this.returned = new Int32Array(returned);
+    this.worker = new Worker(WRITER, {
+      eval: true,
+      workerData: { fd: this.fd, buffers: toWriter.port2, back: fromWriter.port1, returned },
+      transferList: [toWriter.port2, fromWriter.port1],
+    });
+    this.worker.unref();
   }
 
   write(bytes: Uint8Array, off: number, len: number): void {
     this.bytesWritten += len;
-    if (len > this.buffer.length - this.used) this.flush();
-    if (len > this.buffer.length) {
-      writeAll(this.fd, bytes, off, len);
-      return;
+    while (len > 0) {
+      if (this.used === this.size) this.handOver();
+      const n = Math.min(len, this.size - this.used);
+      if (n < 64) for (let i = 0; i < n; i++) this.buffer[this.used + i] = bytes[off + i] as number;
+      else this.buffer.set(bytes.subarray(off, off + n), this.used);
+      this.used += n;
+      off += n;
+      len -= n;
     }
-    this.buffer.set(bytes.subarray(off, off + len), this.used);
-    this.used += len;
   }
 
-  flush(): void {
-    if (this.used > 0) writeAll(this.fd, this.buffer, 0, this.used);
+  /** Move the current buffer to the writer and take a free one, waiting for one if need be. */
+  private handOver(): void {
+    const buffer = this.buffer.buffer as ArrayBuffer;
+    this.toWriter.postMessage({ buffer, length: this.used }, [buffer]);
+    this.sent++;
     this.used = 0;
+    this.buffer = this.takeFree();
   }
 
+  private takeFree(): Uint8Array {
+    for (;;) {
+      const back = receiveMessageOnPort(this.fromWriter);
+      if (back) this.free.push(new Uint8Array(back.message as ArrayBuffer));
+      const free = this.free.pop();
+      if (free) return free;
+      Atomics.wait(this.returned, 0, Atomics.load(this.returned, 0), 1000);
+    }
+  }
+
+  /** Write out everything, wait for the writer to finish, close the file. */
   close(): void {
-    this.flush();
+    if (this.used > 0) {
+      const buffer = this.buffer.buffer as ArrayBuffer;
+      this.toWriter.postMessage({ buffer, length: this.used }, [buffer]);
+      this.sent++;
+      this.used = 0;
+    }
+    for (;;) {
+      const done = Atomics.load(this.returned, 0);
+      if (done >= this.sent) break;
+      Atomics.wait(this.returned, 0, done, 1000);
+    }
+    void this.worker.terminate();
     closeSync(this.fd);
   }
-}
-
-function writeAll(fd: number, bytes: Uint8Array, off: number, len: number): void {
-  let done = 0;
-  while (done < len) done += writeSync(fd, bytes, off + done, len - done);
 }
 
 export class MemorySink implements ByteSink {
