@@ -104,8 +104,16 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
   const o = parsed;
   const { ns } = ctx;
   const sim = ctx.host.sim;
-  if (ns.ipv4.sourceFor(o.target) === 0) {
-    ctx.err("ping: connect: Network is unreachable");
+  const errno = ns.ipv4.routeErrno(o.target);
+  if (errno !== undefined) {
+    // iputils reads EACCES from connect() as a broadcast it was not allowed to send.
+    const text: Record<typeof errno, string> = {
+      ENETUNREACH: "ping: connect: Network is unreachable",
+      EHOSTUNREACH: "ping: connect: No route to host",
+      EINVAL: "ping: connect: Invalid argument",
+      EACCES: "ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules",
+    };
+    ctx.err(text[errno]);
     ctx.exit(2);
     return undefined;
   }

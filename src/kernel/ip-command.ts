@@ -311,9 +311,12 @@ function route(ns: NetNamespace, args: string[], out: string[]): void {
   if (matches(cmd, "get")) {
     const [dst] = parsePrefix(args.shift(), "any valid prefix");
     const local = ns.isLocal(dst);
-    const r = local ? ns.local.lookup(dst) : ns.main.lookup(dst);
-    if (!r || r.type === "unreachable") fail("RTNETLINK answers: Network is unreachable", 2);
-    const rr = r as Route;
+    const errno = ns.ipv4.routeErrno(dst);
+    if (errno === "ENETUNREACH") fail("RTNETLINK answers: Network is unreachable", 2);
+    if (errno === "EHOSTUNREACH") fail("RTNETLINK answers: No route to host", 2);
+    if (errno === "EINVAL") fail("RTNETLINK answers: Invalid argument", 2);
+    if (errno === "EACCES") fail("RTNETLINK answers: Permission denied", 2);
+    const rr = (local ? ns.local.lookup(dst) : ns.main.lookup(dst)) as Route;
     const dev = local ? ns.lo : ns.devices.get(rr.ifindex);
     const src = ns.ipv4.sourceFor(dst);
     const via = rr.gateway ? ` via ${ipv4ToString(rr.gateway)}` : "";
@@ -338,7 +341,7 @@ function route(ns: NetNamespace, args: string[], out: string[]): void {
     ifindex: 0,
     metric: 0,
     protocol: "boot",
-    scope: type === "unicast" ? "universe" : "universe",
+    scope: "universe",
     prefsrc: 0,
   };
   let dev: NetDevice | undefined;

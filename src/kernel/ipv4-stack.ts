@@ -93,6 +93,20 @@ export class Ipv4Stack {
     return () => list.splice(list.indexOf(handler), 1);
   }
 
+  /**
+   * Why a packet to `dst` cannot be sent (ip_route_output), as the errno a program sees: no route
+   * (ENETUNREACH), an `unreachable` route (EHOSTUNREACH), `blackhole` (EINVAL), `prohibit`
+   * (EACCES); undefined when it can.
+   */
+  routeErrno(dst: number): "ENETUNREACH" | "EHOSTUNREACH" | "EINVAL" | "EACCES" | undefined {
+    const route = this.ns.isLocal(dst) ? this.ns.local.lookup(dst) : this.ns.main.lookup(dst);
+    if (route === undefined) return "ENETUNREACH";
+    if (route.type === "unreachable") return "EHOSTUNREACH";
+    if (route.type === "blackhole") return "EINVAL";
+    if (route.type === "prohibit") return "EACCES";
+    return undefined;
+  }
+
   /** The source address for a packet to `dst`: the route's preferred source or the device's. */
   sourceFor(dst: number): number {
     const route = this.ns.isLocal(dst) ? this.ns.local.lookup(dst) : this.ns.main.lookup(dst);
@@ -122,14 +136,7 @@ export class Ipv4Stack {
    */
   send(pkt: Packet, protocol: number, dst: number, opts: SendOptions = {}): number {
     const route = this.ns.isLocal(dst) ? this.ns.local.lookup(dst) : this.ns.main.lookup(dst);
-    if (
-      route === undefined ||
-      route.type === "unreachable" ||
-      route.type === "blackhole" ||
-      route.type === "prohibit"
-    ) {
-      return SEND_NO_ROUTE;
-    }
+    if (route === undefined || this.routeErrno(dst) !== undefined) return SEND_NO_ROUTE;
     const ifindex = route.type === "local" ? this.ns.lo.ifindex : route.ifindex;
     const src = opts.src ?? (route.prefsrc || this.ns.sourceFor(ifindex, dst));
     const mtu = this.ns.devices.get(ifindex)?.mtu ?? 0;

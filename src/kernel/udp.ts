@@ -21,9 +21,18 @@ export type UdpErrno =
   | "EADDRINUSE"
   | "ECONNREFUSED"
   | "ENETUNREACH"
+  | "EHOSTUNREACH"
+  | "EINVAL"
   | "EADDRNOTAVAIL"
   | "EMSGSIZE"
   | "EACCES";
+
+const ROUTE_ERRORS = {
+  ENETUNREACH: "Network is unreachable",
+  EHOSTUNREACH: "No route to host",
+  EINVAL: "Invalid argument",
+  EACCES: "Permission denied",
+} as const;
 
 export class UdpError extends Error {
   constructor(
@@ -141,6 +150,8 @@ export class UdpTable {
     put16(b, o + 2, port);
     put16(b, o + 4, pkt.length);
     const src = s.localAddr || this.ns.ipv4.sourceFor(addr);
+    const errno = this.ns.ipv4.routeErrno(addr);
+    if (errno !== undefined) throw new UdpError(errno, ROUTE_ERRORS[errno]);
     if (src === 0) throw new UdpError("ENETUNREACH", "Network is unreachable");
     put16(b, o + 6, udpChecksum(b, o, pkt.length, src, addr));
     const sent = this.ns.ipv4.send(pkt, IPPROTO_UDP, addr, { src, ...(id === undefined ? {} : { id }) });

@@ -177,4 +177,17 @@ describe("ip, as iproute2 prints it", () => {
     udp.send(new Uint8Array(4), 0xc0000263, 9);
     expect(ns.neigh.list()).toEqual([]); // no ARP on a NOARP device
   });
+
+  it("unreachable, blackhole and prohibit routes: listed, and refused with Linux's errors", () => {
+    const { ip } = session();
+    ip("ip link set lo up");
+    expect(ip("ip route add unreachable 10.9.0.0/16")).toBe("[exit 0]");
+    expect(ip("ip route add blackhole 10.8.0.0/16")).toBe("[exit 0]");
+    expect(ip("ip route add prohibit 10.7.0.0/16")).toBe("[exit 0]");
+    expect(ip("ip route")).toBe(
+      "prohibit 10.7.0.0/16 \nblackhole 10.8.0.0/16 \nunreachable 10.9.0.0/16 \n[exit 0]",
+    );
+    expect(ip("ip route get 10.9.0.1")).toBe("RTNETLINK answers: No route to host\n[exit 2]");
+    expect(ip("ip route get 10.8.0.1")).toBe("RTNETLINK answers: Invalid argument\n[exit 2]");
+  });
 });

@@ -334,4 +334,21 @@ describe("scenario runner", () => {
     expect(received(1, "r")).toBe(false);
     expect(received(2, "s")).toBe(true);
   });
+
+  it("ping through unreachable / blackhole / prohibit routes fails as iputils does", () => {
+    const script = [
+      "ip netns add u",
+      "ip -n u route add unreachable 10.9.0.0/16",
+      "ip -n u route add blackhole 10.8.0.0/16",
+      "ip -n u route add prohibit 10.7.0.0/16",
+      "ip netns exec u ping -c 1 10.9.0.1 || true",
+      "ip netns exec u ping -c 1 10.8.0.1 || true",
+      "ip netns exec u ping -c 1 10.7.0.1 || true",
+    ].join("\n");
+    expect(run(script, "t").lines.filter((l) => l.startsWith("ping: "))).toEqual([
+      "ping: connect: No route to host",
+      "ping: connect: Invalid argument",
+      "ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules",
+    ]);
+  });
 });
