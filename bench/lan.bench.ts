@@ -2,12 +2,14 @@
  * The whole-workload LAN benchmark (the shape of ns-3's bridge example): K namespaces on one
  * Linux bridge, each sending UDP datagrams to its neighbour at a fixed rate until N datagrams in
  * total were sent. Reports delivered packets per wall second, events per second and per packet,
- * and peak memory, as one JSON line. With --pcapng every interface is captured to a temp file.
+ * and peak memory, as one JSON line. With --pcapng every interface is captured to one pcapng in a
+ * new temporary folder under --dir (default: the OS temp dir), deleted afterwards; the line then
+ * also gives the bytes written and the write rate, since a disk's write speed can be the limit.
  *
- *   npm run bench -- lan --hosts 8 --payload 64 --packets 1000000 [--pcapng]
+ *   npm run bench -- lan --hosts 8 --payload 64 --packets 1000000 [--pcapng [--dir /dev/shm]]
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -27,6 +29,8 @@ export interface LanOptions {
   payload: number;
   packets: number;
   pcapng: boolean;
+  /** Where the pcapng's temporary folder goes (with pcapng). */
+  dir: string;
 }
 
 export interface LanResult {
@@ -43,6 +47,9 @@ export interface LanResult {
   eventsPerPacket: number;
   simulatedSeconds: number;
   peakRssMiB: number;
+  captureDir?: string;
+  captureMiB?: number;
+  captureMiBPerSecond?: number;
 }
 
 export function runLan(opts: LanOptions): LanResult {
@@ -51,7 +58,7 @@ export function runLan(opts: LanOptions): LanResult {
   const br = new Bridge("br0", h.allocIfindex(), 0x0242ac110001, sim);
   h.attach(br);
   h.setUp(br, true);
-  const dir = opts.pcapng ? mkdtempSync(join(tmpdir(), "dockwire-lan-")) : "";
+  const dir = opts.pcapng ? mkdtempSync(join(opts.dir, "dockwire-lan-")) : "";
   const pcap = opts.pcapng
     ? new PcapngWriter(new FileSink(join(dir, "lan.pcapng")), { application: "bench" })
     : undefined;
@@ -108,10 +115,16 @@ export function runLan(opts: LanOptions): LanResult {
   sim.run();
   const wall = (nowNs() - t0) / 1e9;
   pcap?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  const wallWithClose = (nowNs() - t0) / 1e9;
+  let captureMiB: number | undefined;
+  if (dir) {
+    captureMiB = statSync(join(dir, "lan.pcapng")).size / 2 ** 20;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const { dir: _dir, ...shown } = opts;
   return {
     workload: "lan",
-    ...opts,
+    ...shown,
     delivered,
     wallSeconds: Number(wall.toFixed(3)),
     packetsPerSecond: Math.round(delivered / wall),
@@ -120,6 +133,13 @@ export function runLan(opts: LanOptions): LanResult {
     eventsPerPacket: Number((sim.eventsExecuted / delivered).toFixed(2)),
     simulatedSeconds: Number((sim.now / 1e9).toFixed(6)),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(captureMiB === undefined
+      ? {}
+      : {
+          captureDir: opts.dir,
+          captureMiB: Math.round(captureMiB),
+          captureMiBPerSecond: Math.round(captureMiB / wallWithClose),
+        }),
   };
 }
 
@@ -132,6 +152,7 @@ export function lanFromArgs(args: string[]): LanResult {
       payload: { type: "string", default: "64" },
       packets: { type: "string", default: "1000000" },
       pcapng: { type: "boolean", default: false },
+      dir: { type: "string", default: tmpdir() },
     },
   });
   return runLan({
@@ -139,5 +160,6 @@ export function lanFromArgs(args: string[]): LanResult {
     payload: Number(values.payload),
     packets: Number(values.packets),
     pcapng: values.pcapng === true,
+    dir: values.dir,
   });
 }

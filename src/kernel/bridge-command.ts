@@ -98,6 +98,7 @@ function fdb(ns: NetNamespace, args: string[], out: string[]): void {
     else if (w === "self" || w === "permanent") continue;
   }
   if (!dev) fail("Device and address are required arguments.");
+  if (dev instanceof Loopback && cmd !== "del") fail("Error: FDB add only supported for Ethernet devices.");
   const br = viaMaster ? masterOf(ns, dev) : undefined;
   if (viaMaster && !br) fail("RTNETLINK answers: Operation not supported");
   if (cmd === "add" || cmd === "append" || cmd === "replace") {

@@ -19,6 +19,7 @@ import {
   routeLine,
   statsLines,
 } from "./ip-format.js";
+import { IPV4_MIN_MTU } from "./ipv4-stack.js";
 import type { NetNamespace } from "./namespace.js";
 import { prefixMask, type Route, type RouteType } from "./route-table.js";
 
@@ -101,12 +102,12 @@ function netns(host: Host, args: string[], out: string[]): void {
   } else if (matches(cmd, "add")) {
     if (!name) fail("No netns name specified", 1);
     if (host.netns.has(name as string))
-      fail(`Cannot create namespace file "/var/run/netns/${name}": File exists`, 1);
+      fail(`Cannot create namespace file "/run/netns/${name}": File exists`, 1);
     host.addNetns(name as string);
   } else if (matches(cmd, "delete")) {
     if (!name) fail("No netns name specified", 1);
     if (!host.netns.has(name as string)) {
-      fail(`Cannot remove namespace file "/var/run/netns/${name}": No such file or directory`, 1);
+      fail(`Cannot remove namespace file "/run/netns/${name}": No such file or directory`, 1);
     }
     host.delNetns(name as string);
   } else {
@@ -231,14 +232,13 @@ function linkSet(host: Host, ns: NetNamespace, args: string[]): void {
       changes.push(() => setMac(dev, m));
     } else if (w === "mtu") {
       const v = value();
-      const mtu = /^\d+$/.test(v)
-        ? Number(v)
-        : fail(`Error: argument "${v}" is wrong: Invalid "mtu" value`, 255);
-      if (mtu > 65535) fail("Error: mtu greater than device maximum.", 2);
-      if (mtu < 68) fail("Error: mtu less than device minimum.", 2);
-      changes.push(() => {
-        dev.mtu = mtu;
-      });
+      const mtu =
+        /^\d+$/.test(v) && Number(v) <= 0x7fffffff
+          ? Number(v)
+          : fail(`Error: argument "${v}" is wrong: Invalid "mtu" value`, 255);
+      if (dev.maxMtu > 0 && mtu > dev.maxMtu) fail("Error: mtu greater than device maximum.", 2);
+      if (mtu < dev.minMtu) fail("Error: mtu less than device minimum.", 2);
+      changes.push(() => ns.setMtu(dev, mtu));
     } else fail(`Error: either "dev" is duplicate, or "${w}" is a garbage.`, 255);
   }
   for (const c of changes) c();
@@ -292,6 +292,8 @@ function addr(host: Host, ns: NetNamespace, args: string[], out: string[], view:
     (a) => a.ifindex === dev.ifindex && a.address === address && a.prefixLen === len,
   );
   if (matches(cmd, "add")) {
+    // Below IPv4's minimum MTU the device has no IPv4 config at all (inetdev_valid_mtu).
+    if (dev.mtu < IPV4_MIN_MTU) fail("RTNETLINK answers: No buffer space available", 2);
     if (existing) fail("Error: ipv4: Address already assigned.", 2);
     const broadcast = brd === "+" ? (address | ~prefixMask(len)) >>> 0 : (brd ?? 0);
     ns.addAddress(dev, address, len, broadcast);

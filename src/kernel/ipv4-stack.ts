@@ -38,6 +38,8 @@ import type { ArpIo } from "./neighbour.js";
 
 export const IP_DF = 0x4000;
 export const DEFAULT_TTL = 64;
+/** The smallest MTU IPv4 runs on (RFC 791's 68; inetdev_valid_mtu). */
+export const IPV4_MIN_MTU = 68;
 /** `send` results: 0 sent; SEND_NO_ROUTE; any positive value is the MTU a DF datagram exceeded (EMSGSIZE). */
 export const SEND_OK = 0;
 export const SEND_NO_ROUTE = -1;

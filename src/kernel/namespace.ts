@@ -11,7 +11,7 @@ import { Loopback } from "../link/loopback.js";
 import type { NetDevice } from "../link/net-device.js";
 import type { Packet } from "../link/packet.js";
 import type { Simulation } from "../sim/simulation.js";
-import { Ipv4Stack } from "./ipv4-stack.js";
+import { IPV4_MIN_MTU, Ipv4Stack } from "./ipv4-stack.js";
 import { NEIGH_DEFAULTS, NeighbourTable, type NeighParams } from "./neighbour.js";
 import { prefixMask, type Route, RouteTable } from "./route-table.js";
 import { Sysctls } from "./sysctl.js";
@@ -173,6 +173,16 @@ export class NetNamespace {
       this.local.removeWhere(gone);
       this.neigh.flushDevice(dev.ifindex);
     }
+  }
+
+  /**
+   * `ip link set DEV mtu N`. Below 68 the device loses its IPv4 config, addresses and all
+   * (inetdev_event, NETDEV_CHANGEMTU); they do not come back with a larger MTU.
+   */
+  setMtu(dev: NetDevice, mtu: number): void {
+    dev.mtu = mtu;
+    if (mtu >= IPV4_MIN_MTU) return;
+    for (const a of this.addresses.filter((x) => x.ifindex === dev.ifindex)) this.delAddress(a);
   }
 
   /**

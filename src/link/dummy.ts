@@ -10,6 +10,8 @@ import type { Packet } from "./packet.js";
 export class Dummy extends NetDevice {
   readonly kind = "dummy";
   override readonly noArp = true;
+  override readonly minMtu = 0;
+  override readonly maxMtu = 0;
 
   protected transmitFrame(_pkt: Packet): void {}
 }

@@ -9,6 +9,9 @@ import { NetDevice } from "./net-device.js";
 import type { Packet } from "./packet.js";
 
 export class Loopback extends NetDevice {
+  /** loopback_setup leaves min_mtu/max_mtu at 0: any MTU goes. */
+  override readonly minMtu = 0;
+  override readonly maxMtu = 0;
   readonly kind = "loopback";
   protected override tapsSeeReceived = false;
   private readonly loop = (pkt: Packet) => this.receive(pkt);

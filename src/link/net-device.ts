@@ -23,6 +23,9 @@ export abstract class NetDevice {
   /** Administrative state (ip link set DEV up). */
   up = false;
   mtu = 1500;
+  /** The range `ip link set DEV mtu N` accepts (dev->min_mtu/max_mtu; 0 = no limit): Ethernet's. */
+  readonly minMtu: number = 68;
+  readonly maxMtu: number = 65535;
   /** IFF_NOARP: the IP layer sends without resolving neighbours (dummy devices). */
   readonly noArp: boolean = false;
   /** IFF_PROMISC reference count (dev_set_promiscuity): captures without -p raise it. */
