@@ -9,12 +9,16 @@ import { benchEventQueue } from "./event-queue.bench.js";
 import type { BenchResult } from "./harness.js";
 import { report } from "./harness.js";
 import { lanFromArgs } from "./lan.bench.js";
+import { tcpBulkFromArgs } from "./tcp-bulk.bench.js";
 import { benchWire } from "./wire.bench.js";
 
 const args = process.argv.slice(2);
 if (args[0] === "lan") {
   // A whole workload on its own, with its parameters: one JSON line (see lan.bench.ts).
   console.log(JSON.stringify(lanFromArgs(args.slice(1))));
+} else if (args[0] === "tcp") {
+  // Bulk TCP on its own, with its parameters: one JSON line (see tcp-bulk.bench.ts).
+  console.log(JSON.stringify(tcpBulkFromArgs(args.slice(1))));
 } else {
   const quick = args.includes("--quick");
   const opts = { quick };
@@ -32,6 +36,14 @@ if (args[0] === "lan") {
     unit: "packets/s",
     target: { better: "higher", value: 300_000 },
     detail: `${lan.eventsPerPacket} events/packet, peak RSS ${lan.peakRssMiB} MiB`,
+  });
+  const tcp = tcpBulkFromArgs(["--bytes", quick ? "20000000" : "1000000000"]);
+  results.push({
+    name: `TCP bulk, 10 Gbit/s veth, ${tcp.bytes / 1e6} MB`,
+    value: tcp.segmentsPerSecond,
+    unit: "segments/s",
+    target: { better: "higher", value: 200_000 },
+    detail: `${tcp.eventsPerSegment} events/segment, ${tcp.goodputGbps} Gbit/s simulated, peak RSS ${tcp.peakRssMiB} MiB`,
   });
   report(results, new URL("../../bench/results/latest.json", import.meta.url).pathname);
 }

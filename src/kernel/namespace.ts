@@ -15,6 +15,7 @@ import { IPV4_MIN_MTU, Ipv4Stack } from "./ipv4-stack.js";
 import { NEIGH_DEFAULTS, NeighbourTable, type NeighParams } from "./neighbour.js";
 import { prefixMask, type Route, RouteTable } from "./route-table.js";
 import { Sysctls } from "./sysctl.js";
+import { TcpTable } from "./tcp/tcp-table.js";
 import { UdpTable } from "./udp.js";
 
 export interface IfAddress {
@@ -32,6 +33,7 @@ export class NetNamespace {
   readonly neigh: NeighbourTable<Packet>;
   readonly ipv4: Ipv4Stack;
   readonly udp: UdpTable;
+  readonly tcp: TcpTable;
   readonly lo: Loopback;
   readonly sysctl = new Sysctls();
   /** net.ipv4.ip_forward, cached for the packet path. */
@@ -51,6 +53,7 @@ export class NetNamespace {
       this.neighParams(ifindex),
     );
     this.udp = new UdpTable(this, sim.random(`udp:${name}`));
+    this.tcp = new TcpTable(this, sim.random(`tcp:${name}`));
     this.lo = new Loopback(sim, this.allocIfindex());
     this.attach(this.lo);
     this.sysctl.onChange = (key) => {

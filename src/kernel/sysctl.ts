@@ -31,6 +31,19 @@ const GLOBALS: Record<string, [string, Validator]> = {
     (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 127 ? String(+v) : undefined),
   ],
   "net.ipv4.tcp_syn_linear_timeouts": ["4", nonNegative],
+  "net.ipv4.tcp_synack_retries": ["5", nonNegative],
+  "net.ipv4.tcp_retries2": ["15", nonNegative],
+  "net.ipv4.tcp_fin_timeout": ["60", nonNegative],
+  "net.ipv4.tcp_keepalive_time": ["7200", nonNegative],
+  "net.ipv4.tcp_keepalive_intvl": ["75", nonNegative],
+  "net.ipv4.tcp_keepalive_probes": ["9", nonNegative],
+  "net.ipv4.tcp_sack": ["1", bool],
+  "net.ipv4.tcp_timestamps": ["1", bool],
+  "net.ipv4.tcp_window_scaling": ["1", bool],
+  "net.ipv4.tcp_rmem": ["4096\t131072\t6291456", tripleOfSizes],
+  "net.ipv4.tcp_wmem": ["4096\t16384\t4194304", tripleOfSizes],
+  "net.ipv4.tcp_congestion_control": ["cubic", (v) => (v === "cubic" || v === "reno" ? v : undefined)],
+  "net.core.somaxconn": ["4096", nonNegative],
   "net.bridge.bridge-nf-call-arptables": ["1", bool],
   "net.bridge.bridge-nf-call-ip6tables": ["1", bool],
   "net.bridge.bridge-nf-call-iptables": ["1", bool],
@@ -58,6 +71,12 @@ const NEIGH: Record<string, [string, Validator]> = {
   unres_qlen: ["101", nonNegative],
   unres_qlen_bytes: ["212992", nonNegative],
 };
+
+/** tcp_rmem / tcp_wmem: min, default and max buffer sizes. */
+function tripleOfSizes(v: string): string | undefined {
+  const parts = v.trim().split(/\s+/);
+  return parts.length === 3 && parts.every((p) => /^\d+$/.test(p) && +p > 0) ? parts.join("\t") : undefined;
+}
 
 /** ipv4_local_port_range: two ports, low <= high, low not below the privileged range (1024). */
 function portRange(v: string): string | undefined {

@@ -9,8 +9,16 @@ import type { Simulation } from "./simulation.js";
 
 export class Timer {
   private event: ScheduledEvent | undefined;
+  /** When the timer is due; the pending event may be earlier (re-armed later without a new event). */
+  private due = -1;
   private readonly fire = (): void => {
     this.event = undefined;
+    if (this.due > this.sim.now) {
+      // Pushed back since the event was queued: wait on (one event per expiry, not per re-arm).
+      this.event = this.sim.scheduleAt(this.due, this.fire);
+      return;
+    }
+    this.due = -1;
     this.callback();
   };
 
@@ -19,9 +27,17 @@ export class Timer {
     private readonly callback: () => void,
   ) {}
 
-  /** Arm (or re-arm) to fire at absolute time `time`. */
+  /**
+   * Arm (or re-arm) to fire at absolute time `time`. Moving an armed timer later only records the
+   * new time (a retransmission timer is pushed back on every ACK); moving it earlier reschedules.
+   */
   setAt(time: number): void {
+    if (this.event && this.event.time <= time) {
+      this.due = time;
+      return;
+    }
     this.cancel();
+    this.due = time;
     this.event = this.sim.scheduleAt(time, this.fire);
   }
 
@@ -33,6 +49,7 @@ export class Timer {
   cancel(): void {
     if (this.event) this.sim.cancel(this.event);
     this.event = undefined;
+    this.due = -1;
   }
 
   get armed(): boolean {
@@ -41,6 +58,6 @@ export class Timer {
 
   /** Expiry time, or undefined when not armed. */
   get expires(): number | undefined {
-    return this.event?.time;
+    return this.event ? this.due : undefined;
   }
 }
