@@ -1,19 +1,20 @@
 /**
- * `nc` (OpenBSD netcat 1.219) over UDP: `nc -u HOST PORT` sends its standard input as one datagram
- * and prints what comes back; `nc -u -l [-p] PORT` prints every datagram it receives and, as
- * OpenBSD netcat does, answers only the first sender. `-w S` ends the client S seconds after its
- * input is sent; `-s ADDR` and `-p PORT` choose the local address and port; `-b` allows broadcast.
- * TCP arrives with the TCP stack. Deviations: -v and -z on UDP (netcat's probe datagrams) are not
- * modelled yet.
+ * `nc` (OpenBSD netcat 1.219, Debian's netcat-openbsd). TCP (see nc-tcp.ts): `nc HOST PORT`,
+ * `nc -l [-p] PORT`, `-z` port probe, `-v`, `-N`, `-w S`. UDP: `nc -u HOST PORT` sends its
+ * standard input as one datagram and prints what comes back; `nc -u -l [-p] PORT` prints every
+ * datagram it receives and, as OpenBSD netcat does, answers only the first sender. `-w S` ends the
+ * client S seconds after its input is sent; `-s ADDR` and `-p PORT` choose the local address and
+ * port; `-b` allows broadcast. Deviation: -v and -z on UDP (netcat's probe datagrams) are not
+ * modelled.
  */
 
 import type { UdpSocket } from "../kernel/udp.js";
 import { UdpError } from "../kernel/udp.js";
 import { SECOND } from "../sim/time.js";
 import { parseIpv4 } from "../util/ipv4-address.js";
+import { ncTcp } from "./nc-tcp.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
-
-const decoder = new TextDecoder();
+import { printText } from "./terminal.js";
 
 export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningProcess | undefined {
   let udp = false;
@@ -22,6 +23,9 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
   let localPort = 0;
   let localAddr = 0;
   let broadcast = false;
+  let verbose = false;
+  let zero = false;
+  let shutdownOnEof = false;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
@@ -34,29 +38,30 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
       else if (flag === "l") listen = true;
       else if (flag === "n") continue;
       else if (flag === "b") broadcast = true;
+      else if (flag === "v") verbose = true;
+      else if (flag === "z") zero = true;
+      else if (flag === "N") shutdownOnEof = true;
       else if (flag === "w") wait = Number(args[++i]);
       else if (flag === "p") localPort = Number(args[++i]);
       else if (flag === "s") localAddr = parseIpv4(args[++i] ?? "") ?? -1;
       else {
-        ctx.err(
-          flag === "v" || flag === "z"
-            ? `dockwire: nc -${flag} is not supported yet`
-            : `nc: invalid option -- '${flag}'`,
-        );
+        ctx.err(`nc: invalid option -- '${flag}'`);
         ctx.exit(1);
         return undefined;
       }
     }
   }
-  if (!udp) {
-    ctx.err("dockwire: nc over TCP arrives with the TCP stack; use -u");
-    ctx.exit(1);
-    return undefined;
-  }
   if (localAddr < 0) {
     ctx.err("nc: getaddrinfo for host: Name or service not known");
     ctx.exit(1);
     return undefined;
+  }
+  if (!udp) {
+    return ncTcp(
+      { listen, wait, localPort, localAddr, verbose, zero, shutdownOnEof, host: rest[0], port: rest[1] },
+      ctx,
+      stdin,
+    );
   }
   const sock = ctx.ns.udp.socket();
   sock.broadcast = broadcast;
@@ -83,7 +88,7 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
     }
     sock.bind(localAddr, localPort);
     sock.connect(host, port);
-    sock.onMessage = (d) => printData(ctx, d.data);
+    sock.onMessage = (d) => printText(ctx, d.data);
     if (stdin !== "") sock.send(new TextEncoder().encode(stdin));
   } catch (e) {
     if (!(e instanceof UdpError)) throw e;
@@ -104,13 +109,6 @@ function listener(sock: UdpSocket, ctx: ProcessContext): void {
     } else if (d.srcAddr !== sock.remoteAddr || d.srcPort !== sock.remotePort) {
       return;
     }
-    printData(ctx, d.data);
+    printText(ctx, d.data);
   };
-}
-
-/** Datagram text as it appears on a terminal: split into lines, a final newline implied. */
-function printData(ctx: ProcessContext, data: Uint8Array): void {
-  const text = decoder.decode(data);
-  const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
-  for (const l of lines) ctx.out(l);
 }

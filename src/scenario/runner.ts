@@ -9,6 +9,9 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { curl } from "../apps/curl.js";
+import { httpd } from "../apps/httpd.js";
+import { iperf3 } from "../apps/iperf3.js";
 import { nc } from "../apps/nc.js";
 import { ping } from "../apps/ping.js";
 import type { ProcessContext, RunningProcess } from "../apps/process.js";
@@ -19,6 +22,7 @@ import { runBridge } from "../kernel/bridge-command.js";
 import { Host } from "../kernel/host.js";
 import { runIp } from "../kernel/ip-command.js";
 import type { NetNamespace } from "../kernel/namespace.js";
+import { runSs } from "../kernel/ss-command.js";
 import { runSysctl } from "../kernel/sysctl-command.js";
 import type { NetDevice } from "../link/net-device.js";
 import { Simulation } from "../sim/simulation.js";
@@ -94,6 +98,16 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       job.running = ping(args, ctx);
     } else if (cmd === "nc") {
       job.running = nc(args, ctx, stdin);
+    } else if (cmd === "curl") {
+      job.running = curl(args, ctx);
+    } else if (cmd === "httpd") {
+      job.running = httpd(args, ctx);
+    } else if (cmd === "iperf3") {
+      job.running = iperf3(args, ctx);
+    } else if (cmd === "ss") {
+      const r = runSs(ns, args);
+      for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
+      ctx.exit(r.exit);
     } else if (cmd === "tcpdump") {
       tcpdump(args, ctx, opts, files, finishers);
     } else if (cmd === "bridge") {
@@ -157,6 +171,8 @@ function runUntilDone(sim: Simulation, job: Job, setForeground: (j: Job | undefi
     }
   }
   setForeground(undefined);
+  // What the exit set off at the same instant (a last ACK, a FIN) happens before the next prompt.
+  sim.run({ until: sim.now });
 }
 
 /** A capture file, its folder created on first use. */
