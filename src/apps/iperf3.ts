@@ -36,7 +36,7 @@ export function iperfUnit(value: number, bits: boolean): string {
 }
 
 function interval(from: number, to: number): string {
-  return `${from.toFixed(2).padStart(6)}-${to.toFixed(2).padEnd(6)}sec`;
+  return `${from.toFixed(2).padStart(6)}-${to.toFixed(2).padEnd(6)} sec`;
 }
 
 function parseSize(text: string | undefined): number {
@@ -180,6 +180,7 @@ function iperfClient(
   let markRetrans = 0;
   let lastTick = 0;
   let tickEvent: ReturnType<typeof sim.scheduleAfter> | undefined;
+  let senderEnd = -1;
   ctx.out(`Connecting to host ${ipv4ToString(addr)}, port ${port}`);
   const acked = () => written - sock.sendQueueBytes;
   const tick = () => {
@@ -218,6 +219,11 @@ function iperfClient(
     });
     if (bytes === 0)
       sim.scheduleAfter(Math.round(time * SECOND), () => {
+        // The test time is up: the last interval ends here and the sender stops.
+        if (tickEvent) sim.cancel(tickEvent);
+        tickEvent = undefined;
+        if (sim.now > lastTick) tick();
+        senderEnd = sim.now;
         stopped = true;
         sock.close();
       });
@@ -228,15 +234,21 @@ function iperfClient(
   sock.onEnd = () => {
     if (tickEvent) sim.cancel(tickEvent);
     const secs = (sim.now - start) / SECOND;
-    if (sim.now > lastTick) tick();
+    if (senderEnd < 0) {
+      if (sim.now > lastTick) tick();
+      senderEnd = sim.now;
+    }
+    const senderSecs = (senderEnd - start) / SECOND;
     ctx.out(SEPARATOR);
     ctx.out("[ ID] Interval           Transfer     Bitrate         Retr");
     const total = written;
-    const rate = iperfUnit((total * 8) / secs, true);
+    const rate = (t: number) => (t > 0 ? iperfUnit((total * 8) / t, true) : "   0 bits/sec");
     ctx.out(
-      `[  5] ${interval(0, secs)}  ${iperfUnit(total, false)}  ${rate}  ${String(sock.totalRetrans).padStart(3)}             sender`,
+      `[  5] ${interval(0, senderSecs)}  ${iperfUnit(total, false)}  ${rate(senderSecs)}  ${String(sock.totalRetrans).padStart(3)}             sender`,
     );
-    ctx.out(`[  5] ${interval(0, secs)}  ${iperfUnit(total, false)}  ${rate}                  receiver`);
+    ctx.out(
+      `[  5] ${interval(0, secs)}  ${iperfUnit(total, false)}  ${rate(secs)}                  receiver`,
+    );
     ctx.out("");
     ctx.out("iperf Done.");
     ctx.exit(0);

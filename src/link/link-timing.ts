@@ -34,7 +34,7 @@ export interface LinkCounters {
 export class LinkDirection {
   readonly counters: LinkCounters = { sent: 0, delivered: 0, droppedQueue: 0, droppedLoss: 0 };
   /** Serialisation end times of packets not yet fully on the wire, oldest first (a ring). */
-  private readonly ends: Float64Array;
+  private ends: Float64Array;
   private first = 0;
   private count = 0;
   private readonly arrive: (pkt: Packet) => void;
@@ -50,6 +50,17 @@ export class LinkDirection {
       this.counters.delivered++;
       deliver(pkt);
     };
+  }
+
+  /** New parameters (`tc qdisc ... netem`); packets already in flight keep their times. */
+  setParams(params: LinkParams): void {
+    if (params.queueLength + 1 > this.ends.length) {
+      const ends = new Float64Array(params.queueLength + 1);
+      for (let i = 0; i < this.count; i++) ends[i] = this.ends[(this.first + i) % this.ends.length] as number;
+      this.ends = ends;
+      this.first = 0;
+    }
+    this.params = { ...params };
   }
 
   send(pkt: Packet): void {

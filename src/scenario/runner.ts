@@ -24,6 +24,7 @@ import { runIp } from "../kernel/ip-command.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import { runSs } from "../kernel/ss-command.js";
 import { runSysctl } from "../kernel/sysctl-command.js";
+import { runTc } from "../kernel/tc-command.js";
 import type { NetDevice } from "../link/net-device.js";
 import { Simulation } from "../sim/simulation.js";
 import { seconds } from "../sim/time.js";
@@ -104,6 +105,10 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       job.running = httpd(args, ctx);
     } else if (cmd === "iperf3") {
       job.running = iperf3(args, ctx);
+    } else if (cmd === "tc") {
+      const r = runTc(ns, args);
+      for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
+      ctx.exit(r.exit);
     } else if (cmd === "ss") {
       const r = runSs(ns, args);
       for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);

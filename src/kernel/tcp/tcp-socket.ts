@@ -337,7 +337,8 @@ export class TcpSocket {
   // ==== connection setup ======================================================================
 
   private initConnection(mtu: number): void {
-    this.advmss = Math.max(88, mtu - 40);
+    // ipv4_default_advmss: the MTU less 40, at most 65535 − 40 (65495 over loopback's 65536).
+    this.advmss = Math.min(Math.max(88, mtu - 40), 65495);
     this.iss = this.host.randomU32();
     this.tsOffset = this.host.randomU32();
     this.sndUna = -1;
@@ -474,7 +475,17 @@ export class TcpSocket {
     }
     if (flags & TCP_SYN) {
       if (this.state === TCP_SYN_RECV && segOff === -1) {
-        this.sendSyn(); // the peer did not hear our SYN-ACK: answer the retransmitted SYN
+        if (flags & TCP_ACK && this.ackOffset(ack) === 0 && !this.parent) {
+          // Simultaneous open: the peer's SYN-ACK completes our handshake.
+          this.established();
+          this.sndUna = 0;
+          this.sndWnd = u16(b, o + 14);
+          this.sendAck();
+          this.onConnect?.();
+          this.pushPending();
+          return;
+        }
+        if (!(flags & TCP_ACK)) this.sendSyn(); // our SYN-ACK was lost: answer the SYN again
         return;
       }
       if (this.state === TCP_TIME_WAIT) return;
@@ -485,6 +496,13 @@ export class TcpSocket {
     if (!(flags & TCP_ACK)) return;
     if (tsval >= 0 && segOff <= this.rcvNxt) this.tsRecent = tsval;
 
+    // tcp_sequence: a segment entirely before the window (a keepalive probe, an old duplicate)
+    // is answered with an ACK and otherwise ignored.
+    if (dataLen === 0 && !(flags & TCP_FIN) && segOff < this.rcvNxt && this.state !== TCP_TIME_WAIT) {
+      this.processAck(b, o, hlen, flags, segOff, ack, 0);
+      if (this.state !== TCP_CLOSED) this.sendAck();
+      return;
+    }
     if (this.state === TCP_TIME_WAIT) {
       // A retransmitted FIN: our last ACK was lost. ACK again and restart the 2MSL wait.
       if (flags & TCP_FIN) {
@@ -527,6 +545,12 @@ export class TcpSocket {
     if (dataLen > 0 && this.orphan && segOff + dataLen > this.rcvNxt) {
       this.abort(); // tcp_rcv_state_process: data after close() resets the connection
       return;
+    }
+    if (dataLen > 0) {
+      // tcp_event_data_recv: data after a pause longer than the RTO re-enters quick-ack mode.
+      if (this.lastRecvTime > 0 && now - this.lastRecvTime > this.rtt.rto) {
+        this.quick = Math.min(TCP_MAX_QUICKACKS, Math.floor(this.rcvWnd / (2 * this.rcvMss)));
+      }
     }
     if (dataLen > 0 || flags & TCP_FIN) this.lastRecvTime = now;
     if (dataLen > 0) this.receiveData(b, o + hlen, segOff, dataLen);
