@@ -44,6 +44,8 @@ const GLOBALS: Record<string, [string, Validator]> = {
   "net.ipv4.tcp_wmem": ["4096\t16384\t4194304", tripleOfSizes],
   "net.ipv4.tcp_congestion_control": ["cubic", (v) => (v === "cubic" || v === "reno" ? v : undefined)],
   "net.core.somaxconn": ["4096", nonNegative],
+  "net.core.rmem_max": ["212992", nonNegative],
+  "net.core.wmem_max": ["212992", nonNegative],
   "net.bridge.bridge-nf-call-arptables": ["1", bool],
   "net.bridge.bridge-nf-call-ip6tables": ["1", bool],
   "net.bridge.bridge-nf-call-iptables": ["1", bool],

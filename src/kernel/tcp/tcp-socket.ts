@@ -70,7 +70,6 @@ const TCP_MSS_DEFAULT = 536;
 const TCPOLEN_TSTAMP_ALIGNED = 12;
 /** Linux's rough skb overhead per received segment, for receive-buffer accounting. */
 const SKB_OVERHEAD = 768;
-const WSCALE = 7;
 const DUP_THRESH = 3;
 
 export class TcpSocket {
@@ -121,6 +120,8 @@ export class TcpSocket {
   private sndWl1 = 0;
   private sndWl2 = 0;
   private peerWscale = 0;
+  /** Our window scale (7 with a 6 MiB tcp_rmem maximum, 10 with 32 MiB). */
+  private rcvWscale = 7;
   /** Segment size for data, options included in the reduction (mss_cache). */
   mss = TCP_MSS_DEFAULT;
   /** Our advertised MSS (advmss): route MTU − 40. */
@@ -149,6 +150,8 @@ export class TcpSocket {
   /** Total retransmitted segments (tcpi_total_retrans). */
   totalRetrans = 0;
   private firstRetransAt = 0;
+  /** When the first SYN left (retrans_stamp). */
+  private synSentAt = 0;
   private dupAcks = 0;
   /** SACKed ranges above sndUna: sorted, merged [start, end) offsets. */
   private sacked: number[] = [];
@@ -257,6 +260,7 @@ export class TcpSocket {
     this.rcvSsthresh = this.rcvWnd;
     this.state = TCP_SYN_SENT;
     this.host.hash(this);
+    this.synSentAt = this.host.sim.now;
     this.sendSyn();
     return this;
   }
@@ -344,6 +348,9 @@ export class TcpSocket {
     this.sndUna = -1;
     this.sndNxt = -1;
     this.windowClamp = this.winFromSpace(this.rmemMax);
+    // tcp_select_initial_window: the scale that lets the largest buffer be advertised.
+    const space = Math.max(this.rmemMax, this.host.sysctl("net.core.rmem_max"));
+    this.rcvWscale = Math.min(14, Math.max(0, Math.floor(Math.log2(space)) - 15));
   }
 
   /** A listener's child for an incoming SYN (tcp_conn_request / tcp_openreq_init_rwin). */
@@ -418,7 +425,7 @@ export class TcpSocket {
     o.mss = this.advmss;
     o.sackPermitted = this.sackOk;
     o.timestamps = this.tsOk;
-    o.windowScale = this.wscaleOk ? WSCALE : -1;
+    o.windowScale = this.wscaleOk ? this.rcvWscale : -1;
     o.tsval = this.tsval();
     o.tsecr = synAck ? this.tsRecent : 0;
     o.sack = [];
@@ -1024,7 +1031,7 @@ export class TcpSocket {
       if (free < this.rcvMss) return 0;
     }
     if (free > this.rcvSsthresh) free = this.rcvSsthresh;
-    if (this.wscaleOk) return Math.ceil(free / (1 << WSCALE)) * (1 << WSCALE);
+    if (this.wscaleOk) return Math.ceil(free / (1 << this.rcvWscale)) * (1 << this.rcvWscale);
     return Math.floor(free / this.rcvMss) * this.rcvMss;
   }
 
@@ -1032,8 +1039,8 @@ export class TcpSocket {
   private selectWindow(): number {
     const cur = Math.max(0, this.rcvWup + this.rcvWnd - this.rcvNxt);
     let win = this.freeWindow();
-    if (win < cur) win = this.wscaleOk ? Math.ceil(cur / (1 << WSCALE)) * (1 << WSCALE) : cur;
-    const scale = this.wscaleOk ? WSCALE : 0;
+    if (win < cur) win = this.wscaleOk ? Math.ceil(cur / (1 << this.rcvWscale)) * (1 << this.rcvWscale) : cur;
+    const scale = this.wscaleOk ? this.rcvWscale : 0;
     win = Math.min(win, 65535 * 2 ** scale);
     this.rcvWnd = win;
     this.rcvWup = this.rcvNxt;
@@ -1308,15 +1315,15 @@ export class TcpSocket {
   private onRetransmitTimeout(): void {
     const now = this.host.sim.now;
     if (this.state === TCP_SYN_SENT || this.state === TCP_SYN_RECV) {
-      const retries =
-        this.state === TCP_SYN_SENT
-          ? this.host.sysctl("net.ipv4.tcp_syn_retries")
-          : this.host.sysctl("net.ipv4.tcp_synack_retries");
-      if (this.retransmits >= retries) {
-        if (this.state === TCP_SYN_RECV) {
-          if (this.parent) this.parent.synQueue--;
-          this.destroy();
-        } else this.fail(this.softError ?? "ETIMEDOUT");
+      // A connect gives up by time (retransmits_timed_out with tcp_model_timeout: 127 s for
+      // tcp_syn_retries 6, however many linear retries fit); a SYN-ACK by count.
+      if (this.state === TCP_SYN_SENT) {
+        if (now - this.synSentAt >= modelTimeout(this.host.sysctl("net.ipv4.tcp_syn_retries"))) {
+          this.fail(this.softError ?? "ETIMEDOUT");
+          return;
+        }
+      } else if (this.retransmits >= this.host.sysctl("net.ipv4.tcp_synack_retries")) {
+        this.destroy();
         return;
       }
       if (this.retransmits === 0) this.firstRetransAt = now;
@@ -1425,6 +1432,16 @@ export class TcpSocket {
 }
 
 const NO_SACK: readonly number[] = [];
+
+/**
+ * tcp_model_timeout: how long `retries` doubling retransmissions from a 1 s RTO take, the RTO
+ * capped at 120 s — the time after which a connect gives up.
+ */
+function modelTimeout(retries: number): number {
+  const threshold = Math.floor(Math.log2(TCP_RTO_MAX / TCP_TIMEOUT_INIT)); // 6
+  if (retries <= threshold) return (2 ** (retries + 1) - 1) * TCP_TIMEOUT_INIT;
+  return (2 ** (threshold + 1) - 1) * TCP_TIMEOUT_INIT + (retries - threshold) * TCP_RTO_MAX;
+}
 
 /** For TcpHost implementations: the unused initial RTO, re-exported for tests. */
 export const INITIAL_RTO = TCP_TIMEOUT_INIT;
