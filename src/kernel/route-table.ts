@@ -4,7 +4,7 @@
  * Routes are grouped by prefix length; a lookup tries only the prefix lengths in use, longest
  * first, each one Map lookup keyed by the masked destination (a number), and picks the lowest
  * metric among the routes there. Typical tables use 2–4 prefix lengths, so a lookup is a handful
- * of Map reads and no allocation. The namespace keeps two tables, `local` (255) and `main`
+ * of Map reads and no allocation; recent results are memoised until the table changes. The namespace keeps two tables, `local` (255) and `main`
  * (254), consulted in that order as Linux's default rules do. Deviations: no policy routing rules
  * beyond that, no multipath, no route cache semantics.
  */
@@ -37,6 +37,8 @@ export class RouteTable {
   private readonly byLength = new Map<number, Map<number, Route[]>>();
   /** Prefix lengths in use, longest first. */
   private lengths: number[] = [];
+  /** Results of recent lookups (null: no route), dropped whenever the table changes. */
+  private readonly cache = new Map<number, Route | null>();
 
   constructor(
     readonly id: number,
@@ -45,6 +47,15 @@ export class RouteTable {
 
   /** Longest-prefix match; undefined when nothing matches. */
   lookup(dst: number): Route | undefined {
+    const cached = this.cache.get(dst);
+    if (cached !== undefined) return cached ?? undefined;
+    const route = this.match(dst);
+    if (this.cache.size >= 4096) this.cache.clear();
+    this.cache.set(dst, route ?? null);
+    return route;
+  }
+
+  private match(dst: number): Route | undefined {
     const lengths = this.lengths;
     for (let i = 0; i < lengths.length; i++) {
       const len = lengths[i] as number;
@@ -56,6 +67,7 @@ export class RouteTable {
 
   /** Adds a route; false if one with the same destination, prefix, metric (and table) exists. */
   add(route: Route): boolean {
+    this.cache.clear();
     let group = this.byLength.get(route.prefixLen);
     if (!group) {
       group = new Map();
@@ -73,6 +85,7 @@ export class RouteTable {
 
   /** Removes the first route matching every field given; returns it, or undefined. */
   remove(match: Partial<Route> & { dst: number; prefixLen: number }): Route | undefined {
+    this.cache.clear();
     const group = this.byLength.get(match.prefixLen);
     const key = (match.dst & prefixMask(match.prefixLen)) >>> 0;
     const routes = group?.get(key);

@@ -64,7 +64,8 @@ describe("a connection as Linux puts it on the wire", () => {
     client.connect(B, 80);
     t.sim.run({ until: 10 * SECOND });
     const f = t.tcpFrames();
-    expect(f.map(flagsOf)).toEqual(["S", "S.", ".", "P.", ".", "P.", "F.", "F.", "."]);
+    // As on Linux: the client ACKs the response before the server's FIN arrives, then closes.
+    expect(f.map(flagsOf)).toEqual(["S", "S.", ".", "P.", ".", "P.", ".", "F.", "F.", "."]);
     const [syn, synAck, ack] = f as [DecodedFrame, DecodedFrame, DecodedFrame];
     // SYN: window 64240; MSS 1460, SACK_PERM, TS (ecr 0), NOP, WS 7 — 20 option bytes, 74-byte frame.
     expect(syn.tcp?.window).toBe(64240);

@@ -188,6 +188,8 @@ export class TcpSocket {
   private quick = 0;
   private pingpong = false;
   private lastRecvTime = 0;
+  /** icsk_ack.ato: 0 until the first data arrives, then 40 ms (TCP_ATO_MIN). */
+  private ato = 0;
   private pushed = 0;
 
   private readonly retransmitTimer: Timer;
@@ -555,7 +557,8 @@ export class TcpSocket {
     }
     if (dataLen > 0) {
       // tcp_event_data_recv: data after a pause longer than the RTO re-enters quick-ack mode.
-      if (this.lastRecvTime > 0 && now - this.lastRecvTime > this.rtt.rto) {
+      if (this.ato === 0) this.ato = TCP_ATO_MIN;
+      else if (now - this.lastRecvTime > this.rtt.rto) {
         this.quick = Math.min(TCP_MAX_QUICKACKS, Math.floor(this.rcvWnd / (2 * this.rcvMss)));
       }
     }
@@ -566,8 +569,12 @@ export class TcpSocket {
     this.pushPending();
     this.ackCheck(dataLen > 0 || (flags & TCP_FIN) !== 0);
     if (this.keepAlive) this.armKeepalive();
-    // The woken reader runs after the ACK decision, as after the softirq on Linux.
-    if (this.readQueue.length > 0 || (this.finReceived && !this.endSignalled)) this.deliver();
+    // The reader wakes up in a later event of the same instant, as after the softirq on Linux:
+    // segments that arrive meanwhile (a FIN right behind the data) are processed first.
+    if ((this.readQueue.length > 0 || (this.finReceived && !this.endSignalled)) && !this.readScheduled) {
+      this.readScheduled = true;
+      this.host.sim.scheduleAfter(0, this.readEvent);
+    }
   }
 
   private inputSynSent(pkt: Packet, flags: number, seq: number, ack: number): void {
@@ -940,6 +947,12 @@ export class TcpSocket {
     this.rmem += data.length + SKB_OVERHEAD;
   }
 
+  private readScheduled = false;
+  private readonly readEvent = (): void => {
+    this.readScheduled = false;
+    if (this.state !== TCP_CLOSED) this.deliver();
+  };
+
   /** The program takes everything queued (it is always reading), then tcp_cleanup_rbuf. */
   private deliver(): void {
     const handler = this.onData;
@@ -1248,7 +1261,8 @@ export class TcpSocket {
     }
     if (!this.retransmitTimer.armed) this.retransmitTimer.setAfter(this.rtt.rto);
     // tcp_event_data_sent: answering soon after receiving makes the connection interactive.
-    if (len > 0 && this.host.sim.now - this.lastRecvTime < TCP_ATO_MIN) this.pingpong = true;
+    // (Before any data arrived ato is 0, so a client's first request never counts.)
+    if (len > 0 && this.host.sim.now - this.lastRecvTime < this.ato) this.pingpong = true;
   }
 
   /** sndNxt when the first unacknowledged segment was last retransmitted (-1: not). */
