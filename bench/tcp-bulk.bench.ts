@@ -1,8 +1,9 @@
 /**
  * The whole-workload TCP benchmark (the one peers use): one bulk TCP transfer between two
  * namespaces over a veth pair at 10 Gbit/s with 10 µs one-way latency, N bytes of payload (1 GB by
- * default), CUBIC, Linux's default buffers. Reports data segments per wall second, events per
- * segment, goodput in simulated time, retransmissions and peak memory, as one JSON line.
+ * default), CUBIC, Linux's default buffers. Reports data segments per wall second (and all
+ * segments, ACKs included), events per data segment, goodput in simulated time, retransmissions
+ * and peak memory, as one JSON line.
  *
  *   npm run bench -- tcp --bytes 1000000000 [--loss 0.01] [--bandwidth 10e9] [--latency-us 10]
  */
@@ -28,6 +29,8 @@ export interface TcpBulkResult extends TcpBulkOptions {
   retransmitted: number;
   wallSeconds: number;
   segmentsPerSecond: number;
+  /** Data segments and ACKs, both directions. */
+  allSegmentsPerSecond: number;
   events: number;
   eventsPerSegment: number;
   simulatedSeconds: number;
@@ -94,6 +97,7 @@ export function runTcpBulk(opts: TcpBulkOptions): TcpBulkResult {
     retransmitted: client.totalRetrans,
     wallSeconds: Number(wall.toFixed(3)),
     segmentsPerSecond: Math.round(segments / wall),
+    allSegmentsPerSecond: Math.round((segments + vb.link.counters.sent) / wall),
     events: sim.eventsExecuted,
     eventsPerSegment: Number((sim.eventsExecuted / segments).toFixed(2)),
     simulatedSeconds: Number((doneAt / 1e9).toFixed(6)),

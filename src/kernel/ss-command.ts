@@ -47,18 +47,22 @@ export function runSs(ns: NetNamespace, args: string[]): CommandResult {
   return { stdout: formatSs(rows), stderr: "", exit: 0 };
 }
 
-/** ss's table: each column as wide as its widest cell; addresses right-aligned before the colon. */
+/**
+ * ss's table as iproute2 6.1 prints it when not on a terminal: each column as wide as its widest
+ * cell (header included) plus a space; addresses right-aligned against the colon; the peer port
+ * column has no space before "Process" (hence Linux's `Peer Address:PortProcess`), and rows are
+ * padded under it.
+ */
 function formatSs(rows: string[][]): string {
   const header = ["State", "Recv-Q", "Send-Q", "Local Address", "Port", "Peer Address", "Port"];
-  const width = (i: number) => Math.max(...[header, ...rows].map((r) => (r[i] as string).length));
-  const w = [0, 1, 2, 3, 4, 5, 6].map(width);
-  const line = (r: string[], head: boolean) =>
-    [
-      (r[0] as string).padEnd(w[0] as number),
-      (r[1] as string).padEnd(w[1] as number),
-      (r[2] as string).padEnd(w[2] as number),
-      `${(r[3] as string).padStart(w[3] as number)}:${(r[4] as string).padEnd(w[4] as number)}`,
-      `${(r[5] as string).padStart(w[5] as number)}:${(r[6] as string).padEnd(w[6] as number)}`,
-    ].join(" ") + (head ? "Process" : "");
-  return `${[line(header, true), ...rows.map((r) => line(r, false))].join("\n")}\n`;
+  const w = [0, 1, 2, 3, 4, 5, 6].map((i) =>
+    Math.max(...[header, ...rows].map((r) => (r[i] as string).length)),
+  );
+  const cell = (r: string[], i: number) => r[i] as string;
+  const line = (r: string[], last: string) =>
+    `${cell(r, 0).padEnd((w[0] as number) + 1)}${cell(r, 1).padEnd((w[1] as number) + 1)}` +
+    `${cell(r, 2).padEnd((w[2] as number) + 1)}${cell(r, 3).padStart(w[3] as number)}:` +
+    `${cell(r, 4).padEnd((w[4] as number) + 1)}${cell(r, 5).padStart(w[5] as number)}:` +
+    `${cell(r, 6).padEnd(w[6] as number)}${last}`;
+  return `${[line(header, "Process"), ...rows.map((r) => line(r, "       "))].join("\n")}\n`;
 }

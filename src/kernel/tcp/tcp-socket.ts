@@ -12,8 +12,11 @@
  * reader would take it.
  *
  * Deviations: no urgent data, no TCP Fast Open, no ECN, no D-SACK, no RACK/TLP (losses are found
- * by three duplicate ACKs or SACKed data three segments above a hole, and by RTO), no pacing or
- * TSQ, no HyStart; receive-buffer autotuning and window growth are simplified (see receiveWindow).
+ * by three duplicate ACKs, SACKed data three segments above a hole, a SACK beyond a lost
+ * retransmission, and RTO), no pacing or TSQ; receive-buffer autotuning and window growth are
+ * simplified (growWindow), and a received segment is charged a fixed 768-byte overhead where
+ * Linux charges the skb's true size; data retransmissions give up after tcp_retries2 tries, not
+ * after tcp_model_timeout's time; timers fire on time (Linux's timer wheel adds up to ~32 ms).
  */
 
 import type { Packet } from "../../link/packet.js";
@@ -1044,7 +1047,8 @@ export class TcpSocket {
       if (free < this.rcvMss) return 0;
     }
     if (free > this.rcvSsthresh) free = this.rcvSsthresh;
-    if (this.wscaleOk) return Math.ceil(free / (1 << this.rcvWscale)) * (1 << this.rcvWscale);
+    // A multiple of the scale, rounded down so that scaling never grows it (Linux 6.x).
+    if (this.wscaleOk) return Math.floor(free / (1 << this.rcvWscale)) * (1 << this.rcvWscale);
     return Math.floor(free / this.rcvMss) * this.rcvMss;
   }
 
