@@ -20,7 +20,7 @@ import { PcapWriter } from "../capture/pcap-writer.js";
 import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../capture/pcapng-writer.js";
 import { runBridge } from "../kernel/bridge-command.js";
 import { Host } from "../kernel/host.js";
-import { runIp } from "../kernel/ip-command.js";
+import { type CommandResult, runIp } from "../kernel/ip-command.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import { runSs } from "../kernel/ss-command.js";
 import { runSysctl } from "../kernel/sysctl-command.js";
@@ -57,6 +57,14 @@ interface Job {
   done: boolean;
   status: number;
 }
+
+type StateCommand = (ns: NetNamespace, args: string[]) => CommandResult;
+const STATE_COMMANDS: Record<string, StateCommand> = {
+  bridge: runBridge,
+  sysctl: runSysctl,
+  ss: runSs,
+  tc: runTc,
+};
 
 export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult {
   const sim = new Simulation({ seed: opts.seed });
@@ -105,22 +113,11 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       job.running = httpd(args, ctx);
     } else if (cmd === "iperf3") {
       job.running = iperf3(args, ctx);
-    } else if (cmd === "tc") {
-      const r = runTc(ns, args);
-      for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
-      ctx.exit(r.exit);
-    } else if (cmd === "ss") {
-      const r = runSs(ns, args);
-      for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
-      ctx.exit(r.exit);
     } else if (cmd === "tcpdump") {
       tcpdump(args, ctx, opts, files, finishers);
-    } else if (cmd === "bridge") {
-      const r = runBridge(ns, args);
-      for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
-      ctx.exit(r.exit);
-    } else if (cmd === "sysctl") {
-      const r = runSysctl(ns, args);
+    } else if (cmd !== undefined && cmd in STATE_COMMANDS) {
+      // Commands that act on the namespace at once and print: bridge, sysctl, ss, tc.
+      const r = (STATE_COMMANDS[cmd] as StateCommand)(ns, args);
       for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
       ctx.exit(r.exit);
     } else {
@@ -247,15 +244,24 @@ function tcpdump(
   let devName = "";
   let file = "";
   let promisc = true;
+  let snaplen = 262144;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     if (a === "-i") devName = args[++i] ?? "";
-    else if (a === "-w") file = args[++i] ?? "";
+    else if (a === "-s") {
+      const v = args[++i] ?? "";
+      if (!/^\d+$/.test(v)) {
+        ctx.err(`tcpdump: invalid snaplen ${v}`);
+        ctx.exit(1);
+        return;
+      }
+      snaplen = Number(v) === 0 ? 262144 : Number(v);
+    } else if (a === "-w") file = args[++i] ?? "";
     else if (a === "-p") promisc = false;
     else if (a === "-n" || a === "-nn" || a === "-U" || a === "-l") continue;
     else {
       ctx.err(
-        `dockwire: tcpdump: '${a}' is not supported yet (only -i DEV, -n, -w FILE; no filter expressions)`,
+        `dockwire: tcpdump: '${a}' is not supported yet (only -i DEV, -n, -p, -s LEN, -w FILE; no filter expressions)`,
       );
       ctx.exit(1);
       return;
@@ -268,7 +274,7 @@ function tcpdump(
     ctx.exit(1);
     return;
   }
-  const listening = `listening on ${devName}, link-type EN10MB (Ethernet), snapshot length 262144 bytes`;
+  const listening = `listening on ${devName}, link-type EN10MB (Ethernet), snapshot length ${snaplen} bytes`;
   if (promisc) dev.promiscuity++;
   let count = 0;
   const sim = ctx.host.sim;
@@ -277,7 +283,7 @@ function tcpdump(
     ctx.err(`tcpdump: ${listening}`);
     const path = file.startsWith("/") ? file : join(opts.outDir, file);
     files.push(path);
-    const w = new PcapWriter(fileSink(path));
+    const w = new PcapWriter(fileSink(path), { snaplen });
     dev.addTap((_d, p) => {
       count++;
       w.writePacket(sim.now, p.buf, p.head, p.length);

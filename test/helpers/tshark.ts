@@ -94,6 +94,15 @@ export function tsharkSummary(file: string): { packets: number; errors: number; 
   return { packets, errors: count("Errors"), warnings: count("Warns") };
 }
 
+/** How many packets of a capture match a tshark display filter (e.g. "tcp.analysis.retransmission"). */
+export function tsharkCount(file: string, filter: string): number {
+  const out = execFileSync(TSHARK, ["-r", file, "-n", "-Y", filter, "-T", "fields", "-e", "frame.number"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return out.split("\n").filter((l) => l !== "").length;
+}
+
 /** `it` that needs tshark: skipped with a note when it is missing, a failure when CI is set. */
 export function itWithTshark(name: string, fn: () => void | Promise<void>): void {
   if (tsharkAvailable()) {

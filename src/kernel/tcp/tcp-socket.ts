@@ -634,19 +634,8 @@ export class TcpSocket {
     if (p + 12 <= end && b[p] === 1 && b[p + 1] === 1 && b[p + 2] === 8 && b[p + 3] === 10) {
       return u32(b, p + 4);
     }
-    while (p < end) {
-      const kind = b[p] as number;
-      if (kind === 0) break;
-      if (kind === 1) {
-        p++;
-        continue;
-      }
-      const len = b[p + 1] as number;
-      if (len < 2) break;
-      if (kind === 8 && len === 10) return u32(b, p + 2);
-      p += len;
-    }
-    return -1;
+    const at = findOption(b, p, end, 8);
+    return at >= 0 && b[at + 1] === 10 ? u32(b, at + 2) : -1;
   }
 
   /** The offset in our send stream that a wire ACK value acknowledges up to. */
@@ -766,23 +755,13 @@ export class TcpSocket {
   }
 
   private readSack(b: Uint8Array, p: number, end: number): void {
-    while (p < end) {
-      const kind = b[p] as number;
-      if (kind === 0) break;
-      if (kind === 1) {
-        p++;
-        continue;
-      }
-      const len = b[p + 1] as number;
-      if (len < 2) break;
-      if (kind === 5) {
-        for (let q = p + 2; q + 8 <= p + len; q += 8) {
-          const start = this.ackOffset(u32(b, q));
-          const stop = this.ackOffset(u32(b, q + 4));
-          if (stop > start && start >= this.sndUna && stop <= this.sndNxt) this.markSacked(start, stop);
-        }
-      }
-      p += len;
+    const at = findOption(b, p, end, 5);
+    if (at < 0) return;
+    const len = b[at + 1] as number;
+    for (let q = at + 2; q + 8 <= at + len; q += 8) {
+      const start = this.ackOffset(u32(b, q));
+      const stop = this.ackOffset(u32(b, q + 4));
+      if (stop > start && start >= this.sndUna && stop <= this.sndNxt) this.markSacked(start, stop);
     }
   }
 
@@ -1450,6 +1429,23 @@ export class TcpSocket {
 }
 
 const NO_SACK: readonly number[] = [];
+
+/** The offset of the first option of `kind` in the options [p, end), or -1. */
+function findOption(b: Uint8Array, p: number, end: number, kind: number): number {
+  while (p < end) {
+    const k = b[p] as number;
+    if (k === 0) return -1;
+    if (k === 1) {
+      p++;
+      continue;
+    }
+    const len = b[p + 1] as number;
+    if (len < 2 || p + len > end) return -1;
+    if (k === kind) return p;
+    p += len;
+  }
+  return -1;
+}
 
 /**
  * tcp_model_timeout: how long `retries` doubling retransmissions from a 1 s RTO take, the RTO
