@@ -14,7 +14,7 @@ import { readPcap } from "../../src/capture/pcap-reader.js";
 import { runScenario } from "../../src/scenario/runner.js";
 import { SECOND } from "../../src/sim/time.js";
 import { decodeFrame, encodeFrame } from "../../src/wire/frame.js";
-import { itWithTshark, tsharkReport } from "../helpers/tshark.js";
+import { itWithTshark, tsharkCount, tsharkReport } from "../helpers/tshark.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-tcp-linux-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -58,7 +58,7 @@ function normaliseAll(pcap: Uint8Array): string[] {
 }
 
 /** The fixture's topology in dockwire, then `commands` run in dwhx-a with a capture on eth0. */
-function scenario(commands: string[], server = true): string {
+function scenario(commands: string[], server = true, capture = "-n -i eth0 -w a.pcap"): string {
   return [
     "ip netns add dwhx-a",
     "ip netns add dwhx-b",
@@ -68,7 +68,7 @@ function scenario(commands: string[], server = true): string {
     "ip -n dwhx-a link set eth0 up",
     "ip -n dwhx-b link set eth0 up",
     ...(server ? ["ip netns exec dwhx-b httpd -p 80 &"] : []),
-    "ip netns exec dwhx-a tcpdump -n -i eth0 -w a.pcap &",
+    `ip netns exec dwhx-a tcpdump ${capture} &`,
     ...commands,
   ].join("\n");
 }
@@ -183,4 +183,54 @@ describe("a SYN to a silent host, against Linux", () => {
     });
     expect(r.lines).toContain("nc: connect to 10.0.0.9 port 80 (tcp) failed: Connection timed out");
   });
+});
+
+describe("a bulk transfer with 1% loss, against Linux (behaviour, not bytes)", () => {
+  // Linux: iperf3 -n 20M over a veth, 1% of the data segments dropped at random by nft.
+  const linuxExpert = readFileSync(fixture("bulk-loss-expert.txt"), "utf8");
+  const linuxSegments = Number(/data segments: (\d+)/.exec(linuxExpert)?.[1]);
+  const linuxRetrans = Number(/retransmissions: (\d+)/.exec(linuxExpert)?.[1]);
+  const linuxWarnings = new Set(
+    [...(/Warns \(\d+\)[\s\S]*?\n\n/.exec(linuxExpert)?.[0] ?? "").matchAll(/TCP {2}(.+)$/gm)].map(
+      (m) => m[1],
+    ),
+  );
+  const r = run(
+    scenario(
+      [
+        "ip netns exec dwhx-a tc qdisc add dev eth0 root netem delay 10us rate 10gbit loss 1%",
+        "ip netns exec dwhx-b tc qdisc add dev eth0 root netem delay 10us rate 10gbit",
+        "ip netns exec dwhx-b iperf3 -s -1 &",
+        "ip netns exec dwhx-a iperf3 -c 10.0.0.2 -n 20M",
+        "wait",
+      ],
+      false,
+      "-n -s 96 -i eth0 -w a.pcap",
+    ),
+    "bulk",
+  );
+
+  it("completes, with iperf3's report", () => {
+    expect(r.exit).toBe(0);
+    expect(r.lines).toContain("iperf Done.");
+    expect(r.lines.find((l) => l.endsWith(" receiver"))).toMatch(/20\.0 MBytes/);
+  });
+
+  itWithTshark(
+    "retransmits about as often as Linux, and tshark warns about nothing Linux's capture lacks",
+    () => {
+      const file = join(r.outDir, "a.pcap");
+      const segments = tsharkCount(file, "ip.src==10.0.0.1 && tcp.len>0");
+      const retrans = tsharkCount(file, "tcp.analysis.retransmission || tcp.analysis.fast_retransmission");
+      const ours = retrans / segments;
+      const linux = linuxRetrans / linuxSegments;
+      expect(linux).toBeGreaterThan(0.005);
+      // The same loss rate gives a retransmission rate within a factor of two of Linux's.
+      expect(ours).toBeGreaterThan(linux / 2);
+      expect(ours).toBeLessThan(linux * 2);
+      const t = tsharkReport(file);
+      expect(t.errors).toEqual([]);
+      for (const w of t.warnings) expect(linuxWarnings).toContain(w.replace(/^frame \d+: /, ""));
+    },
+  );
 });
