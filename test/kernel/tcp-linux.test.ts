@@ -119,6 +119,26 @@ describe("an HTTP fetch with a server-side close, against Linux", () => {
   });
 });
 
+describe("curl -v, against Linux", () => {
+  it("prints curl 7.88's connection, request and response lines (the Date aside)", () => {
+    const r = run(scenario(["ip netns exec dwhx-a curl -v http://10.0.0.2/"]), "curl-v");
+    const start = r.lines.indexOf("$ ip netns exec dwhx-a curl -v http://10.0.0.2/");
+    const ours = r.lines
+      .slice(start + 1)
+      .filter((l) => !/packets (captured|received|dropped)|^wrote |^$/.test(l));
+    // The fixture's stdout was a file, so curl drew its progress meter and put "{ [45 bytes data]"
+    // where a terminal shows the body; a dockwire transcript is a terminal.
+    const linux = readFileSync(fixture("http-curl-v.txt"), "utf8")
+      .split("\n")
+      .map((l) => l.replace(/^[\s\S]*--:--:--\s+\d+(?=\*)/, "").replace(/\r$/, ""))
+      .filter((l) => l !== "" && !/% Total|Dload|^\{ \[|--:--:--/.test(l));
+    const date = (l: string) => l.replace(DATE, "Date: *");
+    expect(ours.map(date)).toEqual(
+      [...linux.slice(0, -2), linux.at(-1), linux.at(-2)].map((l) => date(l as string)),
+    );
+  });
+});
+
 describe("a connect to a closed port, against Linux", () => {
   const r = run(
     scenario(
