@@ -316,7 +316,58 @@ describe("timers and errors", () => {
   });
 });
 
+describe("retransmission timeout", () => {
+  it("lost data is resent after the RTO (RTT + at least 200 ms), doubling each time", () => {
+    const t = pair();
+    for (const v of [t.va, t.vb]) v.link.params = { ...v.link.params, latency: MILLISECOND };
+    const server = t.b.tcp.socket().bind(0, 7).listen();
+    server.onConnection = (s) => {
+      s.onData = () => {};
+    };
+    const c = t.a.tcp.socket();
+    c.connect(B, 7);
+    t.sim.run({ until: SECOND });
+    t.va.link.params = { ...t.va.link.params, loss: 1 }; // from now on nothing reaches b
+    const n = t.captured.length;
+    const sentAt = t.sim.now;
+    c.write(encoder.encode("lost"));
+    t.sim.run({ until: sentAt + 4 * SECOND });
+    const gaps = t.times.slice(n).map((x) => Math.round((x - sentAt) / MILLISECOND));
+    // The handshake's RTT sample includes the ARP exchange: 4 ms. RTO = srtt + max(2·mdev,
+    // 200 ms) = 204 ms (tcp_rtt_estimator / __tcp_set_rto), then 408, 816, 1632 ms.
+    expect(gaps).toEqual([0, 204, 612, 1428, 3060]);
+  });
+});
+
 describe("state machine corners", () => {
+  it("an in-window RST ends the connection in every synchronized state", () => {
+    for (const state of ["ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT2"] as const) {
+      const t = pair();
+      const server = t.b.tcp.socket().bind(0, 7).listen();
+      let peer: TcpSocket | undefined;
+      server.onConnection = (s) => {
+        peer = s;
+        s.onData = () => {};
+      };
+      const c = t.a.tcp.socket();
+      c.onData = () => {};
+      let error: TcpError | undefined;
+      c.onError = (e) => {
+        error = e;
+      };
+      c.connect(B, 7);
+      t.sim.run({ until: SECOND });
+      if (state === "CLOSE_WAIT") peer?.shutdown(); // the peer's FIN: c is in CLOSE_WAIT
+      if (state === "FIN_WAIT2") c.shutdown(); // our FIN acknowledged: FIN_WAIT2
+      t.sim.run({ until: 2 * SECOND });
+      peer?.abort();
+      t.sim.run({ until: 3 * SECOND });
+      expect(flagsOf(t.tcpFrames().at(-1) as DecodedFrame)).toBe("R.");
+      expect(c.state, state).toBe(0);
+      expect(error?.errno, state).toBe(state === "CLOSE_WAIT" ? "EPIPE" : "ECONNRESET");
+    }
+  });
+
   it("simultaneous open: SYN, SYN, SYN-ACK, SYN-ACK, both established", () => {
     const t = pair();
     const x = t.a.tcp.socket().bind(0, 5000);
