@@ -12,6 +12,12 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "
 export interface ByteSink {
   write(bytes: Uint8Array, off: number, len: number): void;
   close(): void;
+  /**
+   * Optional fast path: room for `len` contiguous bytes (at most the buffer size), counted as
+   * written; the caller fills `current` from the returned offset. Saves a copy per record.
+   */
+  reserve?(len: number): number;
+  readonly current?: Uint8Array;
 }
 
 /**
@@ -68,6 +74,19 @@ export class FileSink implements ByteSink {
       transferList: [toWriter.port2, fromWriter.port1],
     });
     this.worker.unref();
+  }
+
+  get current(): Uint8Array {
+    return this.buffer;
+  }
+
+  reserve(len: number): number {
+    if (len > this.size) throw new RangeError(`FileSink: ${len} bytes do not fit a ${this.size}-byte buffer`);
+    if (this.used + len > this.size) this.handOver();
+    const at = this.used;
+    this.used += len;
+    this.bytesWritten += len;
+    return at;
   }
 
   write(bytes: Uint8Array, off: number, len: number): void {

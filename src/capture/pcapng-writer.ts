@@ -148,6 +148,10 @@ export class PcapngWriter {
     if (snaplen === undefined) throw new RangeError(`pcapng: no interface ${iface}`);
     const caplen = Math.min(len, snaplen);
     const padded = pad4(caplen);
+    if (comment === undefined && this.sink.reserve && 28 + padded + 16 <= 1 << 16) {
+      this.writeInPlace(iface, timeNs, frame, off, len, caplen, padded, direction);
+      return;
+    }
     const commentBytes = comment === undefined ? undefined : encoder.encode(comment);
     const commentLen = commentBytes === undefined ? 0 : 4 + pad4(commentBytes.length);
     const optLen = 8 + commentLen + 4; // flags option, comment option, end of options
@@ -182,6 +186,47 @@ export class PcapngWriter {
     this.sink.write(this.tail, 0, 8);
     this.packets++;
   }
+
+  /** The common EPB (no comment) written straight into the sink's buffer: one copy, the frame's. */
+  private writeInPlace(
+    iface: number,
+    timeNs: number,
+    frame: Uint8Array,
+    off: number,
+    len: number,
+    caplen: number,
+    padded: number,
+    direction: number,
+  ): void {
+    const total = 28 + padded + 16;
+    const at = (this.sink.reserve as (n: number) => number)(total);
+    const buf = this.sink.current as Uint8Array;
+    if (buf !== this.placeBuf) {
+      this.placeBuf = buf;
+      this.placeView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const v = this.placeView as DataView;
+    splitNanoseconds64(this.epochSeconds, timeNs, this.ts);
+    v.setUint32(at, BLOCK_EPB, true);
+    v.setUint32(at + 4, total, true);
+    v.setUint32(at + 8, iface, true);
+    v.setUint32(at + 12, this.ts[0] as number, true);
+    v.setUint32(at + 16, this.ts[1] as number, true);
+    v.setUint32(at + 20, caplen, true);
+    v.setUint32(at + 24, len, true);
+    buf.set(frame.subarray(off, off + caplen), at + 28);
+    let p = at + 28 + caplen;
+    while (p < at + 28 + padded) buf[p++] = 0;
+    v.setUint16(p, EPB_FLAGS, true);
+    v.setUint16(p + 2, 4, true);
+    v.setUint32(p + 4, direction & 3, true);
+    v.setUint32(p + 8, OPT_END, true);
+    v.setUint32(p + 12, total, true);
+    this.packets++;
+  }
+
+  private placeBuf: Uint8Array | undefined;
+  private placeView: DataView | undefined;
 
   close(): void {
     this.sink.close();
