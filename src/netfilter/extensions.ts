@@ -1,0 +1,540 @@
+/**
+ * The iptables extensions dockwire knows (libxt_*.c / libipt_*.c in iptables 1.8.9): for each
+ * match and target, how its options are parsed into canonical form (what `iptables -S` and
+ * `iptables-save` print: numbers for ports and ICMP types, flags in bit order, `--set-mark V`
+ * saved as `--set-xmark V/0xffffffff`) and how `iptables -L` describes it, with and without -n.
+ * Deviation: only the options Docker's rule sets and common firewalls use.
+ */
+
+import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import type { Match, MatchOption, Target } from "./rule.js";
+
+export class IptablesError extends Error {
+  constructor(
+    message: string,
+    /** Exit status: 1 for iptables' short errors, 2 for parameter problems, 4 for kernel refusals. */
+    readonly exit: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A parameter problem: iptables prints its version, the message and the `Try` hint; exit 2. */
+export function paramProblem(message: string): IptablesError {
+  return new IptablesError(
+    `iptables v1.8.9 (nf_tables): ${message}\nTry \`iptables -h' or 'iptables --help' for more information.`,
+    2,
+  );
+}
+
+/** /etc/services names iptables -L prints for ports (without -n). */
+const SERVICES: Record<number, Record<string, string>> = {
+  20: { tcp: "ftp-data" },
+  21: { tcp: "ftp" },
+  22: { tcp: "ssh", udp: "ssh" },
+  23: { tcp: "telnet" },
+  25: { tcp: "smtp" },
+  53: { tcp: "domain", udp: "domain" },
+  67: { udp: "bootps" },
+  68: { udp: "bootpc" },
+  80: { tcp: "http", udp: "http" },
+  110: { tcp: "pop3" },
+  123: { udp: "ntp" },
+  143: { tcp: "imap2" },
+  443: { tcp: "https", udp: "https" },
+  3306: { tcp: "mysql" },
+  5432: { tcp: "postgresql" },
+  8080: { tcp: "http-alt" },
+};
+const SERVICE_PORTS = new Map<string, number>();
+for (const [port, names] of Object.entries(SERVICES))
+  for (const n of Object.values(names)) SERVICE_PORTS.set(n, Number(port));
+
+function portName(port: number, proto: string, numeric: boolean): string {
+  return (numeric ? undefined : SERVICES[port]?.[proto]) ?? String(port);
+}
+
+function parsePort(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : SERVICE_PORTS.get(text);
+  if (n === undefined || n > 65535) throw paramProblem(`invalid port/service \`${text}' specified`);
+  return n;
+}
+
+/** `80`, `1024:65535`, `:1023`, `ssh` → canonical `a` or `a:b`. */
+function parsePortRange(text: string): string {
+  if (!text.includes(":")) return String(parsePort(text));
+  const [a = "", b = ""] = text.split(":");
+  const lo = a === "" ? 0 : parsePort(a);
+  const hi = b === "" ? 65535 : parsePort(b);
+  return lo === hi ? String(lo) : `${lo}:${hi}`;
+}
+
+function describePorts(value: string, proto: string, numeric: boolean): string {
+  return value
+    .split(":")
+    .map((p) => portName(Number(p), proto, numeric))
+    .join(":");
+}
+
+const TCP_FLAGS = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
+
+function parseTcpFlags(text: string): number {
+  if (text === "ALL") return 0x3f;
+  if (text === "NONE") return 0;
+  let bits = 0;
+  for (const f of text.split(",")) {
+    const i = TCP_FLAGS.indexOf(f);
+    if (i < 0) throw paramProblem(`Unknown TCP flag \`${f}'`);
+    bits |= 1 << i;
+  }
+  return bits;
+}
+
+function tcpFlagNames(bits: number): string {
+  if (bits === 0) return "NONE";
+  return TCP_FLAGS.filter((_f, i) => bits & (1 << i)).join(",");
+}
+
+const ICMP_TYPES: [string, string][] = [
+  ["any", "any"],
+  ["echo-reply", "0"],
+  ["destination-unreachable", "3"],
+  ["network-unreachable", "3/0"],
+  ["host-unreachable", "3/1"],
+  ["protocol-unreachable", "3/2"],
+  ["port-unreachable", "3/3"],
+  ["fragmentation-needed", "3/4"],
+  ["source-route-failed", "3/5"],
+  ["network-unknown", "3/6"],
+  ["host-unknown", "3/7"],
+  ["network-prohibited", "3/9"],
+  ["host-prohibited", "3/10"],
+  ["communication-prohibited", "3/13"],
+  ["source-quench", "4"],
+  ["redirect", "5"],
+  ["echo-request", "8"],
+  ["router-advertisement", "9"],
+  ["router-solicitation", "10"],
+  ["time-exceeded", "11"],
+  ["ttl-zero-during-transit", "11/0"],
+  ["ttl-zero-during-reassembly", "11/1"],
+  ["parameter-problem", "12"],
+  ["timestamp-request", "13"],
+  ["timestamp-reply", "14"],
+];
+
+function parseIcmpType(text: string): string {
+  const named = ICMP_TYPES.find(([n]) => n === text);
+  if (named) return named[1];
+  const m = /^(\d+)(?:\/(\d+))?$/.exec(text);
+  if (!m || Number(m[1]) > 255 || Number(m[2] ?? 0) > 255) throw paramProblem(`Invalid ICMP type \`${text}'`);
+  return m[2] === undefined ? (m[1] as string) : `${m[1]}/${m[2]}`;
+}
+
+const CT_STATES = ["INVALID", "NEW", "RELATED", "ESTABLISHED", "UNTRACKED", "SNAT", "DNAT"];
+
+function parseStates(text: string, allowed: string[]): string {
+  const given = text.split(",");
+  for (const s of given) if (!allowed.includes(s)) throw paramProblem(`Bad ctstate "${s}"`);
+  return allowed.filter((s) => given.includes(s)).join(",");
+}
+
+const ADDR_TYPES = [
+  "UNSPEC",
+  "UNICAST",
+  "LOCAL",
+  "BROADCAST",
+  "ANYCAST",
+  "MULTICAST",
+  "BLACKHOLE",
+  "UNREACHABLE",
+  "PROHIBIT",
+  "THROW",
+  "NAT",
+  "XRESOLVE",
+];
+
+function parseAddrTypes(text: string): string {
+  for (const t of text.split(","))
+    if (!ADDR_TYPES.includes(t)) throw paramProblem(`addrtype: bad type "${t}"`);
+  return text;
+}
+
+function hex(text: string): string {
+  const n = text.startsWith("0x") ? Number.parseInt(text.slice(2), 16) : Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw paramProblem(`Bad MARK value "${text}"`);
+  return `0x${n.toString(16)}`;
+}
+
+function markValue(text: string): string {
+  const [v = "", m] = text.split("/");
+  return m === undefined ? hex(v) : `${hex(v)}/${hex(m)}`;
+}
+
+function parseRange(text: string): string {
+  const [a = "", b = ""] = text.split("-");
+  if (parseIpv4(a) === undefined || parseIpv4(b) === undefined)
+    throw paramProblem(`iprange match: Bad IP address "${text}"`);
+  return `${a}-${b}`;
+}
+
+function parseAddress(text: string): string {
+  const [a = "", len] = text.split("/");
+  const addr = parseIpv4(a);
+  if (addr === undefined || (len !== undefined && !/^\d+$/.test(len)))
+    throw paramProblem(`host/network \`${text}' not found`);
+  return len === undefined || len === "32" ? ipv4ToString(addr) : `${ipv4ToString(addr)}/${len}`;
+}
+
+/** A match extension: the options it takes (flag → canonicaliser) in save order, and -L text. */
+interface MatchKind {
+  options: Record<string, { canonical: string; parse: (v: string) => string; takesValue?: boolean }>;
+  describe(options: MatchOption[], numeric: boolean, proto: string): string;
+}
+
+const yes = () => "";
+
+const MATCHES: Record<string, MatchKind> = {
+  tcp: {
+    options: {
+      "--sport": { canonical: "--sport", parse: parsePortRange },
+      "--source-port": { canonical: "--sport", parse: parsePortRange },
+      "--dport": { canonical: "--dport", parse: parsePortRange },
+      "--destination-port": { canonical: "--dport", parse: parsePortRange },
+      "--syn": { canonical: "--tcp-flags", parse: () => "FIN,SYN,RST,ACK SYN", takesValue: false },
+      "--tcp-flags": {
+        canonical: "--tcp-flags",
+        parse: (v) => {
+          const [mask = "", comp = ""] = v.split(" ");
+          return `${tcpFlagNames(parseTcpFlags(mask))} ${tcpFlagNames(parseTcpFlags(comp))}`;
+        },
+      },
+    },
+    describe: (opts, numeric) =>
+      `tcp${opts
+        .map((o) => {
+          if (o.flag === "--tcp-flags") {
+            const [mask = "", comp = ""] = o.value.split(" ");
+            const m = parseTcpFlags(mask);
+            const c = parseTcpFlags(comp);
+            return numeric
+              ? ` flags:${o.invert ? "!" : ""}0x${m.toString(16).padStart(2, "0")}/0x${c.toString(16).padStart(2, "0")}`
+              : ` flags:${o.invert ? "!" : ""}${tcpFlagNames(m)}/${tcpFlagNames(c)}`;
+          }
+          const plural = o.value.includes(":") ? "s" : "";
+          const name = o.flag === "--sport" ? "spt" : "dpt";
+          return ` ${name}${plural}:${o.invert ? "!" : ""}${describePorts(o.value, "tcp", numeric)}`;
+        })
+        .join("")}`,
+  },
+  udp: {
+    options: {
+      "--sport": { canonical: "--sport", parse: parsePortRange },
+      "--source-port": { canonical: "--sport", parse: parsePortRange },
+      "--dport": { canonical: "--dport", parse: parsePortRange },
+      "--destination-port": { canonical: "--dport", parse: parsePortRange },
+    },
+    describe: (opts, numeric) =>
+      `udp${opts
+        .map((o) => {
+          const plural = o.value.includes(":") ? "s" : "";
+          return ` ${o.flag === "--sport" ? "spt" : "dpt"}${plural}:${o.invert ? "!" : ""}${describePorts(o.value, "udp", numeric)}`;
+        })
+        .join("")}`,
+  },
+  icmp: {
+    options: { "--icmp-type": { canonical: "--icmp-type", parse: parseIcmpType } },
+    describe: (opts, numeric) => {
+      const o = opts[0];
+      if (!o) return "icmp";
+      const [type, code] = o.value.split("/");
+      if (numeric)
+        return `icmptype ${o.invert ? "!" : ""}${type}${code === undefined ? "" : ` code ${code}`}`;
+      const name = ICMP_TYPES.find(([, v]) => v === o.value)?.[0] ?? `type ${type}`;
+      return `icmp ${o.invert ? "!" : ""}${name}`;
+    },
+  },
+  conntrack: {
+    options: {
+      "--ctstate": { canonical: "--ctstate", parse: (v) => parseStates(v, CT_STATES) },
+      "--ctorigsrc": { canonical: "--ctorigsrc", parse: parseAddress },
+      "--ctorigdst": { canonical: "--ctorigdst", parse: parseAddress },
+      "--ctorigsrcport": { canonical: "--ctorigsrcport", parse: parsePortRange },
+      "--ctorigdstport": { canonical: "--ctorigdstport", parse: parsePortRange },
+      "--ctstatus": { canonical: "--ctstatus", parse: (v) => v },
+    },
+    describe: (opts) => opts.map((o) => `${o.invert ? "! " : ""}${o.flag.slice(2)} ${o.value}`).join(" "),
+  },
+  state: {
+    options: { "--state": { canonical: "--state", parse: (v) => parseStates(v, CT_STATES.slice(0, 5)) } },
+    describe: (opts) => `state ${opts[0]?.invert ? "! " : ""}${opts[0]?.value ?? ""}`,
+  },
+  addrtype: {
+    options: {
+      "--src-type": { canonical: "--src-type", parse: parseAddrTypes },
+      "--dst-type": { canonical: "--dst-type", parse: parseAddrTypes },
+    },
+    describe: (opts) =>
+      `ADDRTYPE match${opts.map((o) => ` ${o.flag.slice(2)} ${o.invert ? "!" : ""}${o.value}`).join("")}`,
+  },
+  multiport: {
+    options: {
+      "--sports": { canonical: "--sports", parse: (v) => v.split(",").map(parsePortRange).join(",") },
+      "--dports": { canonical: "--dports", parse: (v) => v.split(",").map(parsePortRange).join(",") },
+      "--ports": { canonical: "--ports", parse: (v) => v.split(",").map(parsePortRange).join(",") },
+    },
+    describe: (opts, numeric, proto) =>
+      `multiport${opts
+        .map(
+          (o) =>
+            ` ${o.flag.slice(2)} ${o.invert ? "! " : ""}${o.value
+              .split(",")
+              .map((p) => describePorts(p, proto, numeric))
+              .join(",")}`,
+        )
+        .join("")}`,
+  },
+  comment: {
+    options: { "--comment": { canonical: "--comment", parse: (v) => v } },
+    describe: (opts) => `/* ${opts[0]?.value ?? ""} */`,
+  },
+  mark: {
+    options: { "--mark": { canonical: "--mark", parse: markValue } },
+    describe: (opts) => `mark match ${opts[0]?.invert ? "! " : ""}${opts[0]?.value ?? ""}`,
+  },
+  iprange: {
+    options: {
+      "--src-range": { canonical: "--src-range", parse: parseRange },
+      "--dst-range": { canonical: "--dst-range", parse: parseRange },
+    },
+    describe: (opts) =>
+      opts
+        .map(
+          (o) =>
+            `${o.flag === "--src-range" ? "source" : "destination"} IP range ${o.invert ? "! " : ""}${o.value}`,
+        )
+        .join(" "),
+  },
+};
+
+/** Save order of each match's options (iptables prints them in this order, not as typed). */
+const SAVE_ORDER: Record<string, string[]> = {
+  tcp: ["--sport", "--dport", "--tcp-flags"],
+  udp: ["--sport", "--dport"],
+};
+
+export function isMatch(name: string): boolean {
+  return name in MATCHES;
+}
+
+/**
+ * Take the match's options from `args` (from `i`); returns the index after them. Unknown options
+ * are left for the next match or target.
+ */
+export function parseMatchOption(
+  match: Match,
+  flag: string,
+  value: string | undefined,
+  invert: boolean,
+): boolean {
+  const kind = MATCHES[match.name];
+  const spec = kind?.options[flag];
+  if (!spec) return false;
+  if (spec.takesValue !== false && value === undefined)
+    throw paramProblem(`option "${flag}" requires an argument`);
+  const canonical = spec.parse(value ?? "");
+  match.options.push({ flag: spec.canonical, value: canonical, invert });
+  const order = SAVE_ORDER[match.name];
+  if (order) match.options.sort((a, b) => order.indexOf(a.flag) - order.indexOf(b.flag));
+  return true;
+}
+
+export function matchTakesValue(name: string, flag: string): boolean {
+  return MATCHES[name]?.options[flag]?.takesValue !== false;
+}
+
+export function matchSaveText(m: Match): string {
+  const quote = (v: string) => (/[\s"]/.test(v) || v === "" ? `"${v.replaceAll('"', '\\"')}"` : v);
+  return ` -m ${m.name}${m.options
+    .map((o) => `${o.invert ? " !" : ""} ${o.flag} ${o.flag === "--tcp-flags" ? o.value : quote(o.value)}`)
+    .join("")}`;
+}
+
+export function matchListText(m: Match, numeric: boolean, proto: string): string {
+  return MATCHES[m.name]?.describe(m.options, numeric, proto) ?? m.name;
+}
+
+// ==== targets ================================================================================
+
+const REJECT_TYPES = [
+  "icmp-net-unreachable",
+  "icmp-host-unreachable",
+  "icmp-port-unreachable",
+  "icmp-proto-unreachable",
+  "icmp-net-prohibited",
+  "icmp-host-prohibited",
+  "icmp-admin-prohibited",
+  "tcp-reset",
+];
+const REJECT_ALIASES: Record<string, string> = {
+  "net-unreach": "icmp-net-unreachable",
+  "host-unreach": "icmp-host-unreachable",
+  "port-unreach": "icmp-port-unreachable",
+  "proto-unreach": "icmp-proto-unreachable",
+  "net-prohib": "icmp-net-prohibited",
+  "host-prohib": "icmp-host-prohibited",
+  "admin-prohib": "icmp-admin-prohibited",
+  "tcp-rst": "tcp-reset",
+};
+const LOG_LEVELS = ["emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"];
+
+export const BUILTIN_TARGETS = [
+  "ACCEPT",
+  "DROP",
+  "RETURN",
+  "REJECT",
+  "LOG",
+  "MARK",
+  "CONNMARK",
+  "DNAT",
+  "SNAT",
+  "MASQUERADE",
+  "REDIRECT",
+  "CT",
+  "NOTRACK",
+];
+
+/** Options the target takes: flag → whether it needs a value. */
+const TARGET_OPTIONS: Record<string, Record<string, boolean>> = {
+  REJECT: { "--reject-with": true },
+  LOG: { "--log-prefix": true, "--log-level": true },
+  MARK: { "--set-mark": true, "--set-xmark": true },
+  CONNMARK: { "--set-mark": true, "--save-mark": false, "--restore-mark": false },
+  DNAT: { "--to-destination": true, "--to": true, "--random": false, "--persistent": false },
+  SNAT: { "--to-source": true, "--to": true, "--random": false, "--persistent": false },
+  MASQUERADE: { "--to-ports": true, "--random": false },
+  REDIRECT: { "--to-ports": true, "--random": false },
+  CT: { "--notrack": false, "--zone": true },
+};
+
+export function targetTakesOption(target: string, flag: string): boolean | undefined {
+  return TARGET_OPTIONS[target]?.[flag];
+}
+
+function natAddress(text: string): string {
+  const [hostPart = "", ports] = text.split(":");
+  for (const h of hostPart.split("-"))
+    if (parseIpv4(h) === undefined) throw paramProblem(`Bad IP address "${text}"`);
+  if (ports !== undefined) for (const p of ports.split("-")) parsePort(p);
+  return text;
+}
+
+/** Canonical options of a target, and the errors iptables gives for missing ones. */
+export function finishTarget(t: Target): void {
+  const get = (flag: string) => t.options.find(([f]) => f === flag)?.[1];
+  const has = (flag: string) => t.options.some(([f]) => f === flag);
+  const out: [string, string][] = [];
+  switch (t.name) {
+    case "REJECT": {
+      const w = get("--reject-with") ?? "icmp-port-unreachable";
+      const type = REJECT_ALIASES[w] ?? w;
+      if (!REJECT_TYPES.includes(type)) throw paramProblem(`unknown reject type "${w}"`);
+      out.push(["--reject-with", type]);
+      break;
+    }
+    case "LOG": {
+      const p = get("--log-prefix");
+      const level = get("--log-level");
+      if (level !== undefined) {
+        const n = /^\d$/.test(level)
+          ? Number(level)
+          : LOG_LEVELS.indexOf(level === "warn" ? "warning" : level);
+        if (n < 0 || n > 7) throw paramProblem(`log-level \`${level}' unknown`);
+        if (n !== 4) out.push(["--log-level", String(n)]);
+      }
+      if (p !== undefined) out.push(["--log-prefix", p]);
+      break;
+    }
+    case "MARK": {
+      const set = get("--set-mark");
+      const xset = get("--set-xmark");
+      const v = xset ?? set;
+      if (v === undefined)
+        throw paramProblem("MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required");
+      const canonical = markValue(v);
+      out.push(["--set-xmark", canonical.includes("/") ? canonical : `${canonical}/0xffffffff`]);
+      break;
+    }
+    case "DNAT":
+    case "SNAT": {
+      const flag = t.name === "DNAT" ? "--to-destination" : "--to-source";
+      const v = get(flag) ?? get("--to");
+      if (v === undefined)
+        throw new IptablesError(
+          `iptables v1.8.9 (nf_tables): ${t.name}: option "${flag}" must be specified\n\nTry \`iptables -h' or 'iptables --help' for more information.`,
+          2,
+        );
+      out.push([flag, natAddress(v)]);
+      if (has("--random")) out.push(["--random", ""]);
+      if (has("--persistent")) out.push(["--persistent", ""]);
+      break;
+    }
+    case "MASQUERADE":
+    case "REDIRECT": {
+      const p = get("--to-ports");
+      if (p !== undefined) {
+        for (const x of p.split("-")) parsePort(x);
+        out.push(["--to-ports", p]);
+      }
+      if (has("--random")) out.push(["--random", ""]);
+      break;
+    }
+    case "CT":
+      if (has("--notrack")) out.push(["--notrack", ""]);
+      break;
+    default:
+      out.push(...t.options);
+  }
+  t.options = out;
+}
+
+export function targetSaveText(t: Target): string {
+  const quote = (v: string) => (/\s/.test(v) || v === "" ? `"${v}"` : v);
+  return ` ${t.goto ? "-g" : "-j"} ${t.name}${t.options
+    .map(([f, v]) => (v === "" ? ` ${f}` : ` ${f} ${f === "--log-prefix" ? `"${v}"` : quote(v)}`))
+    .join("")}`;
+}
+
+export function targetListText(t: Target, numeric: boolean): string {
+  const get = (flag: string) => t.options.find(([f]) => f === flag)?.[1];
+  const has = (flag: string) => t.options.some(([f]) => f === flag);
+  switch (t.name) {
+    case "REJECT":
+      return `reject-with ${get("--reject-with")}`;
+    case "LOG": {
+      const level = Number(get("--log-level") ?? 4);
+      const prefix = get("--log-prefix");
+      const pre = prefix === undefined ? "" : ` prefix "${prefix}"`;
+      return numeric
+        ? `LOG flags 0 level ${level}${pre}`
+        : `LOG level ${LOG_LEVELS[level] === "warning" ? "warn" : LOG_LEVELS[level]}${pre}`;
+    }
+    case "MARK": {
+      const [v, m] = (get("--set-xmark") ?? "").split("/");
+      return m === "0xffffffff" ? `MARK set ${v}` : `MARK xset ${v}/${m}`;
+    }
+    case "DNAT":
+    case "SNAT":
+      return `to:${get(t.name === "DNAT" ? "--to-destination" : "--to-source")}${has("--random") ? " random" : ""}${has("--persistent") ? " persistent" : ""}`;
+    case "MASQUERADE": {
+      const p = get("--to-ports");
+      return `${p === undefined ? "" : `masq ports: ${p}`}${has("--random") ? `${p === undefined ? "" : " "}random` : ""}`;
+    }
+    case "REDIRECT":
+      return get("--to-ports") === undefined ? "" : `redir ports ${get("--to-ports")}`;
+    case "CT":
+      return has("--notrack") ? "NOTRACK" : "CT";
+    default:
+      return t.goto ? "[goto]" : "";
+  }
+}
