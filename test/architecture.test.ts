@@ -1,6 +1,7 @@
 /**
  * The project's structural rules, checked on the source text: imports go one way between layers
- * (util ← wire, sim ← capture, link, netfilter ← kernel ← apps ← docker ← scenario ← cli), and
+ * (util ← wire, sim ← capture, link ← netfilter ← kernel ← apps ← docker ← scenario ← cli: netfilter
+ * works on packets; the bridge reaches it only through hooks injected by the kernel), and
  * nothing outside src/cli uses wall-clock time or unseeded randomness.
  */
 
@@ -14,7 +15,7 @@ const RANK: Record<string, number> = {
   wire: 1,
   capture: 2,
   link: 3,
-  netfilter: 3,
+  netfilter: 3.5,
   kernel: 4,
   apps: 5,
   docker: 6,

@@ -8,8 +8,8 @@
 
 import { TcpError } from "../kernel/tcp/tcp-error.js";
 import type { TcpSocket } from "../kernel/tcp/tcp-socket.js";
-import { httpDate } from "./http-date.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
+import { httpDate } from "./wall-clock.js";
 
 export const IT_WORKS = "<html><body><h1>It works!</h1></body></html>\n";
 const NOT_FOUND =

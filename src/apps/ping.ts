@@ -256,6 +256,14 @@ function errorText(type: number, code: number, mtu: number): string {
       return "Destination Port Unreachable";
     case ICMP_FRAG_NEEDED:
       return `Frag needed and DF set (mtu = ${mtu})`;
+    case 2:
+      return "Destination Protocol Unreachable";
+    case 9:
+      return "Destination Net Prohibited";
+    case 10:
+      return "Destination Host Prohibited";
+    case 13:
+      return "Packet filtered";
     default:
       return `Dest Unreachable, Bad Code: ${code}`;
   }

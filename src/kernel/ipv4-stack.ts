@@ -11,6 +11,14 @@
 
 import type { NetDevice } from "../link/net-device.js";
 import { Packet } from "../link/packet.js";
+import {
+  NF_DROP,
+  NF_FORWARD,
+  NF_INPUT,
+  NF_OUTPUT,
+  NF_POSTROUTING,
+  NF_PREROUTING,
+} from "../netfilter/netfilter.js";
 import { put16, put32, put48, u16, u48 } from "../util/bytes.js";
 import { checksum } from "../util/checksum.js";
 import { isMulticastMac, MAC_BROADCAST, MAC_ZERO } from "../util/mac-address.js";
@@ -27,6 +35,7 @@ import {
   ICMP_HEADER_LEN,
   ICMP_HOST_UNREACH,
   ICMP_NET_UNREACH,
+  ICMP_PORT_UNREACH,
   ICMP_TIME_EXCEEDED,
   IcmpView,
 } from "../wire/icmpv4.js";
@@ -160,6 +169,12 @@ export class Ipv4Stack {
       dst,
       opts.tos ?? 0,
     );
+    const nf = this.ns.netfilter;
+    if (nf.active) {
+      const outName = this.ns.devices.get(ifindex)?.name ?? "";
+      if (nf.hook(NF_OUTPUT, pkt, "", outName) === NF_DROP) return SEND_OK;
+      if (nf.hook(NF_POSTROUTING, pkt, "", outName) === NF_DROP) return SEND_OK;
+    }
     const nexthop = route.gateway || dst;
     if (tooBig) for (const f of fragment(pkt, mtu)) this.output(f, nexthop, ifindex);
     else this.output(pkt, nexthop, ifindex);
@@ -253,19 +268,21 @@ export class Ipv4Stack {
     }
     if (!ip.checksumValid) return;
     pkt.tail = pkt.head + ip.totalLength; // drop Ethernet padding
+    const nf = this.ns.netfilter;
+    if (nf.active && nf.hook(NF_PREROUTING, pkt, dev.name, "") === NF_DROP) return;
     if (dev !== this.ns.lo && !this.reversePathOk(dev, ip.src)) return;
     const dst = ip.dst;
     if (this.ns.isLocal(dst)) {
       if (ip.mf || ip.fragmentOffset !== 0) {
         const whole = this.reassembler.add(pkt);
-        if (whole) this.deliverLocal(whole, new Ipv4View().wrap(whole.buf, whole.head, whole.tail));
+        if (whole) this.deliverLocal(whole, new Ipv4View().wrap(whole.buf, whole.head, whole.tail), dev);
         return;
       }
-      this.deliverLocal(pkt, ip);
+      this.deliverLocal(pkt, ip, dev);
       return;
     }
     if (!this.ns.ipForward || dev === this.ns.lo) return;
-    this.forward(pkt, ip);
+    this.forward(pkt, ip, dev);
   }
 
   /**
@@ -280,7 +297,9 @@ export class Ipv4Stack {
     return mode === 2 || back.ifindex === dev.ifindex;
   }
 
-  private deliverLocal(pkt: Packet, ip: Ipv4View): void {
+  private deliverLocal(pkt: Packet, ip: Ipv4View, dev: NetDevice): void {
+    const nf = this.ns.netfilter;
+    if (nf.active && nf.hook(NF_INPUT, pkt, dev.name, "") === NF_DROP) return;
     const protocol = ip.protocol;
     if (protocol === IPPROTO_ICMP && this.answerEcho(pkt, ip)) return;
     const list = this.handlers.get(protocol);
@@ -310,7 +329,7 @@ export class Ipv4Stack {
     return true;
   }
 
-  private forward(pkt: Packet, ip: Ipv4View): void {
+  private forward(pkt: Packet, ip: Ipv4View, dev: NetDevice): void {
     if (ip.ttl <= 1) {
       this.icmpError(pkt, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
       return;
@@ -327,10 +346,33 @@ export class Ipv4Stack {
       return;
     }
     ip.decrementTtl();
+    const nf = this.ns.netfilter;
+    if (nf.active) {
+      if (nf.hook(NF_FORWARD, pkt, dev.name, out.name) === NF_DROP) return;
+      if (nf.hook(NF_POSTROUTING, pkt, "", out.name) === NF_DROP) return;
+    }
     const nexthop = route.gateway || ip.dst;
     if (ip.totalLength > out.mtu)
       for (const f of fragment(pkt, out.mtu)) this.output(f, nexthop, route.ifindex);
     else this.output(pkt, nexthop, route.ifindex);
+  }
+
+  /** REJECT's answer to `pkt` (head at its IPv4 header): an ICMP error or, for TCP, a RST. */
+  reject(pkt: Packet, how: string): void {
+    if (how === "tcp-reset") {
+      this.ns.tcp.resetFor(pkt);
+      return;
+    }
+    const codes: Record<string, number> = {
+      "icmp-net-unreachable": ICMP_NET_UNREACH,
+      "icmp-host-unreachable": ICMP_HOST_UNREACH,
+      "icmp-port-unreachable": ICMP_PORT_UNREACH,
+      "icmp-proto-unreachable": 2,
+      "icmp-net-prohibited": 9,
+      "icmp-host-prohibited": 10,
+      "icmp-admin-prohibited": 13,
+    };
+    this.icmpError(pkt, ICMP_DEST_UNREACH, codes[how] ?? ICMP_PORT_UNREACH, 0);
   }
 
   /**

@@ -10,6 +10,8 @@ import { Bridge } from "../link/bridge.js";
 import { Loopback } from "../link/loopback.js";
 import type { NetDevice } from "../link/net-device.js";
 import type { Packet } from "../link/packet.js";
+import { Netfilter } from "../netfilter/netfilter.js";
+import { IptablesState } from "../netfilter/tables.js";
 import type { Simulation } from "../sim/simulation.js";
 import { IPV4_MIN_MTU, Ipv4Stack } from "./ipv4-stack.js";
 import { NEIGH_DEFAULTS, NeighbourTable, type NeighParams } from "./neighbour.js";
@@ -34,6 +36,12 @@ export class NetNamespace {
   readonly ipv4: Ipv4Stack;
   readonly udp: UdpTable;
   readonly tcp: TcpTable;
+  /** The iptables rule set (tables, chains, rules). */
+  readonly iptables = new IptablesState();
+  /** The netfilter hooks that apply it, and conntrack. */
+  readonly netfilter: Netfilter;
+  /** Lines netfilter's LOG target writes (the kernel log). */
+  readonly kernelLog: string[] = [];
   readonly lo: Loopback;
   readonly sysctl = new Sysctls();
   /** net.ipv4.ip_forward, cached for the packet path. */
@@ -54,6 +62,19 @@ export class NetNamespace {
     );
     this.udp = new UdpTable(this, sim.random(`udp:${name}`));
     this.tcp = new TcpTable(this, sim.random(`tcp:${name}`));
+    this.netfilter = new Netfilter(this.iptables, {
+      now: () => sim.now,
+      addressType: (addr) =>
+        this.isLocal(addr)
+          ? "LOCAL"
+          : this.isBroadcast(addr)
+            ? "BROADCAST"
+            : addr >>> 28 === 0xe
+              ? "MULTICAST"
+              : "UNICAST",
+      reject: (pkt, how) => this.ipv4.reject(pkt, how),
+      log: (line) => this.kernelLog.push(line),
+    });
     this.lo = new Loopback(sim, this.allocIfindex());
     this.attach(this.lo);
     this.sysctl.onChange = (key) => {

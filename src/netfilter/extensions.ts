@@ -192,8 +192,6 @@ interface MatchKind {
   describe(options: MatchOption[], numeric: boolean, proto: string): string;
 }
 
-const yes = () => "";
-
 const MATCHES: Record<string, MatchKind> = {
   tcp: {
     options: {
@@ -327,10 +325,7 @@ export function isMatch(name: string): boolean {
   return name in MATCHES;
 }
 
-/**
- * Take the match's options from `args` (from `i`); returns the index after them. Unknown options
- * are left for the next match or target.
- */
+/** Parse one option of `match` into canonical form; false when the match has no such option. */
 export function parseMatchOption(
   match: Match,
   flag: string,

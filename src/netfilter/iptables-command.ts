@@ -294,10 +294,13 @@ export function runIptables(state: IptablesState, argv: string[]): IptablesOutpu
   for (const p of state.present) staged.present.add(p);
   try {
     const stdout = execute(staged, argv);
-    // Commit: the command succeeded as a whole.
-    state.tables.clear();
-    for (const [n, t] of staged.tables) state.tables.set(n, t);
-    for (const p of staged.present) state.present.add(p);
+    // Commit: the command succeeded as a whole (listing changes nothing but stays cheap).
+    if (staged.present.size !== state.present.size || stdout === "") {
+      state.tables.clear();
+      for (const [n, t] of staged.tables) state.tables.set(n, t);
+      for (const p of staged.present) state.present.add(p);
+      state.version++;
+    }
     return { stdout, stderr: "", exit: 0 };
   } catch (e) {
     if (!(e instanceof IptablesError)) throw e;
@@ -538,6 +541,7 @@ export function runIptablesRestore(state: IptablesState, text: string, noflush: 
   state.tables.clear();
   for (const [n, t] of staged.tables) state.tables.set(n, t);
   for (const p of staged.present) state.present.add(p);
+  state.version++;
   return { stdout: "", stderr: "", exit: 0 };
 }
 

@@ -60,6 +60,8 @@ const SAVE_ORDER = ["mangle", "raw", "filter", "nat"];
 
 export class IptablesState {
   readonly tables = new Map<string, Table>();
+  /** Bumped by every change, so the hooks know to recompile. */
+  version = 0;
   /** Tables a command has changed (the ones iptables-save shows). */
   readonly present = new Set<string>();
 

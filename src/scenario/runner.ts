@@ -7,7 +7,7 @@
  * end; with `pcapng`, every interface of every namespace is captured into one file (`ns/dev`).
  */
 
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { curl } from "../apps/curl.js";
 import { httpd } from "../apps/httpd.js";
@@ -15,6 +15,7 @@ import { iperf3 } from "../apps/iperf3.js";
 import { nc } from "../apps/nc.js";
 import { ping } from "../apps/ping.js";
 import type { ProcessContext, RunningProcess } from "../apps/process.js";
+import { ctime } from "../apps/wall-clock.js";
 import { FileSink } from "../capture/byte-sink.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
 import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../capture/pcapng-writer.js";
@@ -26,6 +27,8 @@ import { runSs } from "../kernel/ss-command.js";
 import { runSysctl } from "../kernel/sysctl-command.js";
 import { runTc } from "../kernel/tc-command.js";
 import type { NetDevice } from "../link/net-device.js";
+import { runConntrack } from "../netfilter/conntrack-command.js";
+import { runIptables, runIptablesRestore, saveText } from "../netfilter/iptables-command.js";
 import { Simulation } from "../sim/simulation.js";
 import { seconds } from "../sim/time.js";
 import { decodeFrame, summarizeFrame } from "../wire/frame.js";
@@ -61,6 +64,8 @@ interface Job {
 type StateCommand = (ns: NetNamespace, args: string[]) => CommandResult;
 const STATE_COMMANDS: Record<string, StateCommand> = {
   bridge: runBridge,
+  iptables: (ns, args) => runIptables(ns.iptables, args),
+  conntrack: (ns, args) => runConntrack(ns.netfilter.conntrack, args),
   sysctl: runSysctl,
   ss: runSs,
   tc: runTc,
@@ -115,6 +120,33 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       job.running = iperf3(args, ctx);
     } else if (cmd === "tcpdump") {
       tcpdump(args, ctx, opts, files, finishers);
+    } else if (cmd === "iptables-save") {
+      const counters = args.includes("-c");
+      const bad = args.find((a) => a !== "-c" && a !== "--counters");
+      if (bad) {
+        ctx.err(`iptables-save v1.8.9 (nf_tables): unknown option "${bad}"`);
+        ctx.exit(1);
+      } else {
+        for (const l of saveText(ns.iptables, counters, ctime(sim.now)).split("\n").slice(0, -1)) ctx.out(l);
+        ctx.exit(0);
+      }
+    } else if (cmd === "iptables-restore") {
+      // iptables-restore [--noflush] FILE, or the rules piped in with `echo ... |` as stdin.
+      const noflush = args.includes("--noflush") || args.includes("-n");
+      const file = args.find((a) => !a.startsWith("-"));
+      let text = stdin;
+      if (file !== undefined) {
+        try {
+          text = readFileSync(file, "utf8");
+        } catch {
+          ctx.err(`iptables-restore v1.8.9 (nf_tables): Can't open ${file}: No such file or directory`);
+          ctx.exit(1);
+          return job;
+        }
+      }
+      const r = runIptablesRestore(ns.iptables, text, noflush);
+      for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
+      ctx.exit(r.exit);
     } else if (cmd !== undefined && cmd in STATE_COMMANDS) {
       // Commands that act on the namespace at once and print: bridge, sysctl, ss, tc.
       const r = (STATE_COMMANDS[cmd] as StateCommand)(ns, args);

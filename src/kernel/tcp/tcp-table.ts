@@ -269,6 +269,20 @@ export class TcpTable implements TcpHost {
     TcpSocket.fromSyn(listener, this, pkt, src, dst);
   }
 
+  /** A RST answering `pkt` (head at its IPv4 header), as REJECT --reject-with tcp-reset sends. */
+  resetFor(pkt: Packet): void {
+    const b = pkt.buf;
+    const o = pkt.head;
+    if (b[o + 9] !== IPPROTO_TCP || (b[o + 6] as number) & 0x1f || b[o + 7]) return;
+    const hl = ((b[o] as number) & 15) * 4;
+    const len = u16(b, o + 2) - hl;
+    const seg = pkt.copy();
+    seg.head = o + hl;
+    seg.tail = o + hl + len;
+    if ((b[o + hl + 13] as number) & TCP_RST) return;
+    this.sendReset(seg, len, u32(b, o + 12), u32(b, o + 16));
+  }
+
   /** tcp_v4_send_reset: RST (seq = their ACK) or RST,ACK (seq 0, ACK = their end). */
   private sendReset(pkt: Packet, len: number, src: number, dst: number): void {
     const b = pkt.buf;

@@ -1,0 +1,262 @@
+/**
+ * Connection tracking (net/netfilter/nf_conntrack_core.c and the tcp/udp/icmp trackers): each
+ * connection is an entry with its original and reply tuples, found from either direction; a
+ * packet gets its ctinfo (NEW, ESTABLISHED, RELATED, INVALID); TCP follows the kernel's state table
+ * (tcp_conntracks[] in nf_conntrack_proto_tcp.c) with its timeouts; UDP is UNREPLIED until a reply
+ * and then, once two seconds old, ASSURED with the stream timeout; ICMP echo uses the id as port
+ * and ICMP errors are RELATED to the connection they quote. An entry created by a packet is
+ * confirmed (inserted) only when that packet leaves netfilter alive — one dropped earlier leaves
+ * nothing. `conntrack -L` text as conntrack-tools 1.4.7 prints it.
+ * Deviations: no TCP window tracking (as with nf_conntrack_tcp_be_liberal=1), no helpers, no
+ * expectations, no zones; listing is in creation order (Linux: hash order); tuples are looked up
+ * by a string key (an allocation per packet, to be replaced by numeric keys).
+ */
+
+import { SECOND } from "../sim/time.js";
+import { ipv4ToString } from "../util/ipv4-address.js";
+
+export const CT_NEW = 0;
+export const CT_ESTABLISHED = 1;
+export const CT_RELATED = 2;
+export const CT_INVALID = 3;
+export const CT_UNTRACKED = 4;
+
+/** TCP conntrack states, in the kernel's order. */
+const NO = 0;
+const SS = 1;
+const SR = 2;
+const ES = 3;
+const FW = 4;
+const CW = 5;
+const LA = 6;
+const TW = 7;
+const CL = 8;
+const S2 = 9;
+const IV = 10; // invalid transition
+const IG = 11; // ignore: no state change
+const TCP_STATE_NAMES = [
+  "NONE",
+  "SYN_SENT",
+  "SYN_RECV",
+  "ESTABLISHED",
+  "FIN_WAIT",
+  "CLOSE_WAIT",
+  "LAST_ACK",
+  "TIME_WAIT",
+  "CLOSE",
+  "SYN_SENT2",
+];
+/** nf_conntrack_tcp_timeout_* defaults, seconds, per state. */
+const TCP_TIMEOUTS = [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120];
+
+/** tcp_conntracks[direction][segment kind][state]; kinds: SYN, SYN-ACK, FIN, ACK, RST, none. */
+const TCP_TABLE: number[][][] = [
+  [
+    [SS, SS, IG, IG, IG, IG, IG, SS, SS, S2],
+    [IV, IV, SR, IV, IV, IV, IV, IV, IV, SR],
+    [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+    [ES, IV, ES, ES, CW, CW, TW, TW, CL, IV],
+    [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+    [IV, IV, IV, IV, IV, IV, IV, IV, IV, IV],
+  ],
+  [
+    [IV, S2, IV, IV, IV, IV, IV, SS, IV, S2],
+    [IV, SR, IG, IG, IG, IG, IG, IG, IG, SR],
+    [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+    [IV, IG, SR, ES, CW, CW, TW, TW, CL, IG],
+    [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+    [IV, IV, IV, IV, IV, IV, IV, IV, IV, IV],
+  ],
+];
+
+function tcpKind(flags: number): number {
+  if (flags & 0x04) return 4; // RST
+  if (flags & 0x02) return flags & 0x10 ? 1 : 0; // SYN-ACK / SYN
+  if (flags & 0x01) return 2; // FIN
+  if (flags & 0x10) return 3; // ACK
+  return 5;
+}
+
+export interface Tuple {
+  src: number;
+  dst: number;
+  /** Source port, or the ICMP echo id. */
+  sport: number;
+  /** Destination port, or (ICMP) type << 8 | code. */
+  dport: number;
+}
+
+export interface ConntrackEntry {
+  readonly id: number;
+  protocol: number;
+  orig: Tuple;
+  reply: Tuple;
+  /** TCP state (index into TCP_STATE_NAMES); 0 for other protocols. */
+  tcpState: number;
+  seenReply: boolean;
+  assured: boolean;
+  confirmed: boolean;
+  /** Absolute expiry, ns. */
+  expires: number;
+  created: number;
+  mark: number;
+}
+
+/** The result of looking a packet up: its entry (if any), ctinfo and direction (0 original, 1 reply). */
+export interface CtResult {
+  entry: ConntrackEntry | undefined;
+  info: number;
+  reply: boolean;
+}
+
+const ICMP_ECHO_REQUEST = 8;
+const ICMP_ECHO_REPLY = 0;
+
+function key(t: Tuple, protocol: number): string {
+  return `${protocol}:${t.src}:${t.sport}:${t.dst}:${t.dport}`;
+}
+
+export class Conntrack {
+  /** Confirmed entries by both tuples' keys. */
+  private readonly byTuple = new Map<string, ConntrackEntry>();
+  /** Entries in creation order (for listing). */
+  readonly entries = new Set<ConntrackEntry>();
+  private nextId = 1;
+  /** nf_conntrack_max. */
+  max = 262144;
+
+  constructor(private readonly now: () => number) {}
+
+  /**
+   * Classify a packet (nf_conntrack_in): the protocol and its tuple as seen on the wire, TCP
+   * flags (0 otherwise), and for ICMP errors the quoted packet's tuple (its reply direction).
+   */
+  lookup(
+    protocol: number,
+    t: Tuple,
+    tcpFlags: number,
+    quoted: { protocol: number; tuple: Tuple } | undefined,
+  ): CtResult {
+    this.expire();
+    if (quoted) {
+      // An ICMP error about one of our connections is RELATED to it.
+      const e = this.byTuple.get(key(quoted.tuple, quoted.protocol));
+      if (e)
+        return {
+          entry: e,
+          info: CT_RELATED,
+          reply: e.reply.src === quoted.tuple.src && e.reply.sport === quoted.tuple.sport,
+        };
+      return { entry: undefined, info: CT_INVALID, reply: false };
+    }
+    const found = this.byTuple.get(key(t, protocol));
+    if (found) {
+      const reply = found.reply.src === t.src && found.reply.sport === t.sport && found.reply.dst === t.dst;
+      return this.update(found, reply, tcpFlags);
+    }
+    // A new connection: only some packets may start one.
+    if (protocol === 6) {
+      const kind = tcpKind(tcpFlags);
+      const next = TCP_TABLE[0]?.[kind]?.[NO] ?? IV;
+      if (next === IV || next === IG) return { entry: undefined, info: CT_INVALID, reply: false };
+    }
+    if (protocol === 1 && t.dport >> 8 !== ICMP_ECHO_REQUEST)
+      return { entry: undefined, info: CT_INVALID, reply: false };
+    const now = this.now();
+    const replyTuple: Tuple =
+      protocol === 1
+        ? { src: t.dst, dst: t.src, sport: t.sport, dport: ICMP_ECHO_REPLY << 8 }
+        : { src: t.dst, dst: t.src, sport: t.dport, dport: t.sport };
+    const entry: ConntrackEntry = {
+      id: this.nextId++,
+      protocol,
+      orig: { ...t },
+      reply: replyTuple,
+      tcpState: protocol === 6 ? (TCP_TABLE[0]?.[tcpKind(tcpFlags)]?.[NO] ?? SS) : 0,
+      seenReply: false,
+      assured: false,
+      confirmed: false,
+      expires: 0,
+      created: now,
+      mark: 0,
+    };
+    entry.expires = now + this.timeout(entry) * SECOND;
+    return { entry, info: CT_NEW, reply: false };
+  }
+
+  private update(e: ConntrackEntry, reply: boolean, tcpFlags: number): CtResult {
+    const now = this.now();
+    let info = reply || e.seenReply ? CT_ESTABLISHED : CT_NEW;
+    if (reply && !e.seenReply) e.seenReply = true;
+    if (e.protocol === 6) {
+      const next = TCP_TABLE[reply ? 1 : 0]?.[tcpKind(tcpFlags)]?.[e.tcpState] ?? IV;
+      if (next === IV) return { entry: e, info: CT_INVALID, reply };
+      if (next !== IG) {
+        if (e.tcpState === SR && next === ES && !reply) e.assured = true;
+        e.tcpState = next;
+      }
+      if (e.tcpState === ES && !e.assured && e.seenReply) e.assured = true;
+    } else if (e.protocol === 17 && e.seenReply && now - e.created >= 2 * SECOND) e.assured = true;
+    if (!e.seenReply && !reply) info = CT_NEW;
+    e.expires = now + this.timeout(e) * SECOND;
+    return { entry: e, info, reply };
+  }
+
+  /** Seconds an entry lives after its last packet, by protocol and state. */
+  private timeout(e: ConntrackEntry): number {
+    if (e.protocol === 6) return TCP_TIMEOUTS[e.tcpState] ?? 120;
+    if (e.protocol === 17) return e.assured ? 120 : 30;
+    if (e.protocol === 1) return 30;
+    return 600;
+  }
+
+  /** The packet survived netfilter: a new entry becomes part of the table (__nf_conntrack_confirm). */
+  confirm(e: ConntrackEntry): boolean {
+    if (e.confirmed) return true;
+    if (this.entries.size >= this.max) return false; // table full: the packet is dropped
+    e.confirmed = true;
+    this.entries.add(e);
+    this.byTuple.set(key(e.orig, e.protocol), e);
+    this.byTuple.set(key(e.reply, e.protocol), e);
+    return true;
+  }
+
+  delete(e: ConntrackEntry): void {
+    this.entries.delete(e);
+    this.byTuple.delete(key(e.orig, e.protocol));
+    this.byTuple.delete(key(e.reply, e.protocol));
+  }
+
+  /** Drop what has timed out (the kernel's gc; here checked on each lookup and listing). */
+  expire(): void {
+    const now = this.now();
+    for (const e of this.entries) if (e.expires <= now) this.delete(e);
+  }
+
+  /** `conntrack -L` lines (with `extended`, `-o extended`'s `ipv4     2 ` prefix). */
+  list(extended: boolean): string[] {
+    this.expire();
+    const now = this.now();
+    const lines: string[] = [];
+    for (const e of this.entries) {
+      const name =
+        e.protocol === 6 ? "tcp" : e.protocol === 17 ? "udp" : e.protocol === 1 ? "icmp" : "unknown";
+      const secs = Math.floor((e.expires - now) / SECOND);
+      let s = `${extended ? "ipv4     2 " : ""}${name.padEnd(8)} ${e.protocol} ${secs} `;
+      if (e.protocol === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+      s += tupleText(e.orig, e.protocol);
+      if (!e.seenReply) s += " [UNREPLIED]";
+      s += ` ${tupleText(e.reply, e.protocol)}`;
+      if (e.assured) s += " [ASSURED]";
+      s += ` mark=${e.mark} use=1`;
+      lines.push(s);
+    }
+    return lines;
+  }
+}
+
+function tupleText(t: Tuple, protocol: number): string {
+  const addrs = `src=${ipv4ToString(t.src)} dst=${ipv4ToString(t.dst)}`;
+  if (protocol === 1) return `${addrs} type=${t.dport >> 8} code=${t.dport & 0xff} id=${t.sport}`;
+  return `${addrs} sport=${t.sport} dport=${t.dport}`;
+}

@@ -1,0 +1,446 @@
+/**
+ * The IPv4 netfilter hooks of one namespace (net/netfilter/core.c nf_hook_slow, ip_tables.c
+ * ipt_do_table): at PREROUTING, INPUT, FORWARD, OUTPUT and POSTROUTING the tables registered there
+ * run in Linux's priority order — raw (−300), conntrack (−200), mangle (−150), nat for DNAT
+ * (−100), filter (0), nat for SNAT (+100), conntrack confirm (last) — each walking its chain:
+ * rules in order, jumps and gotos, RETURN, the built-in chain's policy, per-rule counters.
+ * Conntrack runs in a namespace once a rule asks for it (as nf_ct_netns_get does); nat chains see
+ * only a connection's first packet.
+ * Deviations: NAT targets (DNAT, SNAT, MASQUERADE, REDIRECT) are stored and listed but not yet
+ * applied (they accept); no CONNMARK; LOG writes to the namespace's log callback in Linux's format
+ * only for the fields dockwire knows.
+ */
+
+import type { Packet } from "../link/packet.js";
+import { u16, u32 } from "../util/bytes.js";
+import { parseIpv4 } from "../util/ipv4-address.js";
+import {
+  Conntrack,
+  type ConntrackEntry,
+  CT_ESTABLISHED,
+  CT_INVALID,
+  CT_NEW,
+  CT_RELATED,
+  CT_UNTRACKED,
+} from "./conntrack.js";
+import type { Match, Rule } from "./rule.js";
+import type { Chain, IptablesState, Table } from "./tables.js";
+
+export const NF_PREROUTING = 0;
+export const NF_INPUT = 1;
+export const NF_FORWARD = 2;
+export const NF_OUTPUT = 3;
+export const NF_POSTROUTING = 4;
+const HOOK_CHAINS = ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"];
+
+/** Tables at each hook, in priority order. */
+const HOOK_TABLES: string[][] = [
+  ["raw", "mangle", "nat"],
+  ["mangle", "filter", "nat"],
+  ["mangle", "filter"],
+  ["raw", "mangle", "nat", "filter"],
+  ["mangle", "nat"],
+];
+
+export const NF_ACCEPT = 1;
+export const NF_DROP = 0;
+
+/** What netfilter needs from the kernel around it. */
+export interface NetfilterHost {
+  now(): number;
+  /** RTN_* type of an address as `-m addrtype` sees it: LOCAL, BROADCAST, MULTICAST, UNICAST, ... */
+  addressType(addr: number): string;
+  /** Answer `pkt` (head at the IPv4 header) as REJECT --reject-with `how` does. */
+  reject(pkt: Packet, how: string, hook: number): void;
+  log(line: string): void;
+}
+
+/** What the rules look at, filled once per packet and hook (no allocation on the packet path). */
+interface Facts {
+  src: number;
+  dst: number;
+  protocol: number;
+  sport: number;
+  dport: number;
+  tcpFlags: number;
+  icmpType: number;
+  icmpCode: number;
+  inName: string;
+  outName: string;
+  length: number;
+  ctState: number;
+}
+
+type Check = (f: Facts, pkt: Packet) => boolean;
+
+interface CompiledRule {
+  rule: Rule;
+  check: Check;
+}
+
+const CT_STATE_BITS: Record<string, number> = {
+  INVALID: 1 << CT_INVALID,
+  NEW: 1 << CT_NEW,
+  RELATED: 1 << CT_RELATED,
+  ESTABLISHED: 1 << CT_ESTABLISHED,
+  UNTRACKED: 1 << CT_UNTRACKED,
+};
+
+function ifaceMatches(pattern: string, name: string): boolean {
+  return pattern.endsWith("+") ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
+}
+
+function portIn(spec: string, port: number): boolean {
+  const [a = "", b] = spec.split(":");
+  return b === undefined ? port === Number(a) : port >= Number(a) && port <= Number(b);
+}
+
+export class Netfilter {
+  readonly conntrack: Conntrack;
+  private compiledVersion = -1;
+  private compiled = new Map<string, Map<string, CompiledRule[]>>();
+  /** Conntrack runs once some rule needs it (conntrack/state matches, nat rules). */
+  private tracking = false;
+  private readonly facts: Facts = {
+    src: 0,
+    dst: 0,
+    protocol: 0,
+    sport: 0,
+    dport: 0,
+    tcpFlags: 0,
+    icmpType: 0,
+    icmpCode: 0,
+    inName: "",
+    outName: "",
+    length: 0,
+    ctState: 0,
+  };
+  /** Unconfirmed entries of packets in flight between a hook and the confirm point. */
+  private readonly pending = new WeakMap<Packet, ConntrackEntry>();
+
+  constructor(
+    readonly state: IptablesState,
+    private readonly host: NetfilterHost,
+  ) {
+    this.conntrack = new Conntrack(() => host.now());
+  }
+
+  /** Anything to do at all: rules present or connections tracked. */
+  get active(): boolean {
+    return this.state.version > 0 || this.conntrack.entries.size > 0;
+  }
+
+  /**
+   * Run hook `hook` on `pkt` (head at the IPv4 header) arriving on `inName` / leaving by
+   * `outName` ("" when not known); NF_ACCEPT or NF_DROP.
+   */
+  hook(hook: number, pkt: Packet, inName: string, outName: string): number {
+    if (this.compiledVersion !== this.state.version) this.compile();
+    const f = this.facts;
+    this.fill(pkt, inName, outName);
+    if (this.tracking && (hook === NF_PREROUTING || hook === NF_OUTPUT)) this.track(pkt, f);
+    else if (this.tracking) f.ctState = this.ctStateOf(pkt);
+    const isNew = f.ctState === CT_NEW;
+    for (const tableName of HOOK_TABLES[hook] as string[]) {
+      if (tableName === "nat" && !isNew) continue;
+      const chains = this.compiled.get(tableName);
+      if (!chains) continue;
+      const table = this.state.tables.get(tableName) as Table;
+      const verdict = this.walk(table, chains, HOOK_CHAINS[hook] as string, f, pkt, hook);
+      if (verdict === NF_DROP) {
+        this.pending.delete(pkt);
+        return NF_DROP;
+      }
+    }
+    if (this.tracking && (hook === NF_INPUT || hook === NF_POSTROUTING)) {
+      const e = this.pending.get(pkt);
+      if (e) {
+        this.pending.delete(pkt);
+        if (!this.conntrack.confirm(e)) return NF_DROP;
+      }
+    }
+    return NF_ACCEPT;
+  }
+
+  private ctStateOf(pkt: Packet): number {
+    return this.pending.has(pkt) ? CT_NEW : (this.lastState.get(pkt) ?? CT_UNTRACKED);
+  }
+
+  private readonly lastState = new WeakMap<Packet, number>();
+
+  private track(pkt: Packet, f: Facts): void {
+    const b = pkt.buf;
+    const o = pkt.head;
+    let quoted:
+      | { protocol: number; tuple: { src: number; dst: number; sport: number; dport: number } }
+      | undefined;
+    if (f.protocol === 1 && f.icmpType !== 8 && f.icmpType !== 0) {
+      // An ICMP error: the quoted header tells which connection it is about (as seen by its sender).
+      const q = o + ((b[o] as number) & 15) * 4 + 8;
+      if (q + 28 <= pkt.tail) {
+        const qp = b[q + 9] as number;
+        const qhl = ((b[q] as number) & 15) * 4;
+        quoted = {
+          protocol: qp,
+          tuple: {
+            src: u32(b, q + 12),
+            dst: u32(b, q + 16),
+            sport: qp === 1 ? u16(b, q + qhl + 4) : u16(b, q + qhl),
+            dport:
+              qp === 1 ? ((b[q + qhl] as number) << 8) | (b[q + qhl + 1] as number) : u16(b, q + qhl + 2),
+          },
+        };
+      }
+    }
+    const r = this.conntrack.lookup(
+      f.protocol,
+      {
+        src: f.src,
+        dst: f.dst,
+        sport: f.protocol === 1 ? f.sport : f.sport,
+        dport: f.protocol === 1 ? (f.icmpType << 8) | f.icmpCode : f.dport,
+      },
+      f.tcpFlags,
+      quoted,
+    );
+    f.ctState = r.info;
+    this.lastState.set(pkt, r.info);
+    if (r.entry && !r.entry.confirmed) this.pending.set(pkt, r.entry);
+  }
+
+  private fill(pkt: Packet, inName: string, outName: string): void {
+    const f = this.facts;
+    const b = pkt.buf;
+    const o = pkt.head;
+    const l4 = o + ((b[o] as number) & 15) * 4;
+    f.src = u32(b, o + 12);
+    f.dst = u32(b, o + 16);
+    f.protocol = b[o + 9] as number;
+    f.length = u16(b, o + 2);
+    f.inName = inName;
+    f.outName = outName;
+    f.ctState = CT_UNTRACKED;
+    f.sport = 0;
+    f.dport = 0;
+    f.tcpFlags = 0;
+    f.icmpType = 0;
+    f.icmpCode = 0;
+    const fragmented = (u16(b, o + 6) & 0x1fff) !== 0;
+    if (fragmented) return;
+    if (f.protocol === 6 || f.protocol === 17) {
+      f.sport = u16(b, l4);
+      f.dport = u16(b, l4 + 2);
+      if (f.protocol === 6) f.tcpFlags = b[l4 + 13] as number;
+    } else if (f.protocol === 1) {
+      f.icmpType = b[l4] as number;
+      f.icmpCode = b[l4 + 1] as number;
+      f.sport = u16(b, l4 + 4); // the echo id
+    }
+  }
+
+  /** ipt_do_table: the chain's rules, jumps, gotos, RETURN and the policy. */
+  private walk(
+    table: Table,
+    chains: Map<string, CompiledRule[]>,
+    start: string,
+    f: Facts,
+    pkt: Packet,
+    hook: number,
+  ): number {
+    const stack: [string, number][] = [];
+    let chain = start;
+    let i = 0;
+    for (;;) {
+      const rules = chains.get(chain) ?? [];
+      if (i >= rules.length) {
+        const c = table.chains.get(chain) as Chain;
+        if (c.builtin || stack.length === 0) return c.policy === "DROP" ? NF_DROP : NF_ACCEPT;
+        [chain, i] = stack.pop() as [string, number];
+        continue;
+      }
+      const cr = rules[i] as CompiledRule;
+      i++;
+      if (!cr.check(f, pkt)) continue;
+      const r = cr.rule;
+      r.packets++;
+      r.bytes += f.length;
+      const t = r.target;
+      if (!t) continue;
+      switch (t.name) {
+        case "ACCEPT":
+          return NF_ACCEPT;
+        case "DROP":
+          return NF_DROP;
+        case "REJECT":
+          this.host.reject(pkt, t.options[0]?.[1] ?? "icmp-port-unreachable", hook);
+          return NF_DROP;
+        case "RETURN": {
+          const c = table.chains.get(chain) as Chain;
+          if (c.builtin || stack.length === 0) return c.policy === "DROP" ? NF_DROP : NF_ACCEPT;
+          [chain, i] = stack.pop() as [string, number];
+          continue;
+        }
+        case "LOG":
+          this.host.log(
+            `${t.options.find(([k]) => k === "--log-prefix")?.[1] ?? ""}IN=${f.inName} OUT=${f.outName}`,
+          );
+          continue;
+        case "MARK": {
+          const [v = "0", m = "0xffffffff"] = (t.options[0]?.[1] ?? "").split("/");
+          pkt.mark = ((pkt.mark & ~Number(m)) ^ Number(v)) >>> 0;
+          continue;
+        }
+        case "CT":
+        case "NOTRACK":
+        case "CONNMARK":
+          continue;
+        case "DNAT":
+        case "SNAT":
+        case "MASQUERADE":
+        case "REDIRECT":
+          return NF_ACCEPT; // NAT is not applied yet (see the header)
+        default:
+          if (!t.goto) stack.push([chain, i]);
+          chain = t.name;
+          i = 0;
+      }
+    }
+  }
+
+  private compile(): void {
+    this.compiled = new Map();
+    this.tracking = false;
+    for (const [name, table] of this.state.tables) {
+      const chains = new Map<string, CompiledRule[]>();
+      for (const c of table.chains.values())
+        chains.set(
+          c.name,
+          c.rules.map((rule) => ({ rule, check: this.compileRule(rule) })),
+        );
+      this.compiled.set(name, chains);
+      if (name === "nat" && [...table.chains.values()].some((c) => c.rules.length > 0)) this.tracking = true;
+    }
+    this.compiledVersion = this.state.version;
+  }
+
+  private compileRule(r: Rule): Check {
+    const checks: Check[] = [];
+    const addr = (a: Rule["src"], pick: (f: Facts) => number) => {
+      if (!a) return;
+      const mask = a.prefixLen === 0 ? 0 : (0xffffffff << (32 - a.prefixLen)) >>> 0;
+      checks.push((f) => ((pick(f) & mask) >>> 0 === a.addr) !== a.invert);
+    };
+    addr(r.src, (f) => f.src);
+    addr(r.dst, (f) => f.dst);
+    if (r.inIface) {
+      const i = r.inIface;
+      checks.push((f) => ifaceMatches(i.name, f.inName) !== i.invert);
+    }
+    if (r.outIface) {
+      const o = r.outIface;
+      checks.push((f) => ifaceMatches(o.name, f.outName) !== o.invert);
+    }
+    if (r.protocol !== 0 || r.protocolInvert) {
+      const p = r.protocol;
+      const inv = r.protocolInvert;
+      checks.push((f) => (f.protocol === p) !== inv);
+    }
+    for (const m of r.matches) checks.push(this.compileMatch(m));
+    return (f, pkt) => {
+      for (const c of checks) if (!c(f, pkt)) return false;
+      return true;
+    };
+  }
+
+  private compileMatch(m: Match): Check {
+    const checks: Check[] = [];
+    for (const o of m.options) {
+      const inv = o.invert;
+      const v = o.value;
+      let c: Check;
+      switch (`${m.name} ${o.flag}`) {
+        case "tcp --sport":
+        case "udp --sport":
+          c = (f) => portIn(v, f.sport);
+          break;
+        case "tcp --dport":
+        case "udp --dport":
+          c = (f) => portIn(v, f.dport);
+          break;
+        case "tcp --tcp-flags": {
+          const [mask = "", comp = ""] = v.split(" ");
+          const bits = (s: string) =>
+            s === "NONE"
+              ? 0
+              : s
+                  .split(",")
+                  .reduce(
+                    (n, x) => n | (1 << ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"].indexOf(x)),
+                    0,
+                  );
+          const mk = bits(mask);
+          const cp = bits(comp);
+          c = (f) => (f.tcpFlags & mk) === cp;
+          break;
+        }
+        case "icmp --icmp-type": {
+          const [type = "", code] = v.split("/");
+          c = (f) =>
+            v === "any" ||
+            (f.icmpType === Number(type) && (code === undefined || f.icmpCode === Number(code)));
+          break;
+        }
+        case "conntrack --ctstate":
+        case "state --state": {
+          const bits = v.split(",").reduce((n, s) => n | (CT_STATE_BITS[s] ?? 0), 0);
+          this.tracking = true;
+          c = (f) => ((1 << f.ctState) & bits) !== 0;
+          break;
+        }
+        case "addrtype --src-type":
+        case "addrtype --dst-type": {
+          const types = v.split(",");
+          const src = o.flag === "--src-type";
+          c = (f) => types.includes(this.host.addressType(src ? f.src : f.dst));
+          break;
+        }
+        case "multiport --dports":
+        case "multiport --sports":
+        case "multiport --ports": {
+          const specs = v.split(",");
+          c = (f) =>
+            specs.some(
+              (s) =>
+                (o.flag !== "--sports" && portIn(s, f.dport)) ||
+                (o.flag !== "--dports" && portIn(s, f.sport)),
+            );
+          break;
+        }
+        case "mark --mark": {
+          const [val = "0", mask = "0xffffffff"] = v.split("/");
+          c = (_f, pkt) => (pkt.mark & Number(mask)) >>> 0 === Number(val);
+          break;
+        }
+        case "iprange --src-range":
+        case "iprange --dst-range": {
+          const [a = "", b = ""] = v.split("-");
+          const lo = parseIpv4(a) ?? 0;
+          const hi = parseIpv4(b) ?? 0;
+          const src = o.flag === "--src-range";
+          c = (f) => {
+            const x = src ? f.src : f.dst;
+            return x >= lo && x <= hi;
+          };
+          break;
+        }
+        default:
+          c = () => true; // comment, and conntrack options beyond --ctstate (not yet evaluated)
+      }
+      checks.push(inv ? (f, p) => !c(f, p) : c);
+    }
+    return (f, pkt) => {
+      for (const c of checks) if (!c(f, pkt)) return false;
+      return true;
+    };
+  }
+}

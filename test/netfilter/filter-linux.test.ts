@@ -1,0 +1,119 @@
+/**
+ * Filtering with conntrack against Linux (test/fixtures/linux/make-conntrack-fixtures.sh): the same
+ * rules in the receiving namespace (RELATED,ESTABLISHED accepted, ports 80 and 53 open, ping
+ * rejected with icmp-admin-prohibited, port 22 with tcp-reset, policy DROP) and the same traffic give
+ * the same program output, the same `conntrack -L` entries (ports and remaining seconds aside),
+ * the same rule counters, and the same rejections on the wire.
+ */
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readPcap } from "../../src/capture/pcap-reader.js";
+import { runScenario } from "../../src/scenario/runner.js";
+import { decodeFrame, summarizeFrame } from "../../src/wire/frame.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "dockwire-filter-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/linux/netfilter/${name}`, import.meta.url), "utf8");
+
+const SCENARIO = `
+ip netns add dwct-a
+ip netns add dwct-b
+ip link add eth0 netns dwct-a address 02:00:00:00:00:01 type veth peer name eth0 netns dwct-b address 02:00:00:00:00:02
+ip -n dwct-a addr add 10.0.0.1/24 dev eth0
+ip -n dwct-b addr add 10.0.0.2/24 dev eth0
+ip -n dwct-a link set eth0 up
+ip -n dwct-b link set eth0 up
+ip netns exec dwct-b iptables -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+ip netns exec dwct-b iptables -A INPUT -p tcp --dport 80 -j ACCEPT
+ip netns exec dwct-b iptables -A INPUT -p udp --dport 53 -j ACCEPT
+ip netns exec dwct-b iptables -A INPUT -p icmp --icmp-type echo-request -j REJECT --reject-with icmp-admin-prohibited
+ip netns exec dwct-b iptables -A INPUT -p tcp --dport 22 -j REJECT --reject-with tcp-reset
+ip netns exec dwct-b iptables -P INPUT DROP
+ip netns exec dwct-b nc -l 80 &
+ip netns exec dwct-a tcpdump -n -i eth0 -w filter.pcap &
+ip netns exec dwct-a ping -c 1 -W 1 10.0.0.2 || true
+echo hi | ip netns exec dwct-a nc -u -w 1 10.0.0.2 53
+ip netns exec dwct-a nc -zv 10.0.0.2 22 || true
+echo x | ip netns exec dwct-a nc -N 10.0.0.2 80
+ip netns exec dwct-b conntrack -L
+ip netns exec dwct-b conntrack -L -o extended
+ip netns exec dwct-b iptables -L INPUT -n -v
+`;
+
+/** Lines printed after `$ ...COMMAND` up to the next prompt. */
+function outputAfter(lines: string[], command: string): string[] {
+  const i = lines.findIndex((l) => l.startsWith("$ ") && l.endsWith(command));
+  const j = lines.findIndex((l, k) => k > i && l.startsWith("$ "));
+  return lines
+    .slice(i + 1, j < 0 ? undefined : j)
+    .filter(
+      (l) => l !== "" && !l.startsWith("[exit") && !/packets (captured|received|dropped)|^wrote /.test(l),
+    );
+}
+
+/** conntrack lines with the client's ports and the remaining seconds masked; the summary last. */
+function conntrackLines(lines: string[]): string[] {
+  const summary = lines.filter((l) => l.startsWith("conntrack v1.4.7"));
+  const entries = lines
+    .filter((l) => !l.startsWith("conntrack v1.4.7"))
+    .map((l) => l.replace(/(sport|dport)=\d{5}/g, "$1=P").replace(/^((?:ipv4 {5}2 )?\w+ +\d+) \d+/, "$1 T"))
+    .sort();
+  return [...entries, ...summary];
+}
+
+describe("an INPUT filter with conntrack, against Linux", () => {
+  const lines: string[] = [];
+  const r = runScenario(SCENARIO, {
+    seed: 1,
+    outDir: tmp,
+    pcapng: false,
+    application: "test",
+    print: (l) => lines.push(l),
+  });
+  const linux = fixture("filter-transcript.txt").split("\n");
+
+  it("runs", () => expect(r.exit).toBe(0));
+
+  it("ping reports the rejection as iputils does; nc gets the reset", () => {
+    expect(outputAfter(lines, "ping -c 1 -W 1 10.0.0.2 || true")).toEqual(
+      outputAfter(linux, "ping -c 1 -W 1 10.0.0.2"),
+    );
+    expect(outputAfter(lines, "nc -zv 10.0.0.2 22 || true")).toEqual(
+      outputAfter(linux, "nc -zv 10.0.0.2 22"),
+    );
+  });
+
+  it("conntrack -L lists the UDP (unreplied) and TCP (TIME_WAIT, assured) entries, not the rejected ones", () => {
+    expect(conntrackLines(outputAfter(lines, "dwct-b conntrack -L"))).toEqual(
+      conntrackLines(outputAfter(linux, "conntrack -L (in dwct-b)")),
+    );
+    expect(conntrackLines(outputAfter(lines, "conntrack -L -o extended"))).toEqual(
+      conntrackLines(outputAfter(linux, "conntrack -L -o extended (in dwct-b)")),
+    );
+  });
+
+  it("the rule counters count the same packets and bytes", () => {
+    expect(outputAfter(lines, "iptables -L INPUT -n -v")).toEqual(
+      outputAfter(linux, "iptables -L INPUT -n -v (in dwct-b)"),
+    );
+  });
+
+  it("the rejections on the wire are Linux's: admin-prohibited for ping, RST,ACK for port 22, port unreachable for UDP", () => {
+    const ours = readPcap(readFileSync(join(tmp, "filter.pcap"))).records.map((x) =>
+      summarizeFrame(decodeFrame(x.data), x.data.length),
+    );
+    const theirs = fixture("filter.txt").split("\n");
+    for (const want of [
+      /ICMP host 10.0.0.2 unreachable - admin prohibited filter, length 92/,
+      /ICMP 10.0.0.2 udp port 53 unreachable, length 39/,
+      /10.0.0.2.22 > 10.0.0.1.\d+: Flags \[R.\], seq 0, ack \d+, win 0, length 0/,
+    ]) {
+      expect(theirs.some((l) => want.test(l))).toBe(true);
+      expect(ours.some((l) => want.test(l))).toBe(true);
+    }
+  });
+});
