@@ -19,7 +19,7 @@ import {
   NF_POSTROUTING,
   NF_PREROUTING,
 } from "../netfilter/netfilter.js";
-import { put16, put32, put48, u16, u48 } from "../util/bytes.js";
+import { put16, put32, put48, u16, u32, u48 } from "../util/bytes.js";
 import { checksum } from "../util/checksum.js";
 import { isMulticastMac, MAC_BROADCAST, MAC_ZERO } from "../util/mac-address.js";
 import type { Rng } from "../util/rng.js";
@@ -169,15 +169,25 @@ export class Ipv4Stack {
       dst,
       opts.tos ?? 0,
     );
+    let out = route;
+    let outIfindex = ifindex;
     const nf = this.ns.netfilter;
     if (nf.active) {
-      const outName = this.ns.devices.get(ifindex)?.name ?? "";
-      if (nf.hook(NF_OUTPUT, pkt, "", outName) === NF_DROP) return SEND_OK;
-      if (nf.hook(NF_POSTROUTING, pkt, "", outName) === NF_DROP) return SEND_OK;
+      if (nf.hook(NF_OUTPUT, pkt, "", this.ns.devices.get(ifindex)?.name ?? "") === NF_DROP) return SEND_OK;
+      // A DNAT in OUTPUT changed the destination: route again (ip_route_me_harder).
+      const natDst = u32(pkt.buf, off + 16);
+      if (natDst !== dst) {
+        const again = this.ns.isLocal(natDst) ? this.ns.local.lookup(natDst) : this.ns.main.lookup(natDst);
+        if (again === undefined) return SEND_NO_ROUTE;
+        out = again;
+        outIfindex = again.type === "local" ? this.ns.lo.ifindex : again.ifindex;
+      }
+      if (nf.hook(NF_POSTROUTING, pkt, "", this.ns.devices.get(outIfindex)?.name ?? "") === NF_DROP)
+        return SEND_OK;
     }
-    const nexthop = route.gateway || dst;
-    if (tooBig) for (const f of fragment(pkt, mtu)) this.output(f, nexthop, ifindex);
-    else this.output(pkt, nexthop, ifindex);
+    const nexthop = out.gateway || u32(pkt.buf, off + 16);
+    if (tooBig) for (const f of fragment(pkt, mtu)) this.output(f, nexthop, outIfindex);
+    else this.output(pkt, nexthop, outIfindex);
     return SEND_OK;
   }
 

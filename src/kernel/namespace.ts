@@ -62,6 +62,7 @@ export class NetNamespace {
     );
     this.udp = new UdpTable(this, sim.random(`udp:${name}`));
     this.tcp = new TcpTable(this, sim.random(`tcp:${name}`));
+    const natRng = sim.random(`nat:${name}`);
     this.netfilter = new Netfilter(this.iptables, {
       now: () => sim.now,
       addressType: (addr) =>
@@ -72,8 +73,17 @@ export class NetNamespace {
             : addr >>> 28 === 0xe
               ? "MULTICAST"
               : "UNICAST",
+      sourceAddress: (outName, dst) => {
+        const dev = this.device(outName);
+        return dev ? this.sourceFor(dev.ifindex, dst) : 0;
+      },
+      deviceAddress: (name) => {
+        const dev = this.device(name);
+        return dev ? (this.addresses.find((a) => a.ifindex === dev.ifindex)?.address ?? 0) : 0;
+      },
       reject: (pkt, how) => this.ipv4.reject(pkt, how),
       log: (line) => this.kernelLog.push(line),
+      random: (n) => natRng.int(0, n - 1),
     });
     this.lo = new Loopback(sim, this.allocIfindex());
     this.attach(this.lo);

@@ -100,6 +100,9 @@ export interface ConntrackEntry {
   expires: number;
   created: number;
   mark: number;
+  /** NAT bindings (IPS_SRC_NAT / IPS_DST_NAT). */
+  snat: boolean;
+  dnat: boolean;
 }
 
 /** The result of looking a packet up: its entry (if any), ctinfo and direction (0 original, 1 reply). */
@@ -179,6 +182,8 @@ export class Conntrack {
       expires: 0,
       created: now,
       mark: 0,
+      snat: false,
+      dnat: false,
     };
     entry.expires = now + this.timeout(entry) * SECOND;
     return { entry, info: CT_NEW, reply: false };
@@ -208,6 +213,11 @@ export class Conntrack {
     if (e.protocol === 17) return e.assured ? 120 : 30;
     if (e.protocol === 1) return 30;
     return 600;
+  }
+
+  /** Is `t` already a tuple of a confirmed connection (nf_conntrack_tuple_taken)? */
+  taken(t: Tuple, protocol: number): boolean {
+    return this.byTuple.has(key(t, protocol));
   }
 
   /** The packet survived netfilter: a new entry becomes part of the table (__nf_conntrack_confirm). */

@@ -6,9 +6,9 @@
  * rules in order, jumps and gotos, RETURN, the built-in chain's policy, per-rule counters.
  * Conntrack runs in a namespace once a rule asks for it (as nf_ct_netns_get does); nat chains see
  * only a connection's first packet.
- * Deviations: NAT targets (DNAT, SNAT, MASQUERADE, REDIRECT) are stored and listed but not yet
- * applied (they accept); no CONNMARK; LOG writes to the namespace's log callback in Linux's format
- * only for the fields dockwire knows.
+ * NAT (nat.ts) binds a new connection in the nat chains and rewrites every later packet at the
+ * nat hooks. Deviations: no CONNMARK; LOG writes to the namespace's log callback with only the
+ * IN=/OUT= fields.
  */
 
 import type { Packet } from "../link/packet.js";
@@ -22,7 +22,9 @@ import {
   CT_NEW,
   CT_RELATED,
   CT_UNTRACKED,
+  type CtResult,
 } from "./conntrack.js";
+import { bind, MANIP_DST, MANIP_SRC, natRange, rewrite } from "./nat.js";
 import type { Match, Rule } from "./rule.js";
 import type { Chain, IptablesState, Table } from "./tables.js";
 
@@ -50,9 +52,15 @@ export interface NetfilterHost {
   now(): number;
   /** RTN_* type of an address as `-m addrtype` sees it: LOCAL, BROADCAST, MULTICAST, UNICAST, ... */
   addressType(addr: number): string;
+  /** The address MASQUERADE uses on `outName` toward `dst` (the route's source address). */
+  sourceAddress(outName: string, dst: number): number;
+  /** The primary address of device `name` (REDIRECT in PREROUTING); 0 if none. */
+  deviceAddress(name: string): number;
   /** Answer `pkt` (head at the IPv4 header) as REJECT --reject-with `how` does. */
   reject(pkt: Packet, how: string, hook: number): void;
   log(line: string): void;
+  /** A seeded random integer in [0, n) (NAT port choice). */
+  random(n: number): number;
 }
 
 /** What the rules look at, filled once per packet and hook (no allocation on the packet path). */
@@ -115,8 +123,6 @@ export class Netfilter {
     length: 0,
     ctState: 0,
   };
-  /** Unconfirmed entries of packets in flight between a hook and the confirm point. */
-  private readonly pending = new WeakMap<Packet, ConntrackEntry>();
 
   constructor(
     readonly state: IptablesState,
@@ -138,37 +144,59 @@ export class Netfilter {
     if (this.compiledVersion !== this.state.version) this.compile();
     const f = this.facts;
     this.fill(pkt, inName, outName);
-    if (this.tracking && (hook === NF_PREROUTING || hook === NF_OUTPUT)) this.track(pkt, f);
-    else if (this.tracking) f.ctState = this.ctStateOf(pkt);
+    let ct: CtResult | undefined;
+    if (this.tracking) {
+      if (hook === NF_PREROUTING || hook === NF_OUTPUT) ct = this.track(pkt, f);
+      else ct = this.ct.get(pkt);
+      f.ctState = ct?.info ?? CT_UNTRACKED;
+    }
+    const entry = ct?.entry;
     const isNew = f.ctState === CT_NEW;
     for (const tableName of HOOK_TABLES[hook] as string[]) {
-      if (tableName === "nat" && !isNew) continue;
+      if (tableName === "nat") {
+        if (isNew && entry && !entry.confirmed) {
+          const chains = this.compiled.get("nat");
+          const table = this.state.tables.get("nat");
+          if (chains && table) {
+            this.binding = entry;
+            const verdict = this.walk(table, chains, HOOK_CHAINS[hook] as string, f, pkt, hook);
+            this.binding = undefined;
+            if (verdict === NF_DROP) return this.dropped(pkt);
+          }
+        }
+        // nf_nat_ipv4_fn: destination at PREROUTING/OUTPUT, source at INPUT/POSTROUTING.
+        if (entry && (entry.snat || entry.dnat)) {
+          const manip = hook === NF_PREROUTING || hook === NF_OUTPUT ? MANIP_DST : MANIP_SRC;
+          rewrite(pkt, entry, ct?.reply ?? false, manip);
+          this.fill(pkt, inName, outName);
+          f.ctState = ct?.info ?? CT_UNTRACKED;
+        }
+        continue;
+      }
       const chains = this.compiled.get(tableName);
       if (!chains) continue;
       const table = this.state.tables.get(tableName) as Table;
-      const verdict = this.walk(table, chains, HOOK_CHAINS[hook] as string, f, pkt, hook);
-      if (verdict === NF_DROP) {
-        this.pending.delete(pkt);
-        return NF_DROP;
-      }
+      if (this.walk(table, chains, HOOK_CHAINS[hook] as string, f, pkt, hook) === NF_DROP)
+        return this.dropped(pkt);
     }
-    if (this.tracking && (hook === NF_INPUT || hook === NF_POSTROUTING)) {
-      const e = this.pending.get(pkt);
-      if (e) {
-        this.pending.delete(pkt);
-        if (!this.conntrack.confirm(e)) return NF_DROP;
-      }
+    if (entry && !entry.confirmed && (hook === NF_INPUT || hook === NF_POSTROUTING)) {
+      this.ct.delete(pkt);
+      if (!this.conntrack.confirm(entry)) return NF_DROP;
     }
     return NF_ACCEPT;
   }
 
-  private ctStateOf(pkt: Packet): number {
-    return this.pending.has(pkt) ? CT_NEW : (this.lastState.get(pkt) ?? CT_UNTRACKED);
+  private dropped(pkt: Packet): number {
+    this.ct.delete(pkt);
+    return NF_DROP;
   }
 
-  private readonly lastState = new WeakMap<Packet, number>();
+  /** Conntrack's verdict on each packet in flight, from PREROUTING/OUTPUT to the last hook. */
+  private readonly ct = new WeakMap<Packet, CtResult>();
+  /** The new connection the nat chains are binding (set while walking them). */
+  private binding: ConntrackEntry | undefined;
 
-  private track(pkt: Packet, f: Facts): void {
+  private track(pkt: Packet, f: Facts): CtResult {
     const b = pkt.buf;
     const o = pkt.head;
     let quoted:
@@ -197,15 +225,46 @@ export class Netfilter {
       {
         src: f.src,
         dst: f.dst,
-        sport: f.protocol === 1 ? f.sport : f.sport,
+        sport: f.sport,
         dport: f.protocol === 1 ? (f.icmpType << 8) | f.icmpCode : f.dport,
       },
       f.tcpFlags,
       quoted,
     );
-    f.ctState = r.info;
-    this.lastState.set(pkt, r.info);
-    if (r.entry && !r.entry.confirmed) this.pending.set(pkt, r.entry);
+    this.ct.set(pkt, r);
+    return r;
+  }
+
+  /** A NAT target in the nat chains: bind the connection being set up. */
+  private natTarget(t: NonNullable<Rule["target"]>, f: Facts, hook: number): void {
+    const e = this.binding;
+    if (!e) return;
+    const get = (flag: string) => t.options.find(([k]) => k === flag)?.[1];
+    const taken = (reply: { src: number; dst: number; sport: number; dport: number }) =>
+      this.conntrack.taken(reply, e.protocol);
+    const random = (span: number) => this.host.random(span);
+    const ports = (get("--to-ports") ?? "").split("-");
+    const lo = ports[0] ? Number(ports[0]) : 0;
+    const hi = ports[1] ? Number(ports[1]) : lo;
+    if (t.name === "DNAT") {
+      const r = natRange(get("--to-destination") ?? "");
+      bind(e, MANIP_DST, r.addr, r.portLo, r.portHi, taken, () => 0);
+    } else if (t.name === "REDIRECT") {
+      bind(
+        e,
+        MANIP_DST,
+        hook === NF_OUTPUT ? 0x7f000001 : this.host.deviceAddress(f.inName),
+        lo,
+        hi,
+        taken,
+        () => 0,
+      );
+    } else if (t.name === "SNAT") {
+      const r = natRange(get("--to-source") ?? "");
+      bind(e, MANIP_SRC, r.addr, r.portLo, r.portHi, taken, random);
+    } else if (t.name === "MASQUERADE") {
+      bind(e, MANIP_SRC, this.host.sourceAddress(f.outName, f.dst), lo, hi, taken, random);
+    }
   }
 
   private fill(pkt: Packet, inName: string, outName: string): void {
@@ -298,7 +357,8 @@ export class Netfilter {
         case "SNAT":
         case "MASQUERADE":
         case "REDIRECT":
-          return NF_ACCEPT; // NAT is not applied yet (see the header)
+          this.natTarget(t, f, hook);
+          return NF_ACCEPT;
         default:
           if (!t.goto) stack.push([chain, i]);
           chain = t.name;

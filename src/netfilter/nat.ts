@@ -1,0 +1,124 @@
+/**
+ * NAT as nf_nat does it (net/netfilter/nf_nat_core.c, nf_nat_proto.c): the nat table is consulted
+ * for a connection's first packet only; a DNAT, SNAT, MASQUERADE or REDIRECT there changes the
+ * entry's reply tuple (the binding), and from then on every packet of the connection, both ways,
+ * is rewritten at the hooks: destination at PREROUTING/OUTPUT, source at INPUT/POSTROUTING, so
+ * that it carries the inverse of the other direction's tuple. The source port (or ICMP echo id) is
+ * kept when the new tuple is unique, otherwise the search starts at a random offset in the range
+ * (nf_nat_l4proto_unique_tuple: SNAT draws the offset, DNAT starts at the range's start; 1024–65535
+ * for ports from 1024 up, 512–1023 below) and takes the first free port. Rewrites
+ * update the IPv4, TCP, UDP (unless 0) and ICMP checksums incrementally (RFC 1624).
+ * Deviations: no persistent mappings; address ranges use their first address; at most the whole
+ * range is searched (Linux stops after 128 tries); ICMP errors about a NATed connection get
+ * their outer header rewritten but not yet the quoted packet inside.
+ */
+
+import type { Packet } from "../link/packet.js";
+import { put16, put32, u16, u32 } from "../util/bytes.js";
+import { updateChecksum16, updateChecksum32 } from "../util/checksum.js";
+import { parseIpv4 } from "../util/ipv4-address.js";
+import type { ConntrackEntry, Tuple } from "./conntrack.js";
+
+export const MANIP_SRC = 0;
+export const MANIP_DST = 1;
+
+/** Parse `A[-B][:P[-Q]]` (a NAT target's address and port range). */
+export function natRange(text: string): { addr: number; portLo: number; portHi: number } {
+  const [hosts = "", ports] = text.split(":");
+  const addr = parseIpv4(hosts.split("-")[0] ?? "") ?? 0;
+  const [lo, hi] = (ports ?? "").split("-");
+  const portLo = lo ? Number(lo) : 0;
+  return { addr, portLo, portHi: hi ? Number(hi) : portLo };
+}
+
+/**
+ * Bind a new connection: the packet in the original direction will look like `want` after this
+ * manip (MANIP_SRC: its src/sport, MANIP_DST: its dst/dport), so the reply tuple becomes its
+ * inverse. `taken` says whether a reply tuple is already used by another connection.
+ */
+export function bind(
+  e: ConntrackEntry,
+  manip: number,
+  addr: number,
+  portLo: number,
+  portHi: number,
+  taken: (reply: Tuple) => boolean,
+  random: (span: number) => number,
+): void {
+  const r = e.reply;
+  if (manip === MANIP_DST) {
+    r.src = addr;
+    if (portLo !== 0 && e.protocol !== 1) r.sport = portLo;
+    e.dnat = true;
+    return;
+  }
+  r.dst = addr;
+  e.snat = true;
+  const keep = e.protocol === 1 ? r.sport : r.dport; // ICMP: the echo id travels in sport
+  const setPort = (p: number) => {
+    if (e.protocol === 1) r.sport = p;
+    else r.dport = p;
+  };
+  let lo = portLo;
+  let hi = portHi;
+  if (lo === 0) {
+    if (!taken(r)) return;
+    [lo, hi] = keep < 1024 ? [512, 1023] : [1024, 65535];
+  }
+  const span = hi - lo + 1;
+  const start = random(span);
+  for (let i = 0; i < span; i++) {
+    setPort(lo + ((start + i) % span));
+    if (!taken(r)) return;
+  }
+}
+
+/**
+ * Rewrite `pkt` (head at the IPv4 header) travelling in direction `reply` of `e` for a manip of
+ * type `manip`: it should carry the inverse of the other direction's tuple.
+ */
+export function rewrite(pkt: Packet, e: ConntrackEntry, reply: boolean, manip: number): void {
+  const other = reply ? e.orig : e.reply;
+  // The packet should look like the inverse of the other direction's tuple.
+  const wantAddr = manip === MANIP_SRC ? other.dst : other.src;
+  const wantPort = manip === MANIP_SRC ? other.dport : other.sport;
+  const b = pkt.buf;
+  const o = pkt.head;
+  const hl = ((b[o] as number) & 15) * 4;
+  const l4 = o + hl;
+  const protocol = b[o + 9] as number;
+  const addrAt = o + (manip === MANIP_SRC ? 12 : 16);
+  const oldAddr = u32(b, addrAt);
+  const firstFragment = (u16(b, o + 6) & 0x1fff) === 0;
+  if (oldAddr !== wantAddr) {
+    put32(b, addrAt, wantAddr);
+    put16(b, o + 10, updateChecksum32(u16(b, o + 10), oldAddr, wantAddr));
+    if (firstFragment) {
+      // The pseudo-header holds the address: TCP and UDP checksums change with it.
+      if (protocol === 6) put16(b, l4 + 16, updateChecksum32(u16(b, l4 + 16), oldAddr, wantAddr));
+      else if (protocol === 17 && u16(b, l4 + 6) !== 0) {
+        put16(b, l4 + 6, updateChecksum32(u16(b, l4 + 6), oldAddr, wantAddr) || 0xffff);
+      }
+    }
+  }
+  if (!firstFragment) return;
+  if (protocol === 6 || protocol === 17) {
+    const portAt = l4 + (manip === MANIP_SRC ? 0 : 2);
+    const oldPort = u16(b, portAt);
+    if (oldPort === wantPort) return;
+    put16(b, portAt, wantPort);
+    const csAt = l4 + (protocol === 6 ? 16 : 6);
+    if (protocol === 6 || u16(b, csAt) !== 0)
+      put16(b, csAt, updateChecksum16(u16(b, csAt), oldPort, wantPort) || (protocol === 17 ? 0xffff : 0));
+  } else if (protocol === 1) {
+    const type = b[l4] as number;
+    if (type !== 8 && type !== 0) return;
+    // The echo id is the "port" of both directions: the original side's id one way, the
+    // translated id the other.
+    const oldId = u16(b, l4 + 4);
+    const newId = reply ? e.orig.sport : e.reply.sport;
+    if (oldId === newId) return;
+    put16(b, l4 + 4, newId);
+    put16(b, l4 + 2, updateChecksum16(u16(b, l4 + 2), oldId, newId));
+  }
+}

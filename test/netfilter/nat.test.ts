@@ -1,0 +1,241 @@
+/**
+ * NAT (src/netfilter/nat.ts): scenarios/nat.dw end to end — MASQUERADE of containers behind a
+ * router, DNAT of a published port, two containers with the same source port — and properties:
+ * every rewrite leaves checksums equal to a full recompute, and reply tuples stay unique.
+ */
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { readPcap } from "../../src/capture/pcap-reader.js";
+import { Packet } from "../../src/link/packet.js";
+import type { ConntrackEntry } from "../../src/netfilter/conntrack.js";
+import { bind, MANIP_DST, MANIP_SRC, rewrite } from "../../src/netfilter/nat.js";
+import { runScenario } from "../../src/scenario/runner.js";
+import { put16, put32 } from "../../src/util/bytes.js";
+import { checksum, pseudoHeaderSum } from "../../src/util/checksum.js";
+import { decodeFrame } from "../../src/wire/frame.js";
+import { itWithTshark, tsharkReport } from "../helpers/tshark.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "dockwire-nat-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const text = readFileSync(new URL("../../scenarios/nat.dw", import.meta.url), "utf8");
+const lines: string[] = [];
+const result = runScenario(text, {
+  seed: 1,
+  outDir: tmp,
+  pcapng: false,
+  application: "test",
+  print: (l) => lines.push(l),
+});
+const frames = (file: string) =>
+  readPcap(readFileSync(join(tmp, file))).records.map((r) => decodeFrame(r.data));
+const ip = (a: string) => a.split(".").reduce((n, x) => n * 256 + Number(x), 0);
+
+describe("scenarios/nat.dw", () => {
+  it("runs; the container reaches the outside, the outside reaches the published port", () => {
+    expect(result.exit).toBe(0);
+    expect(lines.filter((l) => l === "<html><body><h1>It works!</h1></body></html>")).toHaveLength(2);
+    expect(lines).toContain("1 packets transmitted, 1 received, 0% packet loss, time 0ms");
+  });
+
+  it("outside, every packet from the containers carries the router's address (MASQUERADE)", () => {
+    const out = frames("outside.pcap").filter((f) => f.ipv4);
+    expect(out.some((f) => f.ipv4?.src === ip("172.17.0.2") || f.ipv4?.dst === ip("172.17.0.2"))).toBe(false);
+    expect(out.filter((f) => f.ipv4?.src === ip("192.0.2.1")).length).toBeGreaterThan(10);
+  });
+
+  it("inside, the published port's connection arrives from the client at the container's port 80 (DNAT)", () => {
+    // (Packets from 192.0.2.10's port 80 are answers to the container's own fetch.)
+    const inside = frames("c1.pcap").filter(
+      (f) => f.tcp && f.ipv4?.src === ip("192.0.2.10") && f.tcp.srcPort !== 80,
+    );
+    expect(inside.length).toBeGreaterThan(0);
+    for (const f of inside) {
+      expect(f.ipv4?.dst).toBe(ip("172.17.0.2"));
+      expect(f.tcp?.dstPort).toBe(80);
+    }
+  });
+
+  it("two containers with the same source port: the second is given another port outside", () => {
+    const ct = lines.filter((l) => /sport=40000 dport=80/.test(l));
+    expect(ct).toHaveLength(2);
+    const outsidePorts = ct.map((l) => /dport=(\d+) \[ASSURED\]/.exec(l)?.[1]);
+    expect(outsidePorts[0]).toBe("40000");
+    expect(outsidePorts[1]).not.toBe("40000");
+  });
+
+  itWithTshark("both captures have valid checksums everywhere and no warnings", () => {
+    for (const f of ["outside.pcap", "c1.pcap"]) {
+      const r = tsharkReport(join(tmp, f));
+      expect(r.errors).toEqual([]);
+      expect(r.warnings).toEqual([]);
+    }
+  });
+});
+
+/** A packet with a valid IPv4 header and TCP, UDP or ICMP echo payload, head at the IP header. */
+function makePacket(
+  protocol: number,
+  src: number,
+  dst: number,
+  sport: number,
+  dport: number,
+  payload: number[],
+): Packet {
+  const l4len = protocol === 1 ? 8 : protocol === 6 ? 20 : 8;
+  const p = Packet.alloc(20 + l4len + payload.length);
+  const b = p.buf;
+  const o = p.head;
+  b[o] = 0x45;
+  put16(b, o + 2, p.length);
+  b[o + 8] = 64;
+  b[o + 9] = protocol;
+  put32(b, o + 12, src);
+  put32(b, o + 16, dst);
+  put16(b, o + 10, checksum(b, o, 20));
+  const l4 = o + 20;
+  payload.forEach((x, i) => {
+    b[l4 + l4len + i] = x;
+  });
+  const len = l4len + payload.length;
+  if (protocol === 1) {
+    b[l4] = 8;
+    put16(b, l4 + 4, sport);
+    put16(b, l4 + 2, checksum(b, l4, len));
+  } else {
+    put16(b, l4, sport);
+    put16(b, l4 + 2, dport);
+    if (protocol === 6) b[l4 + 12] = 0x50;
+    else put16(b, l4 + 4, len);
+    const at = l4 + (protocol === 6 ? 16 : 6);
+    put16(b, at, checksum(b, l4, len, pseudoHeaderSum(src, dst, protocol, len)) || 0xffff);
+  }
+  return p;
+}
+
+function checksumsValid(p: Packet): boolean {
+  const b = p.buf;
+  const o = p.head;
+  if (checksum(b, o, 20) !== 0) return false;
+  const protocol = b[o + 9] as number;
+  const len = p.length - 20;
+  const src =
+    ((b[o + 12] as number) * 2 ** 24 +
+      ((b[o + 13] as number) << 16) +
+      ((b[o + 14] as number) << 8) +
+      (b[o + 15] as number)) >>>
+    0;
+  const dst =
+    ((b[o + 16] as number) * 2 ** 24 +
+      ((b[o + 17] as number) << 16) +
+      ((b[o + 18] as number) << 8) +
+      (b[o + 19] as number)) >>>
+    0;
+  if (protocol === 1) return checksum(b, o + 20, len) === 0;
+  return checksum(b, o + 20, len, pseudoHeaderSum(src, dst, protocol, len)) === 0;
+}
+
+describe("NAT properties", () => {
+  const u32 = fc.integer({ min: 1, max: 0xfffffffe });
+  const port = fc.integer({ min: 1, max: 65535 });
+
+  it("every rewrite, both directions, leaves IP/TCP/UDP/ICMP checksums equal to a full recompute", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, 6, 17),
+        u32,
+        u32,
+        port,
+        port,
+        u32,
+        port,
+        fc.boolean(),
+        fc.uint8Array({ maxLength: 40 }),
+        (protocol, src, dst, sport, dport, natAddr, natPort, snat, payload) => {
+          const dportT = protocol === 1 ? 8 << 8 : dport;
+          const e = {
+            id: 1,
+            protocol,
+            orig: { src, dst, sport, dport: dportT },
+            reply: {
+              src: dst,
+              dst: src,
+              sport: protocol === 1 ? sport : dport,
+              dport: protocol === 1 ? 0 : sport,
+            },
+            snat: false,
+            dnat: false,
+          } as unknown as ConntrackEntry;
+          bind(
+            e,
+            snat ? MANIP_SRC : MANIP_DST,
+            natAddr,
+            protocol === 1 ? 0 : natPort,
+            protocol === 1 ? 0 : natPort,
+            () => true,
+            (n) => n - 1,
+          );
+          const out = makePacket(protocol, src, dst, sport, dport, [...payload]);
+          rewrite(out, e, false, snat ? MANIP_SRC : MANIP_DST);
+          expect(checksumsValid(out)).toBe(true);
+          // The reply, as the other side sends it, maps back to the original addresses.
+          const r = e.reply;
+          const back = makePacket(protocol, r.src, r.dst, protocol === 1 ? r.sport : r.sport, r.dport, [
+            ...payload,
+          ]);
+          if (protocol === 1) back.buf[back.head + 20] = 0;
+          if (protocol === 1) {
+            put16(back.buf, back.head + 22, 0);
+            put16(back.buf, back.head + 22, checksum(back.buf, back.head + 20, back.length - 20));
+          }
+          rewrite(back, e, true, snat ? MANIP_DST : MANIP_SRC);
+          expect(checksumsValid(back)).toBe(true);
+          const b = back.buf;
+          const o = back.head;
+          const addrAt = snat ? 16 : 12;
+          const got =
+            ((b[o + addrAt] as number) * 2 ** 24 +
+              ((b[o + addrAt + 1] as number) << 16) +
+              ((b[o + addrAt + 2] as number) << 8) +
+              (b[o + addrAt + 3] as number)) >>>
+            0;
+          expect(got).toBe(snat ? src : dst);
+        },
+      ),
+    );
+  });
+
+  it("MASQUERADE keeps reply tuples unique however many connections share a source port", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 40 }), (hosts) => {
+        const used = new Set<string>();
+        hosts.forEach((h, i) => {
+          const e = {
+            id: i,
+            protocol: 6,
+            orig: { src: 0xac110002 + h, dst: 0xc000020a, sport: 40000, dport: 80 },
+            reply: { src: 0xc000020a, dst: 0xac110002 + h, sport: 80, dport: 40000 },
+            snat: false,
+            dnat: false,
+          } as unknown as ConntrackEntry;
+          let seed = i * 7919;
+          bind(
+            e,
+            MANIP_SRC,
+            0xc0000201,
+            0,
+            0,
+            (t) => used.has(`${t.src}:${t.sport}:${t.dst}:${t.dport}`),
+            (n) => (seed = (seed * 31 + 7) % n),
+          );
+          const k = `${e.reply.src}:${e.reply.sport}:${e.reply.dst}:${e.reply.dport}`;
+          expect(used.has(k)).toBe(false);
+          used.add(k);
+        });
+      }),
+    );
+  });
+});
