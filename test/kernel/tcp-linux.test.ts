@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readPcap } from "../../src/capture/pcap-reader.js";
 import { runScenario } from "../../src/scenario/runner.js";
 import { SECOND } from "../../src/sim/time.js";
-import { decodeFrame, encodeFrame } from "../../src/wire/frame.js";
+import { normaliseCapture } from "../helpers/linux-frames.js";
 import { itWithTshark, tsharkCount, tsharkReport } from "../helpers/tshark.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-tcp-linux-"));
@@ -21,40 +21,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const fixture = (name: string) => new URL(`../fixtures/linux/http/${name}`, import.meta.url);
 const DATE = /Date: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT/;
 
-/** A frame with the random parts made canonical, re-encoded, as hex. */
-function normalise(bytes: Uint8Array, isn: Map<number, number>): string {
-  const f = decodeFrame(bytes);
-  if (f.ipv4) {
-    f.ipv4.id = 0;
-    delete f.ipv4.checksum;
-  }
-  const t = f.tcp;
-  if (t && f.ipv4) {
-    // Relative sequence numbers per direction (the SYN's sequence number is the ISN).
-    const src = f.ipv4.src;
-    const dst = f.ipv4.dst;
-    if (t.flags & 0x02) isn.set(src, t.seq);
-    t.seq = (t.seq - (isn.get(src) ?? t.seq)) >>> 0;
-    if (t.flags & 0x10) t.ack = (t.ack - (isn.get(dst) ?? 0)) >>> 0;
-    if (t.srcPort >= 32768) t.srcPort = 1;
-    if (t.dstPort >= 32768) t.dstPort = 1;
-    for (const o of t.options) {
-      if (o.kind === 8 && "tsval" in o) {
-        o.tsval = 0;
-        o.tsecr = 0;
-      }
-    }
-    delete t.checksum;
-    const text = new TextDecoder("latin1").decode(f.payload);
-    if (DATE.test(text)) f.payload = Uint8Array.from(Buffer.from(text.replace(DATE, "Date: *"), "latin1"));
-  }
-  if (f.ipv4) delete f.ipv4.totalLength;
-  return Buffer.from(encodeFrame(f)).toString("hex");
-}
-
 function normaliseAll(pcap: Uint8Array): string[] {
-  const isn = new Map<number, number>();
-  return readPcap(pcap).records.map((r) => normalise(r.data, isn));
+  return normaliseCapture(pcap);
 }
 
 /** The fixture's topology in dockwire, then `commands` run in dwhx-a with a capture on eth0. */

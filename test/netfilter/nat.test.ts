@@ -17,6 +17,7 @@ import { runScenario } from "../../src/scenario/runner.js";
 import { put16, put32 } from "../../src/util/bytes.js";
 import { checksum, pseudoHeaderSum } from "../../src/util/checksum.js";
 import { decodeFrame } from "../../src/wire/frame.js";
+import { normaliseCapture } from "../helpers/linux-frames.js";
 import { itWithTshark, tsharkReport } from "../helpers/tshark.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-nat-"));
@@ -236,6 +237,51 @@ describe("NAT properties", () => {
           used.add(k);
         });
       }),
+    );
+  });
+});
+
+describe("scenarios/nat.dw against Linux (make-nat-fixtures.sh)", () => {
+  const linuxText = readFileSync(
+    new URL("../fixtures/linux/netfilter/nat-transcript.txt", import.meta.url),
+    "utf8",
+  ).split("\n");
+  const linuxPcap = (f: string) => readFileSync(new URL(`../fixtures/linux/netfilter/${f}`, import.meta.url));
+  const section = (ls: string[], cmd: string) => {
+    const i = ls.indexOf(`$ ${cmd}`);
+    const j = ls.findIndex((l, k) => k > i && l.startsWith("$ "));
+    return ls
+      .slice(i + 1, j < 0 ? undefined : j)
+      .filter((l) => l !== "" && !/packets (captured|received|dropped)|^wrote /.test(l));
+  };
+
+  it("the same frames outside and in the container, byte for byte", () => {
+    // Compared as sets: which of a server's FIN and the client's ACK crosses the router first is
+    // a race on Linux (the server program's close against the round trip), not NAT's business.
+    const keep = [8080, 40000];
+    const ours = (f: string) => normaliseCapture(readFileSync(join(tmp, f)), keep).sort();
+    const linux = (f: string) => normaliseCapture(linuxPcap(f), keep).sort();
+    expect(ours("outside.pcap")).toEqual(linux("nat-outside.pcap"));
+    expect(ours("c1.pcap")).toEqual(linux("nat-c1.pcap"));
+  });
+
+  it("the same conntrack entries (ports and seconds aside; Linux's IGMP entry aside) and nat counters", () => {
+    const mask = (l: string) =>
+      l
+        .replace(/(sport|dport|id)=(\d+)/g, (m, k, v) =>
+          v === "40000" || v === "8080" || Number(v) < 1024 ? m : `${k}=P`,
+        )
+        .replace(/^(\w+ +\d+) \d+/, "$1 T");
+    const entries = (ls: string[]) =>
+      ls
+        .filter((l) => /^(tcp|udp|icmp) /.test(l))
+        .map(mask)
+        .sort();
+    expect(entries(section(lines, "ip netns exec router conntrack -L"))).toEqual(
+      entries(section(linuxText, "ip netns exec router conntrack -L")),
+    );
+    expect(section(lines, "ip netns exec router iptables -t nat -L -n -v")).toEqual(
+      section(linuxText, "ip netns exec router iptables -t nat -L -n -v"),
     );
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * Frames from Linux and from dockwire made comparable: what Linux picks at random is replaced by
+ * canonical values and the frame re-encoded (checksums recomputed). TCP sequence numbers become
+ * relative to each connection's ISN, TCP timestamps 0, IP IDs 0, ephemeral ports (1024 and up,
+ * except `keepPorts`) 1, ICMP echo ids and ping's payload 0, and an HTTP Date header `*`.
+ */
+
+import { readPcap } from "../../src/capture/pcap-reader.js";
+import { decodeFrame, encodeFrame } from "../../src/wire/frame.js";
+
+const DATE = /Date: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT/;
+
+function normalise(bytes: Uint8Array, isn: Map<string, number>, keepPorts: readonly number[]): string {
+  const f = decodeFrame(bytes);
+  const ip = f.ipv4;
+  if (ip) {
+    ip.id = 0;
+    delete ip.checksum;
+    delete ip.totalLength;
+  }
+  const port = (p: number) => (p >= 1024 && !keepPorts.includes(p) ? 1 : p);
+  const t = f.tcp;
+  if (t && ip) {
+    const from = `${ip.src}:${t.srcPort}`;
+    const to = `${ip.dst}:${t.dstPort}`;
+    if (t.flags & 0x02) isn.set(from, t.seq);
+    t.seq = (t.seq - (isn.get(from) ?? t.seq)) >>> 0;
+    if (t.flags & 0x10) t.ack = (t.ack - (isn.get(to) ?? 0)) >>> 0;
+    t.srcPort = port(t.srcPort);
+    t.dstPort = port(t.dstPort);
+    for (const o of t.options) {
+      if (o.kind === 8 && "tsval" in o) {
+        o.tsval = 0;
+        o.tsecr = 0;
+      }
+    }
+    delete t.checksum;
+    const text = new TextDecoder("latin1").decode(f.payload);
+    if (DATE.test(text)) f.payload = Uint8Array.from(Buffer.from(text.replace(DATE, "Date: *"), "latin1"));
+  }
+  if (f.icmp && (f.icmp.type === 8 || f.icmp.type === 0)) {
+    // Keep the sequence number (low half of the rest word), drop the id and ping's timestamps.
+    f.icmp.rest = f.icmp.rest & 0xffff;
+    delete f.icmp.checksum;
+    f.payload = new Uint8Array(f.payload.length);
+  }
+  return Buffer.from(encodeFrame(f)).toString("hex");
+}
+
+/** Every frame of a pcap, normalised, as hex. */
+export function normaliseCapture(pcap: Uint8Array, keepPorts: readonly number[] = []): string[] {
+  const isn = new Map<string, number>();
+  return readPcap(pcap).records.map((r) => normalise(r.data, isn, keepPorts));
+}
