@@ -279,7 +279,8 @@ export class Ipv4Stack {
     if (!ip.checksumValid) return;
     pkt.tail = pkt.head + ip.totalLength; // drop Ethernet padding
     const nf = this.ns.netfilter;
-    if (nf.active && nf.hook(NF_PREROUTING, pkt, dev.name, "") === NF_DROP) return;
+    // (A frame br_netfilter already took through PREROUTING in the bridge is not hooked again.)
+    if (nf.active && !pkt.bridgedNf && nf.hook(NF_PREROUTING, pkt, dev.name, "") === NF_DROP) return;
     if (dev !== this.ns.lo && !this.reversePathOk(dev, ip.src)) return;
     const dst = ip.dst;
     if (this.ns.isLocal(dst)) {

@@ -13,6 +13,7 @@ import type { Packet } from "../link/packet.js";
 import { Netfilter } from "../netfilter/netfilter.js";
 import { IptablesState } from "../netfilter/tables.js";
 import type { Simulation } from "../sim/simulation.js";
+import { bridgeNetfilter } from "./br-netfilter.js";
 import { IPV4_MIN_MTU, Ipv4Stack } from "./ipv4-stack.js";
 import { NEIGH_DEFAULTS, NeighbourTable, type NeighParams } from "./neighbour.js";
 import { prefixMask, type Route, RouteTable } from "./route-table.js";
@@ -134,7 +135,11 @@ export class NetNamespace {
     this.devices.set(dev.ifindex, dev);
     this.sysctl.addDevice(dev.name);
     dev.rxHandler = (d, pkt) => this.ipv4.receive(d, pkt);
+    if (dev instanceof Bridge) dev.netfilter = this.brNetfilter;
   }
+
+  /** br_netfilter for this namespace's bridges. */
+  private readonly brNetfilter = bridgeNetfilter(this);
 
   /** Take a device out of this namespace: down, no addresses, routes or neighbours, no master. */
   removeDevice(dev: NetDevice): void {

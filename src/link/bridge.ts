@@ -11,7 +11,12 @@
  *
  * FDB entries age out `ageingTime` (300 s) after they were last refreshed; expiry is checked when
  * an entry is used or listed, so no timer runs per entry. Deviations: no STP (every port
- * forwards), no VLAN filtering, no multicast snooping (multicast floods), no br_netfilter yet.
+ * forwards), no VLAN filtering, no multicast snooping (multicast floods).
+ *
+ * br_netfilter: the kernel may give the bridge a `netfilter` hook (net.bridge.bridge-nf-call-
+ * iptables); IPv4 frames entering a port then pass PREROUTING (which may DNAT them: to another
+ * port of the bridge by rewriting the destination MAC, or up to the IP stack), and frames forwarded
+ * between ports pass FORWARD and POSTROUTING, with the bridge as both `-i` and `-o`.
  */
 
 import { SECOND } from "../sim/time.js";
@@ -25,6 +30,17 @@ export interface BridgePort {
   /** `bridge link set dev X hairpin on`: frames may go back out of the port they came in on. */
   hairpin: boolean;
 }
+
+/** br_netfilter's verdicts. */
+export const BR_NF_DROP = 0;
+export const BR_NF_CONTINUE = 1;
+/** DNAT sent the frame elsewhere: deliver it up to the bridge device (the IP stack routes it). */
+export const BR_NF_LOCAL = 2;
+/** br_netfilter took the frame (it waits for ARP and will come back out through the bridge). */
+export const BR_NF_STOLEN = 3;
+
+/** The hooks br_netfilter runs for a frame (head at its Ethernet header). */
+export type BridgeNetfilter = (hook: "prerouting" | "forward", bridge: Bridge, pkt: Packet) => number;
 
 export interface FdbEntry {
   mac: number;
@@ -48,6 +64,8 @@ export class Bridge extends NetDevice {
   ageingTime = 300 * SECOND;
   readonly ports: BridgePort[] = [];
   private readonly fdb = new Map<number, FdbEntry>();
+  /** br_netfilter, set by the kernel the bridge lives in. */
+  netfilter: BridgeNetfilter | undefined;
   /** True once an address was set explicitly; otherwise the bridge takes its lowest port MAC. */
   private macSetByUser = false;
 
@@ -137,7 +155,16 @@ export class Bridge extends NetDevice {
       this.receive(pkt);
       return;
     }
-    const entry = this.lookup(dst);
+    const nf = this.netfilter;
+    if (nf) {
+      const verdict = nf("prerouting", this, pkt);
+      if (verdict === BR_NF_DROP || verdict === BR_NF_STOLEN) return;
+      if (verdict === BR_NF_LOCAL) {
+        this.receive(pkt);
+        return;
+      }
+    }
+    const entry = this.lookup(u48(buf, pkt.head)); // DNAT may have changed the destination MAC
     if (entry?.local) {
       this.receive(pkt);
       return;
@@ -145,8 +172,10 @@ export class Bridge extends NetDevice {
     // A promiscuous bridge device (tcpdump on it) also gets a copy of what it forwards
     // (br_handle_frame_finish: local_rcv when IFF_PROMISC); the IP stack ignores it.
     if (this.promiscuity > 0) this.receive(pkt.copy());
+    if (entry?.port && entry.port === port && !port.hairpin) return;
+    if (nf && nf("forward", this, pkt) === BR_NF_DROP) return;
     if (entry === undefined) this.flood(pkt, port);
-    else if (entry.port && (entry.port !== port || port.hairpin)) entry.port.dev.transmit(pkt);
+    else if (entry.port) entry.port.dev.transmit(pkt);
   }
 
   private learn(mac: number, port: BridgePort): void {

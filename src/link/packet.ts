@@ -38,6 +38,8 @@ export class Packet {
   mark = 0;
   /** ifindex of the device the packet arrived on, 0 when locally generated. */
   ingressIfindex = 0;
+  /** br_netfilter ran PREROUTING on this frame in the bridge: the IP layer must not run it again. */
+  bridgedNf = false;
 
   constructor(
     readonly buf: Uint8Array,
