@@ -142,14 +142,24 @@ export class Conntrack {
   ): CtResult {
     this.expire();
     if (quoted) {
-      // An ICMP error about one of our connections is RELATED to it.
-      const e = this.byTuple.get(key(quoted.tuple, quoted.protocol));
-      if (e)
-        return {
-          entry: e,
-          info: CT_RELATED,
-          reply: e.reply.src === quoted.tuple.src && e.reply.sport === quoted.tuple.sport,
-        };
+      // An ICMP error about one of our connections is RELATED to it: the quoted packet went the
+      // other way, so its inverted tuple is the tuple of the error's own direction.
+      const q = quoted.tuple;
+      const inverted =
+        quoted.protocol === 1
+          ? {
+              src: q.dst,
+              dst: q.src,
+              sport: q.sport,
+              dport: q.dport >> 8 === ICMP_ECHO_REQUEST ? ICMP_ECHO_REPLY << 8 : q.dport,
+            }
+          : { src: q.dst, dst: q.src, sport: q.dport, dport: q.sport };
+      const e = this.byTuple.get(key(inverted, quoted.protocol));
+      if (e) {
+        const reply =
+          e.reply.src === inverted.src && e.reply.sport === inverted.sport && e.reply.dst === inverted.dst;
+        return { entry: e, info: CT_RELATED, reply };
+      }
       return { entry: undefined, info: CT_INVALID, reply: false };
     }
     const found = this.byTuple.get(key(t, protocol));

@@ -9,13 +9,14 @@
  * for ports from 1024 up, 512–1023 below) and takes the first free port. Rewrites
  * update the IPv4, TCP, UDP (unless 0) and ICMP checksums incrementally (RFC 1624).
  * Deviations: no persistent mappings; address ranges use their first address; at most the whole
- * range is searched (Linux stops after 128 tries); ICMP errors about a NATed connection get
- * their outer header rewritten but not yet the quoted packet inside.
+ * range is searched (Linux stops after 128 tries); An ICMP error about a NATed connection (nf_nat_icmp_reply_translation)
+ * has its outer address and the quoted packet's address, port (or echo id) and IP and L4 checksums
+ * rewritten, the quoted TTL kept, and its ICMP checksum recomputed.
  */
 
 import type { Packet } from "../link/packet.js";
 import { put16, put32, u16, u32 } from "../util/bytes.js";
-import { updateChecksum16, updateChecksum32 } from "../util/checksum.js";
+import { checksum, updateChecksum16, updateChecksum32 } from "../util/checksum.js";
 import { parseIpv4 } from "../util/ipv4-address.js";
 import type { ConntrackEntry, Tuple } from "./conntrack.js";
 
@@ -121,4 +122,63 @@ export function rewrite(pkt: Packet, e: ConntrackEntry, reply: boolean, manip: n
     put16(b, l4 + 4, newId);
     put16(b, l4 + 2, updateChecksum16(u16(b, l4 + 2), oldId, newId));
   }
+}
+
+/**
+ * An ICMP error related to `e`, travelling in direction `reply`, at a hook doing `manip`: the
+ * outer address as for any packet of that direction, and the quoted packet (which went the other
+ * way) made to look as its sender sent it.
+ */
+export function rewriteIcmpError(pkt: Packet, e: ConntrackEntry, reply: boolean, manip: number): void {
+  const other = reply ? e.orig : e.reply;
+  const b = pkt.buf;
+  const o = pkt.head;
+  const icmp = o + ((b[o] as number) & 15) * 4;
+  const end = o + u16(b, o + 2);
+  // Outer header: destination at PREROUTING/OUTPUT, source at INPUT/POSTROUTING.
+  const outerAt = o + (manip === MANIP_SRC ? 12 : 16);
+  const outerWant = manip === MANIP_SRC ? other.dst : other.src;
+  const outerOld = u32(b, outerAt);
+  if (outerOld !== outerWant) {
+    put32(b, outerAt, outerWant);
+    put16(b, o + 10, updateChecksum32(u16(b, o + 10), outerOld, outerWant));
+  }
+  // The quoted packet: the opposite manip, to `other`'s own addresses and ports.
+  const q = icmp + 8;
+  if (q + 20 > end) return;
+  const qhl = ((b[q] as number) & 15) * 4;
+  const qp = b[q + 9] as number;
+  const l4 = q + qhl;
+  const innerSrc = manip === MANIP_DST;
+  const addrAt = q + (innerSrc ? 12 : 16);
+  const oldAddr = u32(b, addrAt);
+  const newAddr = innerSrc ? other.src : other.dst;
+  if (oldAddr !== newAddr) {
+    put32(b, addrAt, newAddr);
+    put16(b, q + 10, updateChecksum32(u16(b, q + 10), oldAddr, newAddr));
+    if (qp === 6 && l4 + 18 <= end) put16(b, l4 + 16, updateChecksum32(u16(b, l4 + 16), oldAddr, newAddr));
+    if (qp === 17 && l4 + 8 <= end && u16(b, l4 + 6) !== 0)
+      put16(b, l4 + 6, updateChecksum32(u16(b, l4 + 6), oldAddr, newAddr) || 0xffff);
+  }
+  if ((qp === 6 || qp === 17) && l4 + 4 <= end) {
+    const portAt = l4 + (innerSrc ? 0 : 2);
+    const oldPort = u16(b, portAt);
+    const newPort = innerSrc ? other.sport : other.dport;
+    if (oldPort !== newPort) {
+      put16(b, portAt, newPort);
+      if (qp === 6 && l4 + 18 <= end) put16(b, l4 + 16, updateChecksum16(u16(b, l4 + 16), oldPort, newPort));
+      if (qp === 17 && l4 + 8 <= end && u16(b, l4 + 6) !== 0)
+        put16(b, l4 + 6, updateChecksum16(u16(b, l4 + 6), oldPort, newPort) || 0xffff);
+    }
+  } else if (qp === 1 && l4 + 8 <= end && b[l4] === 8) {
+    const oldId = u16(b, l4 + 4);
+    const newId = other.sport;
+    if (oldId !== newId) {
+      put16(b, l4 + 4, newId);
+      put16(b, l4 + 2, updateChecksum16(u16(b, l4 + 2), oldId, newId));
+    }
+  }
+  // The error's own checksum covers all of the above.
+  put16(b, icmp + 2, 0);
+  put16(b, icmp + 2, checksum(b, icmp, end - icmp));
 }

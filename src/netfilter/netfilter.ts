@@ -24,7 +24,7 @@ import {
   CT_UNTRACKED,
   type CtResult,
 } from "./conntrack.js";
-import { bind, MANIP_DST, MANIP_SRC, natRange, rewrite } from "./nat.js";
+import { bind, MANIP_DST, MANIP_SRC, natRange, rewrite, rewriteIcmpError } from "./nat.js";
 import type { Match, Rule } from "./rule.js";
 import type { Chain, IptablesState, Table } from "./tables.js";
 
@@ -167,7 +167,8 @@ export class Netfilter {
         // nf_nat_ipv4_fn: destination at PREROUTING/OUTPUT, source at INPUT/POSTROUTING.
         if (entry && (entry.snat || entry.dnat)) {
           const manip = hook === NF_PREROUTING || hook === NF_OUTPUT ? MANIP_DST : MANIP_SRC;
-          rewrite(pkt, entry, ct?.reply ?? false, manip);
+          if (ct?.info === CT_RELATED && f.protocol === 1) rewriteIcmpError(pkt, entry, ct.reply, manip);
+          else rewrite(pkt, entry, ct?.reply ?? false, manip);
           this.fill(pkt, inName, outName);
           f.ctState = ct?.info ?? CT_UNTRACKED;
         }

@@ -285,3 +285,47 @@ describe("scenarios/nat.dw against Linux (make-nat-fixtures.sh)", () => {
     );
   });
 });
+
+describe("ICMP errors through NAT", () => {
+  const scenario = readFileSync(new URL("../../scenarios/nat.dw", import.meta.url), "utf8")
+    .split("\n")
+    .filter((l) => !/curl|ping|nc -zv|conntrack|iptables -t nat -L|tcpdump|httpd/.test(l))
+    .concat([
+      "ip netns exec c1 tcpdump -n -i eth0 -w c1-icmp.pcap &",
+      "echo hi | ip netns exec c1 nc -u -w 1 192.0.2.10 9999",
+    ])
+    .join("\n");
+  const dir = join(tmp, "icmp");
+  runScenario(scenario, { seed: 1, outDir: dir, pcapng: false, application: "test", print: () => {} });
+
+  it("a port unreachable for a masqueraded datagram reaches the container, quoting the datagram as the container sent it", () => {
+    const fs = readPcap(readFileSync(join(dir, "c1-icmp.pcap"))).records.map((r) => decodeFrame(r.data));
+    const udp = fs.find((f) => f.udp);
+    const err = fs.find((f) => f.icmp?.type === 3);
+    expect(err?.ipv4?.dst).toBe(ip("172.17.0.2"));
+    const quoted = decodeFrame(
+      Uint8Array.from([...new Uint8Array(14), ...(err?.payload ?? [])])
+        .fill(0x08, 12, 13)
+        .fill(0, 13, 14),
+    );
+    expect(quoted.ipv4?.src).toBe(ip("172.17.0.2"));
+    expect(quoted.udp?.srcPort).toBe(udp?.udp?.srcPort);
+    // The quoted IP header and UDP datagram carry checksums valid for what they now say.
+    const inner = err?.payload as Uint8Array;
+    expect(checksum(inner, 0, 20)).toBe(0);
+    expect(
+      checksum(
+        inner,
+        20,
+        inner.length - 20,
+        pseudoHeaderSum(ip("172.17.0.2"), ip("192.0.2.10"), 17, inner.length - 20),
+      ),
+    ).toBe(0);
+  });
+
+  itWithTshark("with every checksum, outer and quoted, valid", () => {
+    const r = tsharkReport(join(dir, "c1-icmp.pcap"));
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([]);
+  });
+});
