@@ -85,6 +85,7 @@ export class NetNamespace {
       reject: (pkt, how) => this.ipv4.reject(pkt, how),
       log: (line) => this.kernelLog.push(line),
       random: (n) => natRng.int(0, n - 1),
+      sysctl: (key) => this.sysctl.number(key),
     });
     this.lo = new Loopback(sim, this.allocIfindex());
     this.attach(this.lo);
@@ -92,6 +93,7 @@ export class NetNamespace {
       this.forwarding = this.sysctl.get("net.ipv4.ip_forward") !== "0";
       if (key.startsWith("net.ipv4.neigh.")) this.neighCache.clear();
       if (key.startsWith("net.ipv4.conf.")) this.rpCache.clear();
+      if (key.startsWith("net.netfilter.")) this.netfilter.conntrack.settingsChanged();
     };
   }
 

@@ -46,8 +46,27 @@ const TCP_STATE_NAMES = [
   "CLOSE",
   "SYN_SENT2",
 ];
-/** nf_conntrack_tcp_timeout_* defaults, seconds, per state. */
-const TCP_TIMEOUTS = [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120];
+/** The net.netfilter.nf_conntrack_tcp_timeout_* name of each state's timeout. */
+const TCP_TIMEOUT_NAMES = [
+  "",
+  "syn_sent",
+  "syn_recv",
+  "established",
+  "fin_wait",
+  "close_wait",
+  "last_ack",
+  "time_wait",
+  "close",
+  "syn_sent",
+];
+
+/** What conntrack reads from its namespace: the clock, sysctls, and the kernel log. */
+export interface ConntrackHost {
+  now(): number;
+  /** A net.netfilter.* value (nf_conntrack_max, nf_conntrack_*_timeout*). */
+  setting(name: string): number;
+  log(line: string): void;
+}
 
 /** tcp_conntracks[direction][segment kind][state]; kinds: SYN, SYN-ACK, FIN, ACK, RST, none. */
 const TCP_TABLE: number[][][] = [
@@ -125,10 +144,11 @@ export class Conntrack {
   /** Entries in creation order (for listing). */
   readonly entries = new Set<ConntrackEntry>();
   private nextId = 1;
-  /** nf_conntrack_max. */
-  max = 262144;
+  private readonly now: () => number;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly host: ConntrackHost) {
+    this.now = () => host.now();
+  }
 
   /**
    * Classify a packet (nf_conntrack_in): the protocol and its tuple as seen on the wire, TCP
@@ -218,11 +238,31 @@ export class Conntrack {
   }
 
   /** Seconds an entry lives after its last packet, by protocol and state. */
+  /** Timeouts read from the sysctls once and again after they change (no strings per packet). */
+  private timeouts:
+    | { tcp: number[]; udp: number; udpStream: number; icmp: number; generic: number }
+    | undefined;
+
+  settingsChanged(): void {
+    this.timeouts = undefined;
+  }
+
   private timeout(e: ConntrackEntry): number {
-    if (e.protocol === 6) return TCP_TIMEOUTS[e.tcpState] ?? 120;
-    if (e.protocol === 17) return e.assured ? 120 : 30;
-    if (e.protocol === 1) return 30;
-    return 600;
+    if (!this.timeouts) {
+      const h = this.host;
+      this.timeouts = {
+        tcp: TCP_TIMEOUT_NAMES.map((n) => (n === "" ? 0 : h.setting(`nf_conntrack_tcp_timeout_${n}`))),
+        udp: h.setting("nf_conntrack_udp_timeout"),
+        udpStream: h.setting("nf_conntrack_udp_timeout_stream"),
+        icmp: h.setting("nf_conntrack_icmp_timeout"),
+        generic: h.setting("nf_conntrack_generic_timeout"),
+      };
+    }
+    const t = this.timeouts;
+    if (e.protocol === 6) return t.tcp[e.tcpState] ?? 120;
+    if (e.protocol === 17) return e.assured ? t.udpStream : t.udp;
+    if (e.protocol === 1) return t.icmp;
+    return t.generic;
   }
 
   /** Is `t` already a tuple of a confirmed connection (nf_conntrack_tuple_taken)? */
@@ -233,7 +273,10 @@ export class Conntrack {
   /** The packet survived netfilter: a new entry becomes part of the table (__nf_conntrack_confirm). */
   confirm(e: ConntrackEntry): boolean {
     if (e.confirmed) return true;
-    if (this.entries.size >= this.max) return false; // table full: the packet is dropped
+    if (this.entries.size >= this.host.setting("nf_conntrack_max")) {
+      this.host.log("nf_conntrack: nf_conntrack: table full, dropping packet");
+      return false;
+    }
     e.confirmed = true;
     this.entries.add(e);
     this.byTuple.set(key(e.orig, e.protocol), e);

@@ -59,6 +59,8 @@ export interface NetfilterHost {
   /** Answer `pkt` (head at the IPv4 header) as REJECT --reject-with `how` does. */
   reject(pkt: Packet, how: string, hook: number): void;
   log(line: string): void;
+  /** A sysctl's numeric value. */
+  sysctl(key: string): number;
   /** A seeded random integer in [0, n) (NAT port choice). */
   random(n: number): number;
 }
@@ -128,7 +130,11 @@ export class Netfilter {
     readonly state: IptablesState,
     private readonly host: NetfilterHost,
   ) {
-    this.conntrack = new Conntrack(() => host.now());
+    this.conntrack = new Conntrack({
+      now: () => host.now(),
+      setting: (name) => host.sysctl(`net.netfilter.${name}`),
+      log: (line) => host.log(line),
+    });
   }
 
   /** Anything to do at all: rules present or connections tracked. */
