@@ -9,6 +9,7 @@ import { benchEventQueue } from "./event-queue.bench.js";
 import type { BenchResult } from "./harness.js";
 import { report } from "./harness.js";
 import { lanFromArgs } from "./lan.bench.js";
+import { benchNetfilter } from "./netfilter.bench.js";
 import { tcpBulkFromArgs } from "./tcp-bulk.bench.js";
 import { benchWire } from "./wire.bench.js";
 
@@ -27,6 +28,7 @@ if (args[0] === "lan") {
     ...benchWire(opts),
     ...benchChecksum(opts),
     ...benchCapture(opts),
+    ...benchNetfilter(opts),
   ];
   // The LAN workload, small in quick mode so it cannot rot.
   const lan = lanFromArgs(["--hosts", "8", "--packets", quick ? "20000" : "1000000"]);

@@ -8,11 +8,10 @@
  * confirmed (inserted) only when that packet leaves netfilter alive — one dropped earlier leaves
  * nothing. `conntrack -L` text as conntrack-tools 1.4.7 prints it.
  * Deviations: no TCP window tracking (as with nf_conntrack_tcp_be_liberal=1), no helpers, no
- * expectations, no zones; listing is in creation order (Linux: hash order); tuples are looked up
- * by a string key (an allocation per packet, to be replaced by numeric keys).
+ * expectations, no zones; listing is in creation order (Linux: hash order); expired entries are
+ * removed when met, before listings, when the table is full, and when it has doubled.
  */
 
-import { SECOND } from "../sim/time.js";
 import { ipv4ToString } from "../util/ipv4-address.js";
 
 export const CT_NEW = 0;
@@ -115,7 +114,7 @@ export interface ConntrackEntry {
   seenReply: boolean;
   assured: boolean;
   confirmed: boolean;
-  /** Absolute expiry, ns. */
+  /** Absolute expiry and creation time, whole milliseconds (small integers stay unboxed). */
   expires: number;
   created: number;
   mark: number;
@@ -134,13 +133,24 @@ export interface CtResult {
 const ICMP_ECHO_REQUEST = 8;
 const ICMP_ECHO_REPLY = 0;
 
-function key(t: Tuple, protocol: number): string {
-  return `${protocol}:${t.src}:${t.sport}:${t.dst}:${t.dport}`;
+/** A 30-bit hash of a tuple (a small integer, so Map lookups allocate nothing); buckets verify. */
+function hashTuple(t: Tuple, protocol: number): number {
+  let h = Math.imul(t.src ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ t.dst, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ ((t.sport << 16) | t.dport), 0x27d4eb2f);
+  h ^= protocol * 0x165667b1;
+  return (h ^ (h >>> 15)) & 0x3fffffff;
+}
+
+function sameTuple(a: Tuple, b: Tuple): boolean {
+  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport;
 }
 
 export class Conntrack {
-  /** Confirmed entries by both tuples' keys. */
-  private readonly byTuple = new Map<string, ConntrackEntry>();
+  /** Confirmed entries by both tuples' hashes (an entry, or a list when hashes collide). */
+  private readonly byTuple = new Map<number, ConntrackEntry | ConntrackEntry[]>();
+  /** The table size at which the next sweep of expired entries runs (amortised O(1)). */
+  private sweepAt = 4096;
   /** Entries in creation order (for listing). */
   readonly entries = new Set<ConntrackEntry>();
   private nextId = 1;
@@ -160,7 +170,6 @@ export class Conntrack {
     tcpFlags: number,
     quoted: { protocol: number; tuple: Tuple } | undefined,
   ): CtResult {
-    this.expire();
     if (quoted) {
       // An ICMP error about one of our connections is RELATED to it: the quoted packet went the
       // other way, so its inverted tuple is the tuple of the error's own direction.
@@ -174,7 +183,7 @@ export class Conntrack {
               dport: q.dport >> 8 === ICMP_ECHO_REQUEST ? ICMP_ECHO_REPLY << 8 : q.dport,
             }
           : { src: q.dst, dst: q.src, sport: q.dport, dport: q.sport };
-      const e = this.byTuple.get(key(inverted, quoted.protocol));
+      const e = this.find(inverted, quoted.protocol);
       if (e) {
         const reply =
           e.reply.src === inverted.src && e.reply.sport === inverted.sport && e.reply.dst === inverted.dst;
@@ -182,7 +191,7 @@ export class Conntrack {
       }
       return { entry: undefined, info: CT_INVALID, reply: false };
     }
-    const found = this.byTuple.get(key(t, protocol));
+    const found = this.find(t, protocol);
     if (found) {
       const reply = found.reply.src === t.src && found.reply.sport === t.sport && found.reply.dst === t.dst;
       return this.update(found, reply, tcpFlags);
@@ -195,7 +204,7 @@ export class Conntrack {
     }
     if (protocol === 1 && t.dport >> 8 !== ICMP_ECHO_REQUEST)
       return { entry: undefined, info: CT_INVALID, reply: false };
-    const now = this.now();
+    const now = this.nowMs();
     const replyTuple: Tuple =
       protocol === 1
         ? { src: t.dst, dst: t.src, sport: t.sport, dport: ICMP_ECHO_REPLY << 8 }
@@ -215,12 +224,12 @@ export class Conntrack {
       snat: false,
       dnat: false,
     };
-    entry.expires = now + this.timeout(entry) * SECOND;
+    entry.expires = now + this.timeout(entry) * 1000;
     return { entry, info: CT_NEW, reply: false };
   }
 
   private update(e: ConntrackEntry, reply: boolean, tcpFlags: number): CtResult {
-    const now = this.now();
+    const now = this.nowMs();
     let info = reply || e.seenReply ? CT_ESTABLISHED : CT_NEW;
     if (reply && !e.seenReply) e.seenReply = true;
     if (e.protocol === 6) {
@@ -231,9 +240,9 @@ export class Conntrack {
         e.tcpState = next;
       }
       if (e.tcpState === ES && !e.assured && e.seenReply) e.assured = true;
-    } else if (e.protocol === 17 && e.seenReply && now - e.created >= 2 * SECOND) e.assured = true;
+    } else if (e.protocol === 17 && e.seenReply && now - e.created >= 2000) e.assured = true;
     if (!e.seenReply && !reply) info = CT_NEW;
-    e.expires = now + this.timeout(e) * SECOND;
+    e.expires = now + this.timeout(e) * 1000;
     return { entry: e, info, reply };
   }
 
@@ -265,46 +274,91 @@ export class Conntrack {
     return t.generic;
   }
 
-  /** Is `t` already a tuple of a confirmed connection (nf_conntrack_tuple_taken)? */
+  /** The live entry with tuple `t` (either direction); an expired one is removed on the way. */
+  private find(t: Tuple, protocol: number): ConntrackEntry | undefined {
+    const bucket = this.byTuple.get(hashTuple(t, protocol));
+    if (bucket === undefined) return undefined;
+    let e: ConntrackEntry | undefined;
+    if (Array.isArray(bucket)) {
+      for (const x of bucket)
+        if (x.protocol === protocol && (sameTuple(x.orig, t) || sameTuple(x.reply, t))) e = x;
+    } else if (bucket.protocol === protocol && (sameTuple(bucket.orig, t) || sameTuple(bucket.reply, t)))
+      e = bucket;
+    if (e && e.expires <= this.nowMs()) {
+      this.delete(e);
+      return undefined;
+    }
+    return e;
+  }
+
+  private index(t: Tuple, e: ConntrackEntry): void {
+    const h = hashTuple(t, e.protocol);
+    const bucket = this.byTuple.get(h);
+    if (bucket === undefined) this.byTuple.set(h, e);
+    else if (Array.isArray(bucket)) bucket.push(e);
+    else if (bucket !== e) this.byTuple.set(h, [bucket, e]);
+  }
+
+  private unindex(t: Tuple, e: ConntrackEntry): void {
+    const h = hashTuple(t, e.protocol);
+    const bucket = this.byTuple.get(h);
+    if (bucket === e) this.byTuple.delete(h);
+    else if (Array.isArray(bucket)) {
+      const rest = bucket.filter((x) => x !== e);
+      if (rest.length === 0) this.byTuple.delete(h);
+      else this.byTuple.set(h, rest.length === 1 ? (rest[0] as ConntrackEntry) : rest);
+    }
+  }
+
+  /** Is `t` already a tuple of a live connection (nf_conntrack_tuple_taken)? */
   taken(t: Tuple, protocol: number): boolean {
-    return this.byTuple.has(key(t, protocol));
+    return this.find(t, protocol) !== undefined;
   }
 
   /** The packet survived netfilter: a new entry becomes part of the table (__nf_conntrack_confirm). */
   confirm(e: ConntrackEntry): boolean {
     if (e.confirmed) return true;
-    if (this.entries.size >= this.host.setting("nf_conntrack_max")) {
+    // The gc sweeps now and then; a full table first gets rid of what has expired.
+    if (this.entries.size >= this.sweepAt) this.expire();
+    const max = this.host.setting("nf_conntrack_max");
+    if (this.entries.size >= max) this.expire();
+    if (this.entries.size >= max) {
       this.host.log("nf_conntrack: nf_conntrack: table full, dropping packet");
       return false;
     }
     e.confirmed = true;
     this.entries.add(e);
-    this.byTuple.set(key(e.orig, e.protocol), e);
-    this.byTuple.set(key(e.reply, e.protocol), e);
+    this.index(e.orig, e);
+    this.index(e.reply, e);
     return true;
   }
 
   delete(e: ConntrackEntry): void {
-    this.entries.delete(e);
-    this.byTuple.delete(key(e.orig, e.protocol));
-    this.byTuple.delete(key(e.reply, e.protocol));
+    if (!this.entries.delete(e)) return;
+    this.unindex(e.orig, e);
+    this.unindex(e.reply, e);
   }
 
-  /** Drop what has timed out (the kernel's gc; here checked on each lookup and listing). */
+  /** Drop everything that has timed out (the kernel's gc): before listing, when full, now and then. */
   expire(): void {
-    const now = this.now();
+    const now = this.nowMs();
     for (const e of this.entries) if (e.expires <= now) this.delete(e);
+    this.sweepAt = 2 * this.entries.size + 4096;
+  }
+
+  private nowMs(): number {
+    return Math.floor(this.now() / 1e6);
   }
 
   /** `conntrack -L` lines (with `extended`, `-o extended`'s `ipv4     2 ` prefix). */
   list(extended: boolean): string[] {
     this.expire();
-    const now = this.now();
+    const now = this.nowMs();
     const lines: string[] = [];
     for (const e of this.entries) {
       const name =
         e.protocol === 6 ? "tcp" : e.protocol === 17 ? "udp" : e.protocol === 1 ? "icmp" : "unknown";
-      const secs = Math.floor((e.expires - now) / SECOND);
+      const secs = Math.floor((e.expires - now) / 1000);
       let s = `${extended ? "ipv4     2 " : ""}${name.padEnd(8)} ${e.protocol} ${secs} `;
       if (e.protocol === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
       s += tupleText(e.orig, e.protocol);

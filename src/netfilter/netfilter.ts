@@ -24,9 +24,12 @@ import {
   CT_UNTRACKED,
   type CtResult,
 } from "./conntrack.js";
+import { BUILTIN_TARGETS } from "./extensions.js";
 import { bind, MANIP_DST, MANIP_SRC, natRange, rewrite, rewriteIcmpError } from "./nat.js";
 import type { Match, Rule } from "./rule.js";
-import type { Chain, IptablesState, Table } from "./tables.js";
+import type { Chain, IptablesState } from "./tables.js";
+
+const BUILTIN_TARGET_NAMES = new Set(BUILTIN_TARGETS);
 
 export const NF_PREROUTING = 0;
 export const NF_INPUT = 1;
@@ -86,6 +89,19 @@ type Check = (f: Facts, pkt: Packet) => boolean;
 interface CompiledRule {
   rule: Rule;
   check: Check;
+  /** The chain a jump or goto leads to, resolved when compiling. */
+  jump: CompiledChain | undefined;
+}
+
+interface CompiledChain {
+  chain: Chain;
+  rules: CompiledRule[];
+}
+
+/** One table's part of a hook: its built-in chain there (if the table exists); nat is special. */
+interface Stage {
+  nat: boolean;
+  start: CompiledChain | undefined;
 }
 
 const CT_STATE_BITS: Record<string, number> = {
@@ -96,8 +112,11 @@ const CT_STATE_BITS: Record<string, number> = {
   UNTRACKED: 1 << CT_UNTRACKED,
 };
 
-function ifaceMatches(pattern: string, name: string): boolean {
-  return pattern.endsWith("+") ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
+/** A matcher for an interface pattern (`veth+` matches every name starting with `veth`). */
+function ifaceMatcher(pattern: string): (name: string) => boolean {
+  if (!pattern.endsWith("+")) return (name) => name === pattern;
+  const prefix = pattern.slice(0, -1);
+  return (name) => name.startsWith(prefix);
 }
 
 function portIn(spec: string, port: number): boolean {
@@ -108,7 +127,7 @@ function portIn(spec: string, port: number): boolean {
 export class Netfilter {
   readonly conntrack: Conntrack;
   private compiledVersion = -1;
-  private compiled = new Map<string, Map<string, CompiledRule[]>>();
+  private compiled = new Map<string, Map<string, CompiledChain>>();
   /** Conntrack runs once some rule needs it (conntrack/state matches, nat rules). */
   private tracking = false;
   private readonly facts: Facts = {
@@ -158,17 +177,15 @@ export class Netfilter {
     }
     const entry = ct?.entry;
     const isNew = f.ctState === CT_NEW;
-    for (const tableName of HOOK_TABLES[hook] as string[]) {
-      if (tableName === "nat") {
-        if (isNew && entry && !entry.confirmed) {
-          const chains = this.compiled.get("nat");
-          const table = this.state.tables.get("nat");
-          if (chains && table) {
-            this.binding = entry;
-            const verdict = this.walk(table, chains, HOOK_CHAINS[hook] as string, f, pkt, hook);
-            this.binding = undefined;
-            if (verdict === NF_DROP) return this.dropped(pkt);
-          }
+    const stages = this.hookStages[hook] as Stage[];
+    for (let s = 0; s < stages.length; s++) {
+      const stage = stages[s] as Stage;
+      if (stage.nat) {
+        if (isNew && entry && !entry.confirmed && stage.start) {
+          this.binding = entry;
+          const verdict = this.walk(stage.start, f, pkt, hook);
+          this.binding = undefined;
+          if (verdict === NF_DROP) return this.dropped(pkt);
         }
         // nf_nat_ipv4_fn: destination at PREROUTING/OUTPUT, source at INPUT/POSTROUTING.
         if (entry && (entry.snat || entry.dnat)) {
@@ -180,11 +197,7 @@ export class Netfilter {
         }
         continue;
       }
-      const chains = this.compiled.get(tableName);
-      if (!chains) continue;
-      const table = this.state.tables.get(tableName) as Table;
-      if (this.walk(table, chains, HOOK_CHAINS[hook] as string, f, pkt, hook) === NF_DROP)
-        return this.dropped(pkt);
+      if (stage.start && this.walk(stage.start, f, pkt, hook) === NF_DROP) return this.dropped(pkt);
     }
     if (entry && !entry.confirmed && (hook === NF_INPUT || hook === NF_POSTROUTING)) {
       this.ct.delete(pkt);
@@ -305,23 +318,23 @@ export class Netfilter {
   }
 
   /** ipt_do_table: the chain's rules, jumps, gotos, RETURN and the policy. */
-  private walk(
-    table: Table,
-    chains: Map<string, CompiledRule[]>,
-    start: string,
-    f: Facts,
-    pkt: Packet,
-    hook: number,
-  ): number {
-    const stack: [string, number][] = [];
+  /** Chains and positions to return to: preallocated, reused by every walk. */
+  private readonly stackChains: CompiledChain[] = [];
+  private readonly stackPos: number[] = [];
+
+  /** ipt_do_table: the chain's rules, jumps, gotos, RETURN and the policy. */
+  private walk(start: CompiledChain, f: Facts, pkt: Packet, hook: number): number {
+    let depth = 0;
     let chain = start;
+    let rules = chain.rules;
     let i = 0;
     for (;;) {
-      const rules = chains.get(chain) ?? [];
       if (i >= rules.length) {
-        const c = table.chains.get(chain) as Chain;
-        if (c.builtin || stack.length === 0) return c.policy === "DROP" ? NF_DROP : NF_ACCEPT;
-        [chain, i] = stack.pop() as [string, number];
+        if (chain.chain.builtin || depth === 0) return chain.chain.policy === "DROP" ? NF_DROP : NF_ACCEPT;
+        depth--;
+        chain = this.stackChains[depth] as CompiledChain;
+        rules = chain.rules;
+        i = this.stackPos[depth] as number;
         continue;
       }
       const cr = rules[i] as CompiledRule;
@@ -332,6 +345,17 @@ export class Netfilter {
       r.bytes += f.length;
       const t = r.target;
       if (!t) continue;
+      if (cr.jump) {
+        if (!t.goto) {
+          this.stackChains[depth] = chain;
+          this.stackPos[depth] = i;
+          depth++;
+        }
+        chain = cr.jump;
+        rules = chain.rules;
+        i = 0;
+        continue;
+      }
       switch (t.name) {
         case "ACCEPT":
           return NF_ACCEPT;
@@ -340,12 +364,13 @@ export class Netfilter {
         case "REJECT":
           this.host.reject(pkt, t.options[0]?.[1] ?? "icmp-port-unreachable", hook);
           return NF_DROP;
-        case "RETURN": {
-          const c = table.chains.get(chain) as Chain;
-          if (c.builtin || stack.length === 0) return c.policy === "DROP" ? NF_DROP : NF_ACCEPT;
-          [chain, i] = stack.pop() as [string, number];
+        case "RETURN":
+          if (chain.chain.builtin || depth === 0) return chain.chain.policy === "DROP" ? NF_DROP : NF_ACCEPT;
+          depth--;
+          chain = this.stackChains[depth] as CompiledChain;
+          rules = chain.rules;
+          i = this.stackPos[depth] as number;
           continue;
-        }
         case "LOG":
           this.host.log(
             `${t.options.find(([k]) => k === "--log-prefix")?.[1] ?? ""}IN=${f.inName} OUT=${f.outName}`,
@@ -356,10 +381,6 @@ export class Netfilter {
           pkt.mark = ((pkt.mark & ~Number(m)) ^ Number(v)) >>> 0;
           continue;
         }
-        case "CT":
-        case "NOTRACK":
-        case "CONNMARK":
-          continue;
         case "DNAT":
         case "SNAT":
         case "MASQUERADE":
@@ -367,9 +388,7 @@ export class Netfilter {
           this.natTarget(t, f, hook);
           return NF_ACCEPT;
         default:
-          if (!t.goto) stack.push([chain, i]);
-          chain = t.name;
-          i = 0;
+          continue; // CT, NOTRACK, CONNMARK
       }
     }
   }
@@ -378,17 +397,32 @@ export class Netfilter {
     this.compiled = new Map();
     this.tracking = false;
     for (const [name, table] of this.state.tables) {
-      const chains = new Map<string, CompiledRule[]>();
+      const chains = new Map<string, CompiledChain>();
       for (const c of table.chains.values())
-        chains.set(
-          c.name,
-          c.rules.map((rule) => ({ rule, check: this.compileRule(rule) })),
-        );
+        chains.set(c.name, {
+          chain: c,
+          rules: c.rules.map((rule) => ({ rule, check: this.compileRule(rule), jump: undefined })),
+        });
+      for (const cc of chains.values())
+        for (const cr of cc.rules) {
+          const target = cr.rule.target?.name;
+          if (target !== undefined && !BUILTIN_TARGET_NAMES.has(target)) cr.jump = chains.get(target);
+        }
       this.compiled.set(name, chains);
       if (name === "nat" && [...table.chains.values()].some((c) => c.rules.length > 0)) this.tracking = true;
     }
+    this.hookStages = HOOK_TABLES.map((tables, hook) =>
+      tables.map((t) => ({
+        nat: t === "nat",
+        start: this.compiled.get(t)?.get(HOOK_CHAINS[hook] as string),
+      })),
+    );
     this.compiledVersion = this.state.version;
   }
+
+  private hookStages: Stage[][] = HOOK_TABLES.map((tables) =>
+    tables.map((t) => ({ nat: t === "nat", start: undefined })),
+  );
 
   private compileRule(r: Rule): Check {
     const checks: Check[] = [];
@@ -400,12 +434,14 @@ export class Netfilter {
     addr(r.src, (f) => f.src);
     addr(r.dst, (f) => f.dst);
     if (r.inIface) {
-      const i = r.inIface;
-      checks.push((f) => ifaceMatches(i.name, f.inName) !== i.invert);
+      const m = ifaceMatcher(r.inIface.name);
+      const inv = r.inIface.invert;
+      checks.push((f) => m(f.inName) !== inv);
     }
     if (r.outIface) {
-      const o = r.outIface;
-      checks.push((f) => ifaceMatches(o.name, f.outName) !== o.invert);
+      const m = ifaceMatcher(r.outIface.name);
+      const inv = r.outIface.invert;
+      checks.push((f) => m(f.outName) !== inv);
     }
     if (r.protocol !== 0 || r.protocolInvert) {
       const p = r.protocol;
