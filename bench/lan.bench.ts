@@ -6,7 +6,10 @@
  * new temporary folder under --dir (default: the OS temp dir), deleted afterwards; the line then
  * also gives the bytes written and the write rate, since a disk's write speed can be the limit.
  *
- *   npm run bench -- lan --hosts 8 --payload 64 --packets 1000000 [--pcapng [--dir /dev/shm]]
+ * With --netfilter the bridge is docker0 and the host carries Docker's classic rule set, so every
+ * datagram passes br_netfilter's PREROUTING/FORWARD/POSTROUTING with conntrack.
+ *
+ *   npm run bench -- lan --hosts 8 --payload 64 --packets 1000000 [--pcapng [--dir /dev/shm]] [--netfilter]
  */
 
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -20,8 +23,10 @@ import { Bridge } from "../src/link/bridge.js";
 import type { NetDevice } from "../src/link/net-device.js";
 import type { Packet } from "../src/link/packet.js";
 import { createVethPair } from "../src/link/veth.js";
+import { runIptablesRestore } from "../src/netfilter/iptables-command.js";
 import { Simulation } from "../src/sim/simulation.js";
 import { MICROSECOND } from "../src/sim/time.js";
+import { DOCKER_CLASSIC } from "./docker-rules.js";
 import { nowNs } from "./harness.js";
 
 export interface LanOptions {
@@ -31,6 +36,8 @@ export interface LanOptions {
   pcapng: boolean;
   /** Where the pcapng's temporary folder goes (with pcapng). */
   dir: string;
+  /** Docker's rule set, br_netfilter and conntrack in the host namespace. */
+  netfilter: boolean;
 }
 
 export interface LanResult {
@@ -47,6 +54,8 @@ export interface LanResult {
   eventsPerPacket: number;
   simulatedSeconds: number;
   peakRssMiB: number;
+  /** With --netfilter: packets Docker's `-i docker0 -o docker0 -j ACCEPT` rule let through. */
+  iccAccepted?: number;
   captureDir?: string;
   captureMiB?: number;
   captureMiBPerSecond?: number;
@@ -55,9 +64,10 @@ export interface LanResult {
 export function runLan(opts: LanOptions): LanResult {
   const sim = new Simulation({ seed: 1 });
   const h = new NetNamespace("host", sim);
-  const br = new Bridge("br0", h.allocIfindex(), 0x0242ac110001, sim);
+  const br = new Bridge(opts.netfilter ? "docker0" : "br0", h.allocIfindex(), 0x0242ac110001, sim);
   h.attach(br);
   h.setUp(br, true);
+  if (opts.netfilter) runIptablesRestore(h.iptables, DOCKER_CLASSIC, false);
   const dir = opts.pcapng ? mkdtempSync(join(opts.dir, "dockwire-lan-")) : "";
   const pcap = opts.pcapng
     ? new PcapngWriter(new FileSink(join(dir, "lan.pcapng")), { application: "bench" })
@@ -76,7 +86,7 @@ export function runLan(opts: LanOptions): LanResult {
       ),
     );
   };
-  capture(br, "host/br0");
+  capture(br, `host/${br.name}`);
   let delivered = 0;
   const payload = new Uint8Array(opts.payload);
   const hosts = Array.from({ length: opts.hosts }, (_, i) => {
@@ -133,6 +143,16 @@ export function runLan(opts: LanOptions): LanResult {
     eventsPerPacket: Number((sim.eventsExecuted / delivered).toFixed(2)),
     simulatedSeconds: Number((sim.now / 1e9).toFixed(6)),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(opts.netfilter
+      ? {
+          iccAccepted: h.iptables.tables
+            .get("filter")
+            ?.chains.get("FORWARD")
+            ?.rules.find(
+              (r) => r.inIface?.name === "docker0" && r.outIface?.name === "docker0" && !r.outIface.invert,
+            )?.packets,
+        }
+      : {}),
     ...(captureMiB === undefined
       ? {}
       : {
@@ -153,6 +173,7 @@ export function lanFromArgs(args: string[]): LanResult {
       packets: { type: "string", default: "1000000" },
       pcapng: { type: "boolean", default: false },
       dir: { type: "string", default: tmpdir() },
+      netfilter: { type: "boolean", default: false },
     },
   });
   return runLan({
@@ -161,5 +182,6 @@ export function lanFromArgs(args: string[]): LanResult {
     packets: Number(values.packets),
     pcapng: values.pcapng === true,
     dir: values.dir,
+    netfilter: values.netfilter === true,
   });
 }
