@@ -145,12 +145,13 @@ export function runLan(opts: LanOptions): LanResult {
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(opts.netfilter
       ? {
-          iccAccepted: h.iptables.tables
-            .get("filter")
-            ?.chains.get("FORWARD")
-            ?.rules.find(
-              (r) => r.inIface?.name === "docker0" && r.outIface?.name === "docker0" && !r.outIface.invert,
-            )?.packets,
+          iccAccepted:
+            h.iptables.tables
+              .get("filter")
+              ?.chains.get("FORWARD")
+              ?.rules.find(
+                (r) => r.inIface?.name === "docker0" && r.outIface?.name === "docker0" && !r.outIface.invert,
+              )?.packets ?? 0,
         }
       : {}),
     ...(captureMiB === undefined
