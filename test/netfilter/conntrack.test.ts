@@ -7,7 +7,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { Conntrack, type ConntrackEntry } from "../../src/netfilter/conntrack.js";
 import { runScenario } from "../../src/scenario/runner.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-ct-"));
@@ -76,5 +78,75 @@ ip netns exec b conntrack -C
     expect(lines.find((l) => l.includes("packets transmitted"))).toMatch(/1 received/);
     expect(lines).toContain("nc: connect to 10.0.0.2 port 7 (tcp) timed out: Operation now in progress");
     expect(lines.at(-1)).toBe("1");
+  });
+});
+
+describe("conntrack properties", () => {
+  const TIMEOUTS: Record<string, number> = {
+    nf_conntrack_max: 1e9,
+    nf_conntrack_tcp_timeout_syn_sent: 120,
+    nf_conntrack_tcp_timeout_syn_recv: 60,
+    nf_conntrack_tcp_timeout_established: 432000,
+    nf_conntrack_tcp_timeout_fin_wait: 120,
+    nf_conntrack_tcp_timeout_close_wait: 60,
+    nf_conntrack_tcp_timeout_last_ack: 30,
+    nf_conntrack_tcp_timeout_time_wait: 120,
+    nf_conntrack_tcp_timeout_close: 10,
+    nf_conntrack_udp_timeout: 30,
+    nf_conntrack_udp_timeout_stream: 120,
+    nf_conntrack_icmp_timeout: 30,
+    nf_conntrack_generic_timeout: 600,
+  };
+  const STATE_TIMEOUT: Record<string, number> = {
+    SYN_SENT: 120,
+    SYN_RECV: 60,
+    ESTABLISHED: 432000,
+    FIN_WAIT: 120,
+    CLOSE_WAIT: 60,
+    LAST_ACK: 30,
+    TIME_WAIT: 120,
+    CLOSE: 10,
+    SYN_SENT2: 120,
+  };
+  const orig = { src: 0x0a000001, dst: 0x0a000002, sport: 40000, dport: 80 };
+  const reply = { src: 0x0a000002, dst: 0x0a000001, sport: 80, dport: 40000 };
+  const FLAGS = [0x02, 0x12, 0x11, 0x10, 0x04, 0x14, 0x18, 0x00];
+
+  it("for any segment sequence: the state stays one of the kernel's, a RST closes, the entry lives exactly its state's timeout", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.constantFrom(...FLAGS), fc.integer({ min: 0, max: 5000 })), {
+          maxLength: 30,
+        }),
+        (steps) => {
+          let now = 0;
+          const ct = new Conntrack({ now: () => now * 1e6, setting: (n) => TIMEOUTS[n] ?? 0, log: () => {} });
+          const first = ct.lookup(6, orig, 0x02, undefined);
+          ct.confirm(first.entry as ConntrackEntry);
+          let lastMs = 0;
+          for (const [isReply, flags, gapMs] of steps) {
+            now += gapMs;
+            const before = ct.list(false)[0];
+            if (!before) break; // expired meanwhile
+            const state = /^tcp +6 \d+ (\w+)/.exec(before)?.[1] as string;
+            const r = ct.lookup(6, isReply ? reply : orig, flags, undefined);
+            const after = /^tcp +6 \d+ (\w+)/.exec(ct.list(false)[0] ?? "")?.[1] as string;
+            expect(Object.keys(STATE_TIMEOUT)).toContain(after);
+            if (r.info === 3)
+              expect(after).toBe(state); // INVALID changes nothing
+            else lastMs = now;
+            if (flags & 0x04 && r.info !== 3) expect(after).toBe("CLOSE");
+          }
+          const line = ct.list(false)[0];
+          if (!line) return;
+          const state = /^tcp +6 \d+ (\w+)/.exec(line)?.[1] as string;
+          const life = (STATE_TIMEOUT[state] as number) * 1000;
+          now = lastMs + life - 1;
+          expect(ct.list(false)).toHaveLength(1);
+          now = lastMs + life;
+          expect(ct.list(false)).toHaveLength(0);
+        },
+      ),
+    );
   });
 });
