@@ -230,8 +230,7 @@ export class Conntrack {
 
   private update(e: ConntrackEntry, reply: boolean, tcpFlags: number): CtResult {
     const now = this.nowMs();
-    let info = reply || e.seenReply ? CT_ESTABLISHED : CT_NEW;
-    if (reply && !e.seenReply) e.seenReply = true;
+    const was = e.tcpState * 4 + (e.seenReply ? 2 : 0) + (e.assured ? 1 : 0);
     if (e.protocol === 6) {
       const next = TCP_TABLE[reply ? 1 : 0]?.[tcpKind(tcpFlags)]?.[e.tcpState] ?? IV;
       if (next === IV) return { entry: e, info: CT_INVALID, reply };
@@ -239,14 +238,16 @@ export class Conntrack {
         if (e.tcpState === SR && next === ES && !reply) e.assured = true;
         e.tcpState = next;
       }
-      if (e.tcpState === ES && !e.assured && e.seenReply) e.assured = true;
-    } else if (e.protocol === 17 && e.seenReply && now - e.created >= 2000) e.assured = true;
-    if (!e.seenReply && !reply) info = CT_NEW;
+    }
+    if (reply) e.seenReply = true;
+    if (e.protocol === 6 && e.tcpState === ES && !e.assured && e.seenReply) e.assured = true;
+    else if (e.protocol === 17 && e.seenReply && now - e.created >= 2000) e.assured = true;
     e.expires = now + this.timeout(e) * 1000;
-    return { entry: e, info, reply };
+    const changed = was !== e.tcpState * 4 + (e.seenReply ? 2 : 0) + (e.assured ? 1 : 0);
+    if (changed && e.confirmed && this.listeners.size > 0) this.emit("UPDATE", e);
+    return { entry: e, info: e.seenReply ? CT_ESTABLISHED : CT_NEW, reply };
   }
 
-  /** Seconds an entry lives after its last packet, by protocol and state. */
   /** Timeouts read from the sysctls once and again after they change (no strings per packet). */
   private timeouts:
     | { tcp: number[]; udp: number; udpStream: number; icmp: number; generic: number }
@@ -330,6 +331,7 @@ export class Conntrack {
     this.entries.add(e);
     this.index(e.orig, e);
     this.index(e.reply, e);
+    if (this.listeners.size > 0) this.emit("NEW", e);
     return true;
   }
 
@@ -337,6 +339,7 @@ export class Conntrack {
     if (!this.entries.delete(e)) return;
     this.unindex(e.orig, e);
     this.unindex(e.reply, e);
+    if (this.listeners.size > 0) this.emit("DESTROY", e);
   }
 
   /** Drop everything that has timed out (the kernel's gc): before listing, when full, now and then. */
@@ -353,22 +356,35 @@ export class Conntrack {
   /** `conntrack -L` lines (with `extended`, `-o extended`'s `ipv4     2 ` prefix). */
   list(extended: boolean): string[] {
     this.expire();
-    const now = this.nowMs();
     const lines: string[] = [];
-    for (const e of this.entries) {
-      const name =
-        e.protocol === 6 ? "tcp" : e.protocol === 17 ? "udp" : e.protocol === 1 ? "icmp" : "unknown";
-      const secs = Math.floor((e.expires - now) / 1000);
-      let s = `${extended ? "ipv4     2 " : ""}${name.padEnd(8)} ${e.protocol} ${secs} `;
-      if (e.protocol === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
-      s += tupleText(e.orig, e.protocol);
-      if (!e.seenReply) s += " [UNREPLIED]";
-      s += ` ${tupleText(e.reply, e.protocol)}`;
-      if (e.assured) s += " [ASSURED]";
-      s += ` mark=${e.mark} use=1`;
-      lines.push(s);
-    }
+    for (const e of this.entries) lines.push(`${extended ? "ipv4     2 " : ""}${this.describe(e, "list")}`);
     return lines;
+  }
+
+  /**
+   * An entry as conntrack-tools prints it: `-L` with mark and use, `-E` events without them,
+   * and DESTROY events without timeout and state.
+   */
+  describe(e: ConntrackEntry, form: "list" | "event" | "destroy"): string {
+    const name = e.protocol === 6 ? "tcp" : e.protocol === 17 ? "udp" : e.protocol === 1 ? "icmp" : "unknown";
+    let s = `${name.padEnd(8)} ${e.protocol} `;
+    if (form !== "destroy") {
+      s += `${Math.floor((e.expires - this.nowMs()) / 1000)} `;
+      if (e.protocol === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
+    }
+    s += tupleText(e.orig, e.protocol);
+    if (!e.seenReply) s += " [UNREPLIED]";
+    s += ` ${tupleText(e.reply, e.protocol)}`;
+    if (e.assured) s += " [ASSURED]";
+    if (form === "list") s += ` mark=${e.mark} use=1`;
+    return s;
+  }
+
+  /** Listeners for `conntrack -E`: NEW when confirmed, UPDATE on a change of state or flags, DESTROY. */
+  readonly listeners = new Set<(type: "NEW" | "UPDATE" | "DESTROY", e: ConntrackEntry) => void>();
+
+  private emit(type: "NEW" | "UPDATE" | "DESTROY", e: ConntrackEntry): void {
+    for (const l of this.listeners) l(type, e);
   }
 }
 

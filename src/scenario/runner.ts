@@ -9,6 +9,7 @@
 
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { conntrackEvents } from "../apps/conntrack-events.js";
 import { curl } from "../apps/curl.js";
 import { httpd } from "../apps/httpd.js";
 import { iperf3 } from "../apps/iperf3.js";
@@ -120,6 +121,8 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       job.running = iperf3(args, ctx);
     } else if (cmd === "tcpdump") {
       tcpdump(args, ctx, opts, files, finishers);
+    } else if (cmd === "conntrack" && (args[0] === "-E" || args[0] === "--event")) {
+      job.running = conntrackEvents(ctx);
     } else if (cmd === "iptables-save") {
       const counters = args.includes("-c");
       const bad = args.find((a) => a !== "-c" && a !== "--counters");

@@ -117,3 +117,38 @@ describe("an INPUT filter with conntrack, against Linux", () => {
     }
   });
 });
+
+describe("conntrack -E against Linux (conntrack-events.txt)", () => {
+  it("the same events in the same order (ports and ids aside)", () => {
+    const lines: string[] = [];
+    runScenario(
+      `
+ip netns add dwct-a
+ip netns add dwct-b
+ip link add eth0 netns dwct-a type veth peer name eth0 netns dwct-b
+ip -n dwct-a addr add 10.0.0.1/24 dev eth0
+ip -n dwct-b addr add 10.0.0.2/24 dev eth0
+ip -n dwct-a link set eth0 up
+ip -n dwct-b link set eth0 up
+ip netns exec dwct-b iptables -A INPUT -m conntrack --ctstate NEW -j ACCEPT
+ip netns exec dwct-b sysctl -w net.netfilter.nf_conntrack_icmp_timeout=2
+ip netns exec dwct-b nc -l 81 &
+ip netns exec dwct-b conntrack -E &
+ip netns exec dwct-a ping -c 1 10.0.0.2
+echo x | ip netns exec dwct-a nc -N 10.0.0.2 81
+sleep 3.5
+`,
+      {
+        seed: 1,
+        outDir: join(tmp, "events"),
+        pcapng: false,
+        application: "test",
+        print: (l) => lines.push(l),
+      },
+    );
+    const mask = (l: string) => l.replace(/(sport|dport|id)=\d+/g, "$1=N");
+    const events = (ls: string[]) =>
+      ls.filter((l) => /^ *\[(NEW|UPDATE|DESTROY)\]|flow events/.test(l)).map(mask);
+    expect(events(lines)).toEqual(events(fixture("conntrack-events.txt").split("\n")));
+  });
+});
