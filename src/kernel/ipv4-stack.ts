@@ -279,8 +279,11 @@ export class Ipv4Stack {
     if (!ip.checksumValid) return;
     pkt.tail = pkt.head + ip.totalLength; // drop Ethernet padding
     const nf = this.ns.netfilter;
-    // (A frame br_netfilter already took through PREROUTING in the bridge is not hooked again.)
-    if (nf.active && !pkt.bridgedNf && nf.hook(NF_PREROUTING, pkt, dev.name, "") === NF_DROP) return;
+    // (A frame br_netfilter already took through PREROUTING in the bridge is not hooked again;
+    // the mark is cleared so that the packet, once forwarded, is hooked in the next namespace.)
+    const bridged = pkt.bridgedNf;
+    pkt.bridgedNf = false;
+    if (nf.active && !bridged && nf.hook(NF_PREROUTING, pkt, dev.name, "") === NF_DROP) return;
     if (dev !== this.ns.lo && !this.reversePathOk(dev, ip.src)) return;
     const dst = ip.dst;
     if (this.ns.isLocal(dst)) {

@@ -82,6 +82,8 @@ interface Facts {
   outName: string;
   length: number;
   ctState: number;
+  /** The packet's connection (for --ctorig*, --ctstatus), if tracked. */
+  ct: ConntrackEntry | undefined;
 }
 
 type Check = (f: Facts, pkt: Packet) => boolean;
@@ -143,6 +145,7 @@ export class Netfilter {
     outName: "",
     length: 0,
     ctState: 0,
+    ct: undefined,
   };
 
   constructor(
@@ -174,6 +177,7 @@ export class Netfilter {
       if (hook === NF_PREROUTING || hook === NF_OUTPUT) ct = this.track(pkt, f);
       else ct = this.ct.get(pkt);
       f.ctState = ct?.info ?? CT_UNTRACKED;
+      f.ct = ct?.entry;
     }
     const entry = ct?.entry;
     const isNew = f.ctState === CT_NEW;
@@ -194,6 +198,7 @@ export class Netfilter {
           else rewrite(pkt, entry, ct?.reply ?? false, manip);
           this.fill(pkt, inName, outName);
           f.ctState = ct?.info ?? CT_UNTRACKED;
+          f.ct = ct?.entry;
         }
         continue;
       }
@@ -299,6 +304,7 @@ export class Netfilter {
     f.inName = inName;
     f.outName = outName;
     f.ctState = CT_UNTRACKED;
+    f.ct = undefined;
     f.sport = 0;
     f.dport = 0;
     f.tcpFlags = 0;
@@ -495,9 +501,14 @@ export class Netfilter {
         }
         case "conntrack --ctstate":
         case "state --state": {
-          const bits = v.split(",").reduce((n, s) => n | (CT_STATE_BITS[s] ?? 0), 0);
+          const states = v.split(",");
+          const bits = states.reduce((n, s) => n | (CT_STATE_BITS[s] ?? 0), 0);
+          // SNAT and DNAT are virtual states: the connection's addresses were translated.
+          const snat = states.includes("SNAT");
+          const dnat = states.includes("DNAT");
           this.tracking = true;
-          c = (f) => ((1 << f.ctState) & bits) !== 0;
+          c = (f) =>
+            ((1 << f.ctState) & bits) !== 0 || (snat && f.ct?.snat === true) || (dnat && f.ct?.dnat === true);
           break;
         }
         case "addrtype --src-type":
@@ -536,8 +547,45 @@ export class Netfilter {
           };
           break;
         }
+        case "conntrack --ctorigsrc":
+        case "conntrack --ctorigdst": {
+          const [a = "", len = "32"] = v.split("/");
+          const addr = parseIpv4(a) ?? 0;
+          const mask = Number(len) === 0 ? 0 : (0xffffffff << (32 - Number(len))) >>> 0;
+          const src = o.flag === "--ctorigsrc";
+          this.tracking = true;
+          c = (f) =>
+            f.ct !== undefined &&
+            ((src ? f.ct.orig.src : f.ct.orig.dst) & mask) >>> 0 === (addr & mask) >>> 0;
+          break;
+        }
+        case "conntrack --ctorigsrcport":
+        case "conntrack --ctorigdstport": {
+          const src = o.flag === "--ctorigsrcport";
+          this.tracking = true;
+          c = (f) => f.ct !== undefined && portIn(v, src ? f.ct.orig.sport : f.ct.orig.dport);
+          break;
+        }
+        case "conntrack --ctstatus": {
+          const want = v.split(",");
+          this.tracking = true;
+          c = (f) => {
+            const e = f.ct;
+            if (!e) return false;
+            const has: Record<string, boolean> = {
+              EXPECTED: false,
+              SEEN_REPLY: e.seenReply,
+              ASSURED: e.assured,
+              CONFIRMED: e.confirmed,
+              DNAT: e.dnat,
+              SNAT: e.snat,
+            };
+            return want.some((x) => has[x] === true);
+          };
+          break;
+        }
         default:
-          c = () => true; // comment, and conntrack options beyond --ctstate (not yet evaluated)
+          c = () => true; // comment
       }
       checks.push(inv ? (f, p) => !c(f, p) : c);
     }

@@ -329,3 +329,41 @@ describe("ICMP errors through NAT", () => {
     expect(r.warnings).toEqual([]);
   });
 });
+
+describe("SNAT, REDIRECT and conntrack's original-tuple matches", () => {
+  it("SNAT --to-source, REDIRECT --to-ports, and a FORWARD policy DROP that lets DNATed connections in by --ctorigdstport", () => {
+    const base = readFileSync(new URL("../../scenarios/nat.dw", import.meta.url), "utf8")
+      .split("\n")
+      .filter((l) => !/curl|ping|nc -zv|conntrack|iptables -t nat|tcpdump/.test(l));
+    const extra = [
+      "ip netns exec router iptables -t nat -A POSTROUTING -s 172.17.0.0/16 -o ext0 -j SNAT --to-source 192.0.2.1",
+      "ip netns exec router iptables -t nat -A PREROUTING -p tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80",
+      "ip netns exec router iptables -P FORWARD DROP",
+      "ip netns exec router iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "ip netns exec router iptables -A FORWARD -m conntrack --ctstate NEW --ctorigdstport 8080 -j ACCEPT",
+      "ip netns exec router iptables -A FORWARD -i br0 -m conntrack --ctstate NEW -j ACCEPT",
+      "ip netns exec outside iptables -t nat -A PREROUTING -p tcp --dport 8081 -j REDIRECT --to-ports 80",
+      "ip netns exec outside tcpdump -n -i eth0 -w snat.pcap &",
+      "ip netns exec c1 curl -s http://192.0.2.10:8081/",
+      "ip netns exec outside curl -s http://192.0.2.1:8080/",
+      "ip netns exec outside curl -s --connect-timeout 1 http://192.0.2.1:9090/ || true",
+      "ip netns exec router iptables -L FORWARD -n -v",
+    ];
+    const out: string[] = [];
+    const dir = join(tmp, "snat");
+    runScenario([...base, ...extra].join("\n"), {
+      seed: 2,
+      outDir: dir,
+      pcapng: false,
+      application: "test",
+      print: (l) => out.push(l),
+    });
+    // c1 reached the outside's httpd through REDIRECT (8081 → 80), with the router's address.
+    expect(out.filter((l) => l === "<html><body><h1>It works!</h1></body></html>")).toHaveLength(2);
+    const outside = readPcap(readFileSync(join(dir, "snat.pcap"))).records.map((r) => decodeFrame(r.data));
+    expect(outside.some((f) => f.ipv4?.src === ip("192.0.2.1") && f.tcp?.dstPort === 8081)).toBe(true);
+    // The DNATed connection was let in by its original destination port; 9090 was not.
+    const rule = out.find((l) => l.includes("ctorigdstport 8080") && !l.startsWith("$"));
+    expect(rule).toMatch(/^ +1 +60 ACCEPT/);
+  });
+});
