@@ -371,11 +371,7 @@ export class Netfilter {
           this.host.reject(pkt, t.options[0]?.[1] ?? "icmp-port-unreachable", hook);
           return NF_DROP;
         case "RETURN":
-          if (chain.chain.builtin || depth === 0) return chain.chain.policy === "DROP" ? NF_DROP : NF_ACCEPT;
-          depth--;
-          chain = this.stackChains[depth] as CompiledChain;
-          rules = chain.rules;
-          i = this.stackPos[depth] as number;
+          i = rules.length; // as if the chain ended: back to the caller, or the policy
           continue;
         case "LOG":
           this.host.log(

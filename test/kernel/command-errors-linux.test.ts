@@ -9,26 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runScenario } from "../../src/scenario/runner.js";
-
-interface Step {
-  command: string;
-  output: string[];
-  exit: number;
-}
-
-/** `$ CMD`, its output lines, `[exit N]`, as the fixture script writes them. */
-function readTranscript(text: string): Step[] {
-  const steps: Step[] = [];
-  let step: Step | undefined;
-  for (const line of text.split("\n")) {
-    if (line.startsWith("$ ")) {
-      step = { command: line.slice(2), output: [], exit: -1 };
-      steps.push(step);
-    } else if (step && /^\[exit \d+\]$/.test(line)) step.exit = Number(line.slice(6, -1));
-    else if (step && line !== "") step.output.push(line);
-  }
-  return steps;
-}
+import { readTranscript, type Step } from "../helpers/transcript.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-errors-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

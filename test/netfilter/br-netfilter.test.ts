@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runScenario } from "../../src/scenario/runner.js";
+import { runLines } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-brnf-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -37,15 +37,7 @@ ip netns exec c1 httpd -p 80 &
 `;
 
 function run(extra: string): string[] {
-  const lines: string[] = [];
-  runScenario(SETUP + extra, {
-    seed: 1,
-    outDir: tmp,
-    pcapng: false,
-    application: "test",
-    print: (l) => lines.push(l),
-  });
-  return lines;
+  return runLines(SETUP + extra, tmp).lines;
 }
 
 describe("br_netfilter", () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { Conntrack, type ConntrackEntry } from "../../src/netfilter/conntrack.js";
-import { runScenario } from "../../src/scenario/runner.js";
+import { runLines } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-ct-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -27,15 +27,7 @@ ip netns exec b iptables -A INPUT -m conntrack --ctstate INVALID -j DROP
 `;
 
 function run(extra: string): string[] {
-  const lines: string[] = [];
-  runScenario(SETUP + extra, {
-    seed: 1,
-    outDir: tmp,
-    pcapng: false,
-    application: "test",
-    print: (l) => lines.push(l),
-  });
-  return lines;
+  return runLines(SETUP + extra, tmp).lines;
 }
 
 describe("conntrack settings", () => {

@@ -8,28 +8,11 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runIptables, runIptablesRestore, saveText } from "../../src/netfilter/iptables-command.js";
 import { IptablesState } from "../../src/netfilter/tables.js";
+import { readTranscript, type Step } from "../helpers/transcript.js";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/linux/netfilter/${name}`, import.meta.url), "utf8");
 const STAMP = "Sun Nov 22 15:25:57 2026";
-
-interface Step {
-  command: string;
-  output: string[];
-  exit: number;
-}
-
-/** `$ CMD` (words as printf %q wrote them), output lines, `[exit N]`. */
-function readTranscript(text: string): Step[] {
-  const steps: Step[] = [];
-  for (const line of text.split("\n")) {
-    if (line.startsWith("$ ")) steps.push({ command: line.slice(2), output: [], exit: 0 });
-    else if (/^\[exit \d+\]$/.test(line)) (steps.at(-1) as Step).exit = Number(line.slice(6, -1));
-    else steps.at(-1)?.output.push(line);
-  }
-  for (const s of steps) while (s.output.at(-1) === "") s.output.pop();
-  return steps;
-}
 
 /** Shell words with backslash escapes (printf %q's quoting). */
 function words(command: string): string[] {

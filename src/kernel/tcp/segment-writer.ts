@@ -37,54 +37,32 @@ export function optionsLength(o: SegmentOptions): number {
   return n;
 }
 
+/** Four option bytes at `p`; returns the offset after them. */
+function put4(b: Uint8Array, p: number, a: number, c: number, d: number, e: number): number {
+  b[p] = a;
+  b[p + 1] = c;
+  b[p + 2] = d;
+  b[p + 3] = e;
+  return p + 4;
+}
+
+/** The timestamp option (kind 8) behind two lead bytes (NOP,NOP or SACK_PERM). */
+function putTimestamp(b: Uint8Array, p: number, lead1: number, lead2: number, o: SegmentOptions): number {
+  p = put4(b, p, lead1, lead2, 8, 10);
+  put32(b, p, o.tsval);
+  put32(b, p + 4, o.tsecr);
+  return p + 8;
+}
+
 function writeOptions(b: Uint8Array, p: number, o: SegmentOptions): number {
   if (o.mss > 0) {
-    b[p] = 2;
-    b[p + 1] = 4;
-    put16(b, p + 2, o.mss);
-    p += 4;
-    if (o.timestamps) {
-      if (o.sackPermitted) {
-        b[p] = 4;
-        b[p + 1] = 2;
-      } else {
-        b[p] = 1;
-        b[p + 1] = 1;
-      }
-      b[p + 2] = 8;
-      b[p + 3] = 10;
-      put32(b, p + 4, o.tsval);
-      put32(b, p + 8, o.tsecr);
-      p += 12;
-    } else if (o.sackPermitted) {
-      b[p] = 1;
-      b[p + 1] = 1;
-      b[p + 2] = 4;
-      b[p + 3] = 2;
-      p += 4;
-    }
-    if (o.windowScale >= 0) {
-      b[p] = 1;
-      b[p + 1] = 3;
-      b[p + 2] = 3;
-      b[p + 3] = o.windowScale;
-      p += 4;
-    }
-  } else if (o.timestamps) {
-    b[p] = 1;
-    b[p + 1] = 1;
-    b[p + 2] = 8;
-    b[p + 3] = 10;
-    put32(b, p + 4, o.tsval);
-    put32(b, p + 8, o.tsecr);
-    p += 12;
-  }
+    p = put4(b, p, 2, 4, o.mss >> 8, o.mss & 0xff);
+    if (o.timestamps) p = o.sackPermitted ? putTimestamp(b, p, 4, 2, o) : putTimestamp(b, p, 1, 1, o);
+    else if (o.sackPermitted) p = put4(b, p, 1, 1, 4, 2);
+    if (o.windowScale >= 0) p = put4(b, p, 1, 3, 3, o.windowScale);
+  } else if (o.timestamps) p = putTimestamp(b, p, 1, 1, o);
   if (o.sack.length > 0) {
-    b[p] = 1;
-    b[p + 1] = 1;
-    b[p + 2] = 5;
-    b[p + 3] = 2 + 4 * o.sack.length;
-    p += 4;
+    p = put4(b, p, 1, 1, 5, 2 + 4 * o.sack.length);
     for (const edge of o.sack) {
       put32(b, p, edge);
       p += 4;
