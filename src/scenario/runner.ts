@@ -279,6 +279,7 @@ function tcpdump(
   let devName = "";
   let file = "";
   let promisc = true;
+  let link = false;
   let snaplen = 262144;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
@@ -293,10 +294,11 @@ function tcpdump(
       snaplen = Number(v) === 0 ? 262144 : Number(v);
     } else if (a === "-w") file = args[++i] ?? "";
     else if (a === "-p") promisc = false;
+    else if (a === "-e") link = true;
     else if (a === "-n" || a === "-nn" || a === "-U" || a === "-l") continue;
     else {
       ctx.err(
-        `dockwire: tcpdump: '${a}' is not supported yet (only -i DEV, -n, -p, -s LEN, -w FILE; no filter expressions)`,
+        `dockwire: tcpdump: '${a}' is not supported yet (only -i DEV, -n, -e, -p, -s LEN, -w FILE; no filter expressions)`,
       );
       ctx.exit(1);
       return;
@@ -331,7 +333,7 @@ function tcpdump(
     dev.addTap((_d, p) => {
       count++;
       const f = p.data();
-      ctx.out(`${timeOfDay(sim.now)} ${summarizeFrame(decodeFrame(f), f.length, { tcp: tracker })}`);
+      ctx.out(`${timeOfDay(sim.now)} ${summarizeFrame(decodeFrame(f), f.length, { tcp: tracker, link })}`);
     });
   }
   finishers.push(() => {

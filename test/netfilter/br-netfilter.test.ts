@@ -5,7 +5,7 @@
  * the reply goes straight back over the bridge, un-NATed) — and not at all when it is 0.
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -75,6 +75,47 @@ ip netns exec host conntrack -L
     const ct = lines.find((l) => l.startsWith("tcp "));
     expect(ct).toMatch(
       /src=172\.17\.0\.3 dst=172\.17\.0\.1 sport=\d+ dport=8080 src=172\.17\.0\.2 dst=172\.17\.0\.3 sport=80 dport=\d+ \[ASSURED\]/,
+    );
+  });
+});
+
+describe("icc=false against Linux (make-icc-fixtures.sh)", () => {
+  const linux = readFileSync(new URL("../fixtures/linux/netfilter/icc.txt", import.meta.url), "utf8");
+  const section = (text: string, from: string) => {
+    const ls = text.split("\n");
+    const i = ls.findIndex((l) => l.startsWith(from));
+    const j = ls.findIndex((l, k) => k > i && l.startsWith("$ "));
+    return ls.slice(i + 1, j < 0 ? undefined : j).filter((l) => l !== "" && !l.startsWith("[exit"));
+  };
+  it.each(["DROP", "REJECT"])("with -j %s: the same ping output and counters", (target) => {
+    const setup = `
+ip netns add h
+ip netns add c1
+ip netns add c2
+ip -n h link add docker0 address 02:42:ac:11:00:01 type bridge
+ip link add eth0 netns c1 address 02:42:ac:11:00:02 type veth peer name v1 netns h
+ip link add eth0 netns c2 address 02:42:ac:11:00:03 type veth peer name v2 netns h
+ip -n h link set v1 master docker0
+ip -n h link set v2 master docker0
+ip -n h addr add 172.17.0.1/16 dev docker0
+ip -n c1 addr add 172.17.0.2/16 dev eth0
+ip -n c2 addr add 172.17.0.3/16 dev eth0
+ip -n h link set docker0 up
+ip -n h link set v1 up
+ip -n h link set v2 up
+ip -n c1 link set eth0 up
+ip -n c2 link set eth0 up
+ip netns exec h iptables -A FORWARD -i docker0 -o docker0 -j ${target}
+ip netns exec c2 ping -c 1 -W 1 172.17.0.2 || true
+ip netns exec h iptables -L FORWARD -n -v
+`;
+    const out = runLines(setup, join(tmp, `icc-${target}`)).lines.join("\n");
+    const ping = `$ ip netns exec c2 ping -c 1 -W 1 172.17.0.2`;
+    const linuxBlock = linux.split(`(FORWARD -i docker0 -o docker0 -j ${target})`)[1] as string;
+    expect(section(out, ping).length).toBeGreaterThan(3);
+    expect(section(out, ping)).toEqual(section(`${ping}${linuxBlock}`, ping));
+    expect(section(out, "$ ip netns exec h iptables -L FORWARD")).toEqual(
+      section(linuxBlock, "$ ip netns exec h iptables -L FORWARD"),
     );
   });
 });
