@@ -13,7 +13,7 @@
 import { BR_NF_CONTINUE, BR_NF_DROP, BR_NF_LOCAL, BR_NF_STOLEN, type Bridge } from "../link/bridge.js";
 import type { Packet } from "../link/packet.js";
 import { NF_DROP, NF_FORWARD, NF_POSTROUTING, NF_PREROUTING } from "../netfilter/netfilter.js";
-import { put48, u16, u32 } from "../util/bytes.js";
+import { put48, u16, u32, u48 } from "../util/bytes.js";
 import { ETH_HEADER_LEN, ETHERTYPE_IPV4 } from "../wire/ethernet.js";
 import type { NetNamespace } from "./namespace.js";
 
@@ -36,8 +36,10 @@ export function bridgeNetfilter(ns: NetNamespace) {
       pkt.bridgedNf = true;
       const dst = u32(pkt.buf, pkt.head + 16);
       if (dst === before) return BR_NF_CONTINUE;
-      // DNAT took place: bridge it on if the new destination is behind this bridge.
+      // DNAT took place: bridge it on if the new destination is behind this bridge. (Linux 6.18
+      // drops such a frame when the namespace does not forward, as a capture there shows.)
       if (!ns.isLocal(dst)) {
+        if (!ns.ipForward) return BR_NF_DROP;
         const route = ns.main.lookup(dst);
         if (route && route.type === "unicast" && route.ifindex === bridge.ifindex) {
           const nexthop = route.gateway || dst;
@@ -50,6 +52,7 @@ export function bridgeNetfilter(ns: NetNamespace) {
           if (nf.hook(NF_FORWARD, pkt, bridge.name, bridge.name) === NF_DROP) return BR_NF_DROP;
           if (nf.hook(NF_POSTROUTING, pkt, "", bridge.name) === NF_DROP) return BR_NF_DROP;
           stolen = true; // the neighbour queue owns it now, head at the IPv4 header
+          pkt.bridgeSrcMac = u48(pkt.buf, eth + 6); // it leaves with its own source MAC
           ns.neigh.output(bridge.ifindex, nexthop, pkt);
           return BR_NF_STOLEN;
         }

@@ -215,7 +215,8 @@ export class Ipv4Stack {
     if (!dev) return;
     const off = pkt.push(ETH_HEADER_LEN);
     put48(pkt.buf, off, mac);
-    put48(pkt.buf, off + 6, dev.mac);
+    put48(pkt.buf, off + 6, pkt.bridgeSrcMac >= 0 ? pkt.bridgeSrcMac : dev.mac);
+    pkt.bridgeSrcMac = -1;
     put16(pkt.buf, off + 12, etherType);
     dev.transmit(pkt);
   }

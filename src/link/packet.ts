@@ -40,6 +40,11 @@ export class Packet {
   ingressIfindex = 0;
   /** br_netfilter ran PREROUTING on this frame in the bridge: the IP layer must not run it again. */
   bridgedNf = false;
+  /**
+   * The source MAC a bridged-and-DNATed frame keeps when it leaves after ARP (nf_bridge's saved
+   * header); -1 when the sending device's own MAC applies.
+   */
+  bridgeSrcMac = -1;
 
   constructor(
     readonly buf: Uint8Array,

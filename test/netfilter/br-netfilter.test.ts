@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { normaliseCapture } from "../helpers/linux-frames.js";
 import { runLines } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-brnf-"));
@@ -67,6 +68,7 @@ ip netns exec c2 ping -c 1 -W 1 172.17.0.2
 
   it("a container reaches another one through the host's DNAT, and the reply comes back un-NATed", () => {
     const lines = run(`
+ip netns exec host sysctl -w net.ipv4.ip_forward=1
 ip netns exec host iptables -t nat -A PREROUTING -d 172.17.0.1 -p tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
 ip netns exec c2 curl -s http://172.17.0.1:8080/
 ip netns exec host conntrack -L
@@ -117,5 +119,66 @@ ip netns exec h iptables -L FORWARD -n -v
     expect(section(out, "$ ip netns exec h iptables -L FORWARD")).toEqual(
       section(linuxBlock, "$ ip netns exec h iptables -L FORWARD"),
     );
+  });
+});
+
+describe("hairpin through the host's DNAT against Linux (make-hairpin-fixtures.sh)", () => {
+  const dir = join(tmp, "hairpin");
+  const fixture = (f: string) => readFileSync(new URL(`../fixtures/linux/netfilter/${f}`, import.meta.url));
+  const { lines } = runLines(
+    `
+ip netns add h
+ip netns add c1
+ip netns add c2
+ip -n h link add docker0 address 02:42:ac:11:00:01 type bridge
+ip link add eth0 netns c1 address 02:42:ac:11:00:02 type veth peer name v1 netns h address 02:00:00:00:01:01
+ip link add eth0 netns c2 address 02:42:ac:11:00:03 type veth peer name v2 netns h address 02:00:00:00:01:02
+ip -n h link set v1 master docker0
+ip -n h link set v2 master docker0
+ip -n h addr add 172.17.0.1/16 dev docker0
+ip -n c1 addr add 172.17.0.2/16 dev eth0
+ip -n c2 addr add 172.17.0.3/16 dev eth0
+ip -n h link set docker0 up
+ip -n h link set v1 up
+ip -n h link set v2 up
+ip -n c1 link set eth0 up
+ip -n c2 link set eth0 up
+ip -n c1 route add default via 172.17.0.1
+ip -n c2 route add default via 172.17.0.1
+ip netns exec h sysctl -w net.ipv4.ip_forward=1
+ip netns exec h iptables -t nat -A PREROUTING -d 172.17.0.1 -p tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
+ip netns exec c1 httpd -p 80 &
+ip netns exec c1 tcpdump -n -i eth0 -w hairpin-c1.pcap &
+ip netns exec c2 tcpdump -n -i eth0 -w hairpin-c2.pcap &
+ip netns exec c2 curl -s -m 5 http://172.17.0.1:8080/
+ip netns exec h conntrack -L
+`,
+    dir,
+  );
+
+  it("the same frames at both containers (Linux's IGMP report aside) and the same conntrack entry", () => {
+    const keep = [80, 8080];
+    const noIgmp = (hex: string[]) => hex.filter((h) => !h.startsWith("01005e"));
+    for (const c of ["hairpin-c1", "hairpin-c2"]) {
+      expect(normaliseCapture(readFileSync(join(dir, `${c}.pcap`)), keep).sort()).toEqual(
+        noIgmp(normaliseCapture(fixture(`${c}.pcap`), keep)).sort(),
+      );
+    }
+    const entries = (ls: string[]) =>
+      ls
+        .filter((l) => l.startsWith("tcp "))
+        .map((l) => l.replace(/(sport|dport)=\d{5}/g, "$1=P").replace(/^(tcp +6) \d+/, "$1 T"));
+    expect(entries(lines)).toEqual(entries(fixture("hairpin-transcript.txt").toString().split("\n")));
+  });
+
+  it("without forwarding on the host, Linux drops the DNATed frame; so does dockwire", () => {
+    const out = runLines(
+      `${SETUP}
+ip netns exec host iptables -t nat -A PREROUTING -d 172.17.0.1 -p tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
+ip netns exec c2 curl -s -m 2 http://172.17.0.1:8080/ || true
+`,
+      join(tmp, "hairpin-noforward"),
+    ).lines;
+    expect(out).not.toContain("<html><body><h1>It works!</h1></body></html>");
   });
 });
