@@ -194,8 +194,14 @@ export class Netfilter {
         // nf_nat_ipv4_fn: destination at PREROUTING/OUTPUT, source at INPUT/POSTROUTING.
         if (entry && (entry.snat || entry.dnat)) {
           const manip = hook === NF_PREROUTING || hook === NF_OUTPUT ? MANIP_DST : MANIP_SRC;
-          if (ct?.info === CT_RELATED && f.protocol === 1) rewriteIcmpError(pkt, entry, ct.reply, manip);
-          else rewrite(pkt, entry, ct?.reply ?? false, manip);
+          const reply = ct?.reply ?? false;
+          // Only the manip the connection has for this direction (nf_nat_packet's statusbit):
+          // source going out and destination coming back for SNAT, the other way for DNAT.
+          const applies = (manip === MANIP_SRC) !== reply ? entry.snat : entry.dnat;
+          if (!applies) {
+            // nothing to do for this hook
+          } else if (ct?.info === CT_RELATED && f.protocol === 1) rewriteIcmpError(pkt, entry, reply, manip);
+          else rewrite(pkt, entry, reply, manip);
           this.fill(pkt, inName, outName);
           f.ctState = ct?.info ?? CT_UNTRACKED;
           f.ct = ct?.entry;

@@ -1,8 +1,9 @@
 /**
  * Frames from Linux and from dockwire made comparable: what Linux picks at random is replaced by
  * canonical values and the frame re-encoded (checksums recomputed). TCP sequence numbers become
- * relative to each connection's ISN, TCP timestamps 0, IP IDs 0, ephemeral ports (1024 and up,
- * except `keepPorts`) 1, ICMP echo ids and ping's payload 0, and an HTTP Date header `*`.
+ * relative to each connection's ISN, TCP timestamps 0, IP IDs 0, ephemeral TCP and UDP ports (1024
+ * and up, except `keepPorts`) 1, ICMP echo ids and ping's payload 0, and an HTTP Date header `*`; an
+ * ICMP error's quoted packet gets the same treatment (IP ID, ports, echo id and data).
  */
 
 import { readPcap } from "../../src/capture/pcap-reader.js";
@@ -38,11 +39,37 @@ function normalise(bytes: Uint8Array, isn: Map<string, number>, keepPorts: reado
     const text = new TextDecoder("latin1").decode(f.payload);
     if (DATE.test(text)) f.payload = Uint8Array.from(Buffer.from(text.replace(DATE, "Date: *"), "latin1"));
   }
+  const u = f.udp;
+  if (u) {
+    u.srcPort = port(u.srcPort);
+    u.dstPort = port(u.dstPort);
+    delete u.checksum;
+  }
   if (f.icmp && (f.icmp.type === 8 || f.icmp.type === 0)) {
     // Keep the sequence number (low half of the rest word), drop the id and ping's timestamps.
     f.icmp.rest = f.icmp.rest & 0xffff;
     delete f.icmp.checksum;
     f.payload = new Uint8Array(f.payload.length);
+  }
+  if (f.icmp && (f.icmp.type === 3 || f.icmp.type === 11) && f.payload.length >= 28) {
+    // The quoted packet: its random parts too (IP ID, ephemeral ports, echo id and data).
+    const q = f.payload.slice();
+    const ihl = ((q[0] as number) & 15) * 4;
+    q.fill(0, 4, 6);
+    q.fill(0, 10, 12);
+    const proto = q[9] as number;
+    if ((proto === 6 || proto === 17) && q.length >= ihl + 8) {
+      for (const at of [ihl, ihl + 2]) {
+        const port = ((q[at] as number) << 8) | (q[at + 1] as number);
+        if (port >= 1024 && !keepPorts.includes(port)) {
+          q[at] = 0;
+          q[at + 1] = 1;
+        }
+      }
+      if (proto === 17) q.fill(0, ihl + 6, ihl + 8);
+    } else if (proto === 1) q.fill(0, ihl + 2, q.length).fill(q[ihl + 6] as number, ihl + 6, ihl + 7);
+    f.payload = q;
+    delete f.icmp.checksum;
   }
   return Buffer.from(encodeFrame(f)).toString("hex");
 }

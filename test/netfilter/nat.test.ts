@@ -18,6 +18,7 @@ import { put16, put32 } from "../../src/util/bytes.js";
 import { checksum, pseudoHeaderSum } from "../../src/util/checksum.js";
 import { decodeFrame } from "../../src/wire/frame.js";
 import { normaliseCapture } from "../helpers/linux-frames.js";
+import { runLines } from "../helpers/scenario.js";
 import { itWithTshark, tsharkReport } from "../helpers/tshark.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-nat-"));
@@ -365,5 +366,60 @@ describe("SNAT, REDIRECT and conntrack's original-tuple matches", () => {
     // The DNATed connection was let in by its original destination port; 9090 was not.
     const rule = out.find((l) => l.includes("ctorigdstport 8080") && !l.startsWith("$"));
     expect(rule).toMatch(/^ +1 +60 ACCEPT/);
+  });
+});
+
+describe("ICMP errors through NAT against Linux (make-nat-icmp-fixtures.sh)", () => {
+  const dir = join(tmp, "nat-icmp");
+  const { lines: out } = runLines(
+    `
+ip netns add c
+ip netns add r1
+ip netns add r2
+ip netns add out
+ip -n r1 link add br0 address 02:00:00:00:0e:01 type bridge
+ip link add eth0 netns c address 02:00:00:00:0e:02 type veth peer name v1 netns r1 address 02:00:00:00:0e:03
+ip link add up0 netns r1 address 02:00:00:00:0e:04 type veth peer name down0 netns r2 address 02:00:00:00:0e:05
+ip link add eth0 netns out address 02:00:00:00:0e:06 type veth peer name out0 netns r2 address 02:00:00:00:0e:07
+ip -n r1 link set v1 master br0
+ip -n r1 addr add 172.17.0.1/16 dev br0
+ip -n r1 addr add 198.51.100.1/24 dev up0
+ip -n r2 addr add 198.51.100.2/24 dev down0
+ip -n r2 addr add 192.0.2.1/24 dev out0
+ip -n c addr add 172.17.0.2/16 dev eth0
+ip -n out addr add 192.0.2.10/24 dev eth0
+ip -n r1 link set br0 up
+ip -n r1 link set v1 up
+ip -n r1 link set up0 up
+ip -n r2 link set down0 up
+ip -n r2 link set out0 up
+ip -n c link set eth0 up
+ip -n out link set eth0 up
+ip -n c route add default via 172.17.0.1
+ip -n r1 route add default via 198.51.100.2
+ip -n out route add default via 192.0.2.1
+ip netns exec r1 sysctl -w net.ipv4.ip_forward=1
+ip netns exec r2 sysctl -w net.ipv4.ip_forward=1
+ip netns exec r1 iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o br0 -j MASQUERADE
+ip netns exec c tcpdump -n -i eth0 -w nat-icmp-c.pcap &
+ip netns exec r2 tcpdump -n -i down0 -w nat-icmp-up.pcap &
+echo hi | ip netns exec c nc -u -w 1 192.0.2.10 9999
+ip netns exec c ping -c 1 -t 2 -W 1 192.0.2.10 || true
+`,
+    dir,
+  );
+  const linux = (f: string) => readFileSync(new URL(`../fixtures/linux/netfilter/${f}`, import.meta.url));
+
+  it("ping reports the time exceeded from the router beyond the NAT", () => {
+    expect(out).toContain("From 198.51.100.2 icmp_seq=1 Time to live exceeded");
+  });
+
+  it("the same frames in the container and on the uplink, quoted packets included", () => {
+    const noIgmp = (hex: string[]) => hex.filter((h) => !h.startsWith("01005e"));
+    for (const f of ["nat-icmp-c.pcap", "nat-icmp-up.pcap"]) {
+      expect(normaliseCapture(readFileSync(join(dir, f)), [9999]).sort()).toEqual(
+        noIgmp(normaliseCapture(linux(f), [9999])).sort(),
+      );
+    }
   });
 });
