@@ -6,6 +6,8 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 export interface BenchResult {
   name: string;
@@ -28,6 +30,12 @@ export function nowNs(): number {
  * Time `body(iterations)` for growing iteration counts until one round takes `roundMs`, then run
  * `rounds` such rounds and return the fastest nanoseconds per iteration.
  */
+/** A full garbage collection (for memory figures), without needing node's --expose-gc flag. */
+export function gc(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
 export function measure(body: (iterations: number) => void, opts: BenchOptions): number {
   const roundNs = (opts.quick ? 20 : 250) * 1e6;
   const rounds = opts.quick ? 2 : 5;

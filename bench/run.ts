@@ -20,6 +20,12 @@ if (args[0] === "lan") {
 } else if (args[0] === "tcp") {
   // Bulk TCP on its own, with its parameters: one JSON line (see tcp-bulk.bench.ts).
   console.log(JSON.stringify(tcpBulkFromArgs(args.slice(1))));
+} else if (args[0] === "netfilter") {
+  // The netfilter micro-benchmarks on their own.
+  report(
+    benchNetfilter({ quick: args.includes("--quick") }),
+    new URL("../../bench/results/netfilter.json", import.meta.url).pathname,
+  );
 } else {
   const quick = args.includes("--quick");
   const opts = { quick };

@@ -45,6 +45,13 @@ export class Packet {
    * header); -1 when the sending device's own MAC applies.
    */
   bridgeSrcMac = -1;
+  /**
+   * Conntrack's verdict from PREROUTING/OUTPUT for the later hooks (skb->_nfct): the connection
+   * (netfilter's entry; opaque here), its ctinfo and whether the packet is in the reply direction.
+   */
+  ct: unknown = undefined;
+  ctInfo = 0;
+  ctReply = false;
 
   constructor(
     readonly buf: Uint8Array,

@@ -37,17 +37,18 @@ export function runConntrack(ct: Conntrack, argv: string[]): IptablesOutput {
     } else return fail(`conntrack v1.4.7 (conntrack-tools): unknown option \`${a}'`);
   }
   ct.expire();
-  const chosen = [...ct.entries].filter(
-    (e) =>
-      (proto === undefined || e.protocol === proto) &&
-      (origSrc === undefined || e.orig.src === origSrc) &&
-      (origDst === undefined || e.orig.dst === origDst),
-  );
+  const chosen = ct
+    .all()
+    .filter(
+      (e) =>
+        (proto === undefined || e.protocol === proto) &&
+        (origSrc === undefined || e.src(false) === origSrc) &&
+        (origDst === undefined || e.dst(false) === origDst),
+    );
   switch (cmd) {
     case "-L":
     case "--dump": {
-      const ids = new Set(chosen.map((e) => e.id));
-      const lines = ct.list(extended).filter((_l, i) => ids.has([...ct.entries][i]?.id ?? -1));
+      const lines = chosen.map((e) => `${extended ? "ipv4     2 " : ""}${ct.describe(e, "list")}`);
       return {
         stdout: lines.map((l) => `${l}\n`).join(""),
         stderr: `conntrack v1.4.7 (conntrack-tools): ${lines.length} flow entries have been shown.\n`,
@@ -59,7 +60,7 @@ export function runConntrack(ct: Conntrack, argv: string[]): IptablesOutput {
       return { stdout: `${chosen.length}\n`, stderr: "", exit: 0 };
     case "-F":
     case "--flush":
-      for (const e of [...ct.entries]) ct.delete(e);
+      for (const e of ct.all()) ct.delete(e);
       return {
         stdout: "",
         stderr: "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n",

@@ -9,7 +9,9 @@
  * nothing. `conntrack -L` text as conntrack-tools 1.4.7 prints it.
  * Deviations: no TCP window tracking (as with nf_conntrack_tcp_be_liberal=1), no helpers, no
  * expectations, no zones; listing is in creation order (Linux: hash order); expired entries are
- * removed when met, before listings, when the table is full, and when it has doubled.
+ * removed when met, before listings, when the table is full, when it has doubled, and by the gc
+ * worker's passes (`gcPass`), which dockwire runs only while `conntrack -E` listens — the one
+ * place where when an expired entry goes can be seen.
  */
 
 import { ipv4ToString } from "../util/ipv4-address.js";
@@ -104,55 +106,144 @@ export interface Tuple {
   dport: number;
 }
 
-export interface ConntrackEntry {
-  readonly id: number;
-  protocol: number;
-  orig: Tuple;
-  reply: Tuple;
-  /** TCP state (index into TCP_STATE_NAMES); 0 for other protocols. */
-  tcpState: number;
-  seenReply: boolean;
-  assured: boolean;
-  confirmed: boolean;
-  /** Absolute expiry and creation time, whole milliseconds (small integers stay unboxed). */
-  expires: number;
-  created: number;
-  mark: number;
-  /** NAT bindings (IPS_SRC_NAT / IPS_DST_NAT). */
-  snat: boolean;
-  dnat: boolean;
-}
+/** Status bits, numbered as the kernel's IPS_* bits. */
+const IPS_SEEN_REPLY = 1 << 1;
+const IPS_ASSURED = 1 << 2;
+const IPS_CONFIRMED = 1 << 3;
+const IPS_SRC_NAT = 1 << 4;
+const IPS_DST_NAT = 1 << 5;
 
-/** The result of looking a packet up: its entry (if any), ctinfo and direction (0 original, 1 reply). */
-export interface CtResult {
-  entry: ConntrackEntry | undefined;
-  info: number;
-  reply: boolean;
+/**
+ * One connection (struct nf_conn). Its two tuples are kept as six 32-bit signed words (addresses,
+ * and ports as sport << 16 | dport) so that V8 stores them unboxed: about 130 bytes an entry.
+ * Read them with `src(reply)` ... (no allocation) or `orig` / `reply` (a fresh Tuple, at the edges).
+ */
+export class ConntrackEntry {
+  /** TCP state (index into TCP_STATE_NAMES); 0 for other protocols. */
+  tcpState = 0;
+  /** IPS_* status bits. */
+  status = 0;
+  /** Absolute expiry and creation time, whole milliseconds. */
+  expires = 0;
+  created: number;
+  mark = 0;
+  /** Where the table keeps it (its index in Conntrack's slot array), -1 until confirmed. */
+  slot = -1;
+  private os: number;
+  private od: number;
+  private op: number;
+  private rs: number;
+  private rd: number;
+  private rp: number;
+
+  constructor(
+    readonly id: number,
+    readonly protocol: number,
+    orig: Tuple,
+    reply: Tuple,
+    created = 0,
+  ) {
+    this.os = orig.src | 0;
+    this.od = orig.dst | 0;
+    this.op = (orig.sport << 16) | orig.dport;
+    this.rs = reply.src | 0;
+    this.rd = reply.dst | 0;
+    this.rp = (reply.sport << 16) | reply.dport;
+    this.created = created;
+  }
+
+  /** Direction `reply`'s source address, destination address, source and destination port. */
+  src(reply: boolean): number {
+    return (reply ? this.rs : this.os) >>> 0;
+  }
+  dst(reply: boolean): number {
+    return (reply ? this.rd : this.od) >>> 0;
+  }
+  sport(reply: boolean): number {
+    return (reply ? this.rp : this.op) >>> 16;
+  }
+  dport(reply: boolean): number {
+    return (reply ? this.rp : this.op) & 0xffff;
+  }
+
+  get orig(): Tuple {
+    return { src: this.src(false), dst: this.dst(false), sport: this.sport(false), dport: this.dport(false) };
+  }
+  get reply(): Tuple {
+    return { src: this.src(true), dst: this.dst(true), sport: this.sport(true), dport: this.dport(true) };
+  }
+  /** A NAT binding changes the reply tuple (before the entry is confirmed). */
+  set reply(t: Tuple) {
+    this.rs = t.src | 0;
+    this.rd = t.dst | 0;
+    this.rp = (t.sport << 16) | t.dport;
+  }
+
+  /** Is direction `reply`'s tuple (src, dst, ports as signed words) this one? */
+  matches(reply: boolean, src: number, dst: number, ports: number): boolean {
+    return reply
+      ? this.rs === src && this.rd === dst && this.rp === ports
+      : this.os === src && this.od === dst && this.op === ports;
+  }
+
+  /** The hash of direction `reply`'s tuple. */
+  hash(reply: boolean): number {
+    return reply
+      ? hashTuple(this.rs, this.rd, this.rp, this.protocol)
+      : hashTuple(this.os, this.od, this.op, this.protocol);
+  }
+
+  get seenReply(): boolean {
+    return (this.status & IPS_SEEN_REPLY) !== 0;
+  }
+  get assured(): boolean {
+    return (this.status & IPS_ASSURED) !== 0;
+  }
+  get confirmed(): boolean {
+    return (this.status & IPS_CONFIRMED) !== 0;
+  }
+  get snat(): boolean {
+    return (this.status & IPS_SRC_NAT) !== 0;
+  }
+  get dnat(): boolean {
+    return (this.status & IPS_DST_NAT) !== 0;
+  }
+  /** Record a NAT binding (IPS_SRC_NAT or IPS_DST_NAT). */
+  setNat(source: boolean): void {
+    this.status |= source ? IPS_SRC_NAT : IPS_DST_NAT;
+  }
 }
 
 const ICMP_ECHO_REQUEST = 8;
 const ICMP_ECHO_REPLY = 0;
 
-/** A 30-bit hash of a tuple (a small integer, so Map lookups allocate nothing); buckets verify. */
-function hashTuple(t: Tuple, protocol: number): number {
-  let h = Math.imul(t.src ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ t.dst, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16) ^ ((t.sport << 16) | t.dport), 0x27d4eb2f);
+/** A 30-bit hash of a tuple given as signed words. */
+function hashTuple(src: number, dst: number, ports: number, protocol: number): number {
+  let h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ dst, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ ports, 0x27d4eb2f);
   h ^= protocol * 0x165667b1;
   return (h ^ (h >>> 15)) & 0x3fffffff;
 }
 
-function sameTuple(a: Tuple, b: Tuple): boolean {
-  return a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport;
-}
-
+/**
+ * The connection table. Lookups set `info` (CT_NEW, ...) and `isReply` beside the entry they
+ * return, so classifying a packet allocates nothing but a new connection's entry.
+ * The index is an open-addressing hash table (linear probing, backward-shift deletion) in an
+ * Int32Array: each confirmed entry has two cells, one per tuple, holding slot * 2 + direction + 1.
+ */
 export class Conntrack {
-  /** Confirmed entries by both tuples' hashes (an entry, or a list when hashes collide). */
-  private readonly byTuple = new Map<number, ConntrackEntry | ConntrackEntry[]>();
+  /** ctinfo and direction of the last lookup. */
+  info = CT_UNTRACKED;
+  isReply = false;
+  private cells = new Int32Array(1024);
+  private mask = 1023;
+  private used = 0;
+  private readonly slots: (ConntrackEntry | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
+  private live = 0;
   /** The table size at which the next sweep of expired entries runs (amortised O(1)). */
   private sweepAt = 4096;
-  /** Entries in creation order (for listing). */
-  readonly entries = new Set<ConntrackEntry>();
   private nextId = 1;
   private readonly now: () => number;
 
@@ -160,92 +251,97 @@ export class Conntrack {
     this.now = () => host.now();
   }
 
+  /** How many connections the table holds (expired ones not yet swept included). */
+  get size(): number {
+    return this.live;
+  }
+
+  /** The confirmed entries in creation order (the order `conntrack -L` lists them in). */
+  all(): ConntrackEntry[] {
+    const list: ConntrackEntry[] = [];
+    for (const e of this.slots) if (e) list.push(e);
+    return list.sort((a, b) => a.id - b.id);
+  }
+
   /**
-   * Classify a packet (nf_conntrack_in): the protocol and its tuple as seen on the wire, TCP
-   * flags (0 otherwise), and for ICMP errors the quoted packet's tuple (its reply direction).
+   * Classify a packet (nf_conntrack_in) by its protocol, tuple as seen on the wire (for ICMP the
+   * echo id as `sport` and type << 8 | code as `dport`) and TCP flags (0 otherwise): its entry —
+   * a new, unconfirmed one for a packet that may start a connection — with `info` and `isReply`.
    */
   lookup(
     protocol: number,
-    t: Tuple,
+    src: number,
+    dst: number,
+    sport: number,
+    dport: number,
     tcpFlags: number,
-    quoted: { protocol: number; tuple: Tuple } | undefined,
-  ): CtResult {
-    if (quoted) {
-      // An ICMP error about one of our connections is RELATED to it: the quoted packet went the
-      // other way, so its inverted tuple is the tuple of the error's own direction.
-      const q = quoted.tuple;
-      const inverted =
-        quoted.protocol === 1
-          ? {
-              src: q.dst,
-              dst: q.src,
-              sport: q.sport,
-              dport: q.dport >> 8 === ICMP_ECHO_REQUEST ? ICMP_ECHO_REPLY << 8 : q.dport,
-            }
-          : { src: q.dst, dst: q.src, sport: q.dport, dport: q.sport };
-      const e = this.find(inverted, quoted.protocol);
-      if (e) {
-        const reply =
-          e.reply.src === inverted.src && e.reply.sport === inverted.sport && e.reply.dst === inverted.dst;
-        return { entry: e, info: CT_RELATED, reply };
-      }
-      return { entry: undefined, info: CT_INVALID, reply: false };
-    }
-    const found = this.find(t, protocol);
-    if (found) {
-      const reply = found.reply.src === t.src && found.reply.sport === t.sport && found.reply.dst === t.dst;
-      return this.update(found, reply, tcpFlags);
-    }
+  ): ConntrackEntry | undefined {
+    const found = this.find(protocol, src | 0, dst | 0, (sport << 16) | dport);
+    if (found) return this.update(found, this.isReply, tcpFlags);
+    this.isReply = false;
+    this.info = CT_INVALID;
     // A new connection: only some packets may start one.
     if (protocol === 6) {
-      const kind = tcpKind(tcpFlags);
-      const next = TCP_TABLE[0]?.[kind]?.[NO] ?? IV;
-      if (next === IV || next === IG) return { entry: undefined, info: CT_INVALID, reply: false };
+      const next = TCP_TABLE[0]?.[tcpKind(tcpFlags)]?.[NO] ?? IV;
+      if (next === IV || next === IG) return undefined;
     }
-    if (protocol === 1 && t.dport >> 8 !== ICMP_ECHO_REQUEST)
-      return { entry: undefined, info: CT_INVALID, reply: false };
+    if (protocol === 1 && dport >> 8 !== ICMP_ECHO_REQUEST) return undefined;
     const now = this.nowMs();
-    const replyTuple: Tuple =
+    const orig = { src, dst, sport, dport };
+    const reply =
       protocol === 1
-        ? { src: t.dst, dst: t.src, sport: t.sport, dport: ICMP_ECHO_REPLY << 8 }
-        : { src: t.dst, dst: t.src, sport: t.dport, dport: t.sport };
-    const entry: ConntrackEntry = {
-      id: this.nextId++,
-      protocol,
-      orig: { ...t },
-      reply: replyTuple,
-      tcpState: protocol === 6 ? (TCP_TABLE[0]?.[tcpKind(tcpFlags)]?.[NO] ?? SS) : 0,
-      seenReply: false,
-      assured: false,
-      confirmed: false,
-      expires: 0,
-      created: now,
-      mark: 0,
-      snat: false,
-      dnat: false,
-    };
+        ? { src: dst, dst: src, sport, dport: ICMP_ECHO_REPLY << 8 }
+        : { src: dst, dst: src, sport: dport, dport: sport };
+    const entry = new ConntrackEntry(this.nextId++, protocol, orig, reply, now);
+    if (protocol === 6) entry.tcpState = TCP_TABLE[0]?.[tcpKind(tcpFlags)]?.[NO] ?? SS;
     entry.expires = now + this.timeout(entry) * 1000;
-    return { entry, info: CT_NEW, reply: false };
+    this.info = CT_NEW;
+    return entry;
   }
 
-  private update(e: ConntrackEntry, reply: boolean, tcpFlags: number): CtResult {
+  /**
+   * An ICMP error quoting a packet (its protocol and tuple as its sender sent it) is RELATED to
+   * that packet's connection: the quoted packet went the other way, so its inverted tuple is the
+   * tuple of the error's own direction. Otherwise INVALID.
+   */
+  lookupRelated(
+    protocol: number,
+    src: number,
+    dst: number,
+    sport: number,
+    dport: number,
+  ): ConntrackEntry | undefined {
+    const ports =
+      protocol === 1
+        ? (sport << 16) | (dport >> 8 === ICMP_ECHO_REQUEST ? ICMP_ECHO_REPLY << 8 : dport)
+        : (dport << 16) | sport;
+    const e = this.find(protocol, dst | 0, src | 0, ports);
+    this.info = e ? CT_RELATED : CT_INVALID;
+    if (!e) this.isReply = false;
+    return e;
+  }
+
+  private update(e: ConntrackEntry, reply: boolean, tcpFlags: number): ConntrackEntry {
     const now = this.nowMs();
-    const was = e.tcpState * 4 + (e.seenReply ? 2 : 0) + (e.assured ? 1 : 0);
+    const was = e.tcpState * 64 + e.status;
     if (e.protocol === 6) {
       const next = TCP_TABLE[reply ? 1 : 0]?.[tcpKind(tcpFlags)]?.[e.tcpState] ?? IV;
-      if (next === IV) return { entry: e, info: CT_INVALID, reply };
+      if (next === IV) {
+        this.info = CT_INVALID;
+        return e;
+      }
       if (next !== IG) {
-        if (e.tcpState === SR && next === ES && !reply) e.assured = true;
+        if (e.tcpState === SR && next === ES && !reply) e.status |= IPS_ASSURED;
         e.tcpState = next;
       }
     }
-    if (reply) e.seenReply = true;
-    if (e.protocol === 6 && e.tcpState === ES && !e.assured && e.seenReply) e.assured = true;
-    else if (e.protocol === 17 && e.seenReply && now - e.created >= 2000) e.assured = true;
+    if (reply) e.status |= IPS_SEEN_REPLY;
+    if (e.protocol === 6 && e.tcpState === ES && e.seenReply) e.status |= IPS_ASSURED;
+    else if (e.protocol === 17 && e.seenReply && now - e.created >= 2000) e.status |= IPS_ASSURED;
     e.expires = now + this.timeout(e) * 1000;
-    const changed = was !== e.tcpState * 4 + (e.seenReply ? 2 : 0) + (e.assured ? 1 : 0);
-    if (changed && e.confirmed && this.listeners.size > 0) this.emit("UPDATE", e);
-    return { entry: e, info: e.seenReply ? CT_ESTABLISHED : CT_NEW, reply };
+    if (was !== e.tcpState * 64 + e.status && e.confirmed && this.listeners.size > 0) this.emit("UPDATE", e);
+    this.info = e.seenReply ? CT_ESTABLISHED : CT_NEW;
+    return e;
   }
 
   /** Timeouts read from the sysctls once and again after they change (no strings per packet). */
@@ -275,78 +371,140 @@ export class Conntrack {
     return t.generic;
   }
 
-  /** The live entry with tuple `t` (either direction); an expired one is removed on the way. */
-  private find(t: Tuple, protocol: number): ConntrackEntry | undefined {
-    const bucket = this.byTuple.get(hashTuple(t, protocol));
-    if (bucket === undefined) return undefined;
-    let e: ConntrackEntry | undefined;
-    if (Array.isArray(bucket)) {
-      for (const x of bucket)
-        if (x.protocol === protocol && (sameTuple(x.orig, t) || sameTuple(x.reply, t))) e = x;
-    } else if (bucket.protocol === protocol && (sameTuple(bucket.orig, t) || sameTuple(bucket.reply, t)))
-      e = bucket;
-    if (e && e.expires <= this.nowMs()) {
-      this.delete(e);
-      return undefined;
+  /**
+   * The live entry with this tuple (signed words) in either direction, setting `isReply`; an
+   * expired one is removed on the way.
+   */
+  private find(protocol: number, src: number, dst: number, ports: number): ConntrackEntry | undefined {
+    const cells = this.cells;
+    const mask = this.mask;
+    for (let i = hashTuple(src, dst, ports, protocol) & mask; ; i = (i + 1) & mask) {
+      const v = cells[i] as number;
+      if (v === 0) return undefined;
+      const e = this.slots[(v - 1) >> 1] as ConntrackEntry;
+      const reply = ((v - 1) & 1) === 1;
+      if (e.protocol === protocol && e.matches(reply, src, dst, ports)) {
+        if (e.expires <= this.nowMs()) {
+          this.delete(e);
+          return undefined;
+        }
+        this.isReply = reply;
+        return e;
+      }
     }
-    return e;
   }
 
-  private index(t: Tuple, e: ConntrackEntry): void {
-    const h = hashTuple(t, e.protocol);
-    const bucket = this.byTuple.get(h);
-    if (bucket === undefined) this.byTuple.set(h, e);
-    else if (Array.isArray(bucket)) bucket.push(e);
-    else if (bucket !== e) this.byTuple.set(h, [bucket, e]);
+  private insertCell(v: number, hash: number): void {
+    const mask = this.mask;
+    let i = hash & mask;
+    while (this.cells[i] !== 0) i = (i + 1) & mask;
+    this.cells[i] = v;
+    this.used++;
   }
 
-  private unindex(t: Tuple, e: ConntrackEntry): void {
-    const h = hashTuple(t, e.protocol);
-    const bucket = this.byTuple.get(h);
-    if (bucket === e) this.byTuple.delete(h);
-    else if (Array.isArray(bucket)) {
-      const rest = bucket.filter((x) => x !== e);
-      if (rest.length === 0) this.byTuple.delete(h);
-      else this.byTuple.set(h, rest.length === 1 ? (rest[0] as ConntrackEntry) : rest);
+  /** Remove cell value `v` (whose tuple hashes to `hash`), shifting later cells of its run back. */
+  private removeCell(v: number, hash: number): void {
+    const cells = this.cells;
+    const mask = this.mask;
+    let i = hash & mask;
+    while (cells[i] !== v) i = (i + 1) & mask;
+    this.used--;
+    for (let j = i; ; ) {
+      cells[i] = 0;
+      for (;;) {
+        j = (j + 1) & mask;
+        const w = cells[j] as number;
+        if (w === 0) return;
+        const e = this.slots[(w - 1) >> 1] as ConntrackEntry;
+        const home = e.hash(((w - 1) & 1) === 1) & mask;
+        // Leave w where it is if its home lies cyclically in (i, j]: it is still reachable.
+        if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+        cells[i] = w;
+        i = j;
+        break;
+      }
+    }
+  }
+
+  /** Double the index when it is half full. */
+  private grow(): void {
+    const old = this.cells;
+    this.cells = new Int32Array(old.length * 2);
+    this.mask = this.cells.length - 1;
+    this.used = 0;
+    for (const v of old) {
+      if (v === 0) continue;
+      const e = this.slots[(v - 1) >> 1] as ConntrackEntry;
+      this.insertCell(v, e.hash(((v - 1) & 1) === 1));
     }
   }
 
   /** Is `t` already a tuple of a live connection (nf_conntrack_tuple_taken)? */
   taken(t: Tuple, protocol: number): boolean {
-    return this.find(t, protocol) !== undefined;
+    return this.find(protocol, t.src | 0, t.dst | 0, (t.sport << 16) | t.dport) !== undefined;
   }
 
   /** The packet survived netfilter: a new entry becomes part of the table (__nf_conntrack_confirm). */
   confirm(e: ConntrackEntry): boolean {
     if (e.confirmed) return true;
     // The gc sweeps now and then; a full table first gets rid of what has expired.
-    if (this.entries.size >= this.sweepAt) this.expire();
+    if (this.live >= this.sweepAt) this.expire();
     const max = this.host.setting("nf_conntrack_max");
-    if (this.entries.size >= max) this.expire();
-    if (this.entries.size >= max) {
+    if (this.live >= max) this.expire();
+    if (this.live >= max) {
       this.host.log("nf_conntrack: nf_conntrack: table full, dropping packet");
       return false;
     }
-    e.confirmed = true;
-    this.entries.add(e);
-    this.index(e.orig, e);
-    this.index(e.reply, e);
+    e.status |= IPS_CONFIRMED;
+    const slot = this.freeSlots.length > 0 ? (this.freeSlots.pop() as number) : this.slots.length;
+    this.slots[slot] = e;
+    e.slot = slot;
+    this.live++;
+    if ((this.used + 2) * 2 > this.cells.length) this.grow();
+    this.insertCell(slot * 2 + 1, e.hash(false));
+    this.insertCell(slot * 2 + 2, e.hash(true));
     if (this.listeners.size > 0) this.emit("NEW", e);
     return true;
   }
 
   delete(e: ConntrackEntry): void {
-    if (!this.entries.delete(e)) return;
-    this.unindex(e.orig, e);
-    this.unindex(e.reply, e);
+    if (e.slot < 0 || this.slots[e.slot] !== e) return;
+    this.removeCell(e.slot * 2 + 1, e.hash(false));
+    this.removeCell(e.slot * 2 + 2, e.hash(true));
+    this.slots[e.slot] = undefined;
+    this.freeSlots.push(e.slot);
+    e.slot = -1;
+    this.live--;
     if (this.listeners.size > 0) this.emit("DESTROY", e);
   }
 
   /** Drop everything that has timed out (the kernel's gc): before listing, when full, now and then. */
   expire(): void {
     const now = this.nowMs();
-    for (const e of this.entries) if (e.expires <= now) this.delete(e);
-    this.sweepAt = 2 * this.entries.size + 4096;
+    for (const e of this.slots) if (e && e.expires <= now) this.delete(e);
+    this.sweepAt = 2 * this.live + 4096;
+  }
+
+  /**
+   * One pass of the kernel's gc worker (gc_worker in nf_conntrack_core.c): removes what has
+   * expired and returns the delay to its next pass in ms — a running average of the live
+   * entries' remaining lifetimes (each clamped to 1..300 s), seeded with 100 entries at 60 s,
+   * clamped to 1..60 s.
+   */
+  gcPass(): number {
+    const now = this.nowMs();
+    let next = 60_000;
+    let count = 100;
+    for (const e of this.slots) {
+      if (!e) continue;
+      if (e.expires <= now) {
+        this.delete(e);
+        continue;
+      }
+      const left = Math.min(Math.max(e.expires - now, 1000), 300_000);
+      next += Math.trunc((left - next) / ++count);
+    }
+    return Math.min(Math.max(next, 1000), 60_000);
   }
 
   private nowMs(): number {
@@ -356,9 +514,7 @@ export class Conntrack {
   /** `conntrack -L` lines (with `extended`, `-o extended`'s `ipv4     2 ` prefix). */
   list(extended: boolean): string[] {
     this.expire();
-    const lines: string[] = [];
-    for (const e of this.entries) lines.push(`${extended ? "ipv4     2 " : ""}${this.describe(e, "list")}`);
-    return lines;
+    return this.all().map((e) => `${extended ? "ipv4     2 " : ""}${this.describe(e, "list")}`);
   }
 
   /**

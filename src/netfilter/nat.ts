@@ -50,11 +50,12 @@ export function bind(
   if (manip === MANIP_DST) {
     r.src = addr;
     if (portLo !== 0 && e.protocol !== 1) r.sport = portLo;
-    e.dnat = true;
+    e.reply = r;
+    e.setNat(false);
     return;
   }
   r.dst = addr;
-  e.snat = true;
+  e.setNat(true);
   const keep = e.protocol === 1 ? r.sport : r.dport; // ICMP: the echo id travels in sport
   const setPort = (p: number) => {
     if (e.protocol === 1) r.sport = p;
@@ -63,6 +64,7 @@ export function bind(
   let lo = portLo;
   let hi = portHi;
   if (lo === 0) {
+    e.reply = r;
     if (!taken(r)) return;
     [lo, hi] = keep < 1024 ? [512, 1023] : [1024, 65535];
   }
@@ -70,6 +72,7 @@ export function bind(
   const start = random(span);
   for (let i = 0; i < span; i++) {
     setPort(lo + ((start + i) % span));
+    e.reply = r;
     if (!taken(r)) return;
   }
 }
@@ -79,10 +82,10 @@ export function bind(
  * type `manip`: it should carry the inverse of the other direction's tuple.
  */
 export function rewrite(pkt: Packet, e: ConntrackEntry, reply: boolean, manip: number): void {
-  const other = reply ? e.orig : e.reply;
   // The packet should look like the inverse of the other direction's tuple.
-  const wantAddr = manip === MANIP_SRC ? other.dst : other.src;
-  const wantPort = manip === MANIP_SRC ? other.dport : other.sport;
+  const other = !reply;
+  const wantAddr = manip === MANIP_SRC ? e.dst(other) : e.src(other);
+  const wantPort = manip === MANIP_SRC ? e.dport(other) : e.sport(other);
   const b = pkt.buf;
   const o = pkt.head;
   const hl = ((b[o] as number) & 15) * 4;
@@ -117,7 +120,7 @@ export function rewrite(pkt: Packet, e: ConntrackEntry, reply: boolean, manip: n
     // The echo id is the "port" of both directions: the original side's id one way, the
     // translated id the other.
     const oldId = u16(b, l4 + 4);
-    const newId = reply ? e.orig.sport : e.reply.sport;
+    const newId = e.sport(!reply);
     if (oldId === newId) return;
     put16(b, l4 + 4, newId);
     put16(b, l4 + 2, updateChecksum16(u16(b, l4 + 2), oldId, newId));

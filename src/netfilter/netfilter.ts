@@ -22,7 +22,6 @@ import {
   CT_NEW,
   CT_RELATED,
   CT_UNTRACKED,
-  type CtResult,
 } from "./conntrack.js";
 import { BUILTIN_TARGETS } from "./extensions.js";
 import { bind, MANIP_DST, MANIP_SRC, natRange, rewrite, rewriteIcmpError } from "./nat.js";
@@ -161,7 +160,7 @@ export class Netfilter {
 
   /** Anything to do at all: rules present or connections tracked. */
   get active(): boolean {
-    return this.state.version > 0 || this.conntrack.entries.size > 0;
+    return this.state.version > 0 || this.conntrack.size > 0;
   }
 
   /**
@@ -172,15 +171,18 @@ export class Netfilter {
     if (this.compiledVersion !== this.state.version) this.compile();
     const f = this.facts;
     this.fill(pkt, inName, outName);
-    let ct: CtResult | undefined;
+    let entry: ConntrackEntry | undefined;
+    let info = CT_UNTRACKED;
+    let reply = false;
     if (this.tracking) {
-      if (hook === NF_PREROUTING || hook === NF_OUTPUT) ct = this.track(pkt, f);
-      else ct = this.ct.get(pkt);
-      f.ctState = ct?.info ?? CT_UNTRACKED;
-      f.ct = ct?.entry;
+      if (hook === NF_PREROUTING || hook === NF_OUTPUT) this.track(pkt, f);
+      entry = pkt.ct as ConntrackEntry | undefined;
+      info = pkt.ctInfo;
+      reply = pkt.ctReply;
+      f.ctState = info;
+      f.ct = entry;
     }
-    const entry = ct?.entry;
-    const isNew = f.ctState === CT_NEW;
+    const isNew = info === CT_NEW;
     const stages = this.hookStages[hook] as Stage[];
     for (let s = 0; s < stages.length; s++) {
       const stage = stages[s] as Stage;
@@ -191,79 +193,72 @@ export class Netfilter {
           this.binding = undefined;
           if (verdict === NF_DROP) return this.dropped(pkt);
         }
-        // nf_nat_ipv4_fn: destination at PREROUTING/OUTPUT, source at INPUT/POSTROUTING.
+        // nf_nat_ipv4_fn: destination at PREROUTING/OUTPUT, source at INPUT/POSTROUTING, and only
+        // the manip the connection has for this direction (nf_nat_packet's statusbit): source going
+        // out and destination coming back for SNAT, the other way round for DNAT.
         if (entry && (entry.snat || entry.dnat)) {
           const manip = hook === NF_PREROUTING || hook === NF_OUTPUT ? MANIP_DST : MANIP_SRC;
-          const reply = ct?.reply ?? false;
-          // Only the manip the connection has for this direction (nf_nat_packet's statusbit):
-          // source going out and destination coming back for SNAT, the other way for DNAT.
-          const applies = (manip === MANIP_SRC) !== reply ? entry.snat : entry.dnat;
-          if (!applies) {
-            // nothing to do for this hook
-          } else if (ct?.info === CT_RELATED && f.protocol === 1) rewriteIcmpError(pkt, entry, reply, manip);
-          else rewrite(pkt, entry, reply, manip);
-          this.fill(pkt, inName, outName);
-          f.ctState = ct?.info ?? CT_UNTRACKED;
-          f.ct = ct?.entry;
+          if ((manip === MANIP_SRC) !== reply ? entry.snat : entry.dnat) {
+            if (info === CT_RELATED && f.protocol === 1) rewriteIcmpError(pkt, entry, reply, manip);
+            else rewrite(pkt, entry, reply, manip);
+            this.fill(pkt, inName, outName);
+            f.ctState = info;
+            f.ct = entry;
+          }
         }
         continue;
       }
       if (stage.start && this.walk(stage.start, f, pkt, hook) === NF_DROP) return this.dropped(pkt);
     }
-    if (entry && !entry.confirmed && (hook === NF_INPUT || hook === NF_POSTROUTING)) {
-      this.ct.delete(pkt);
-      if (!this.conntrack.confirm(entry)) return NF_DROP;
+    if (hook === NF_INPUT || hook === NF_POSTROUTING) {
+      // The packet leaves this namespace's netfilter; a new connection becomes part of the table.
+      pkt.ct = undefined;
+      if (entry && !entry.confirmed && !this.conntrack.confirm(entry)) return NF_DROP;
     }
     return NF_ACCEPT;
   }
 
   private dropped(pkt: Packet): number {
-    this.ct.delete(pkt);
+    pkt.ct = undefined;
     return NF_DROP;
   }
 
-  /** Conntrack's verdict on each packet in flight, from PREROUTING/OUTPUT to the last hook. */
-  private readonly ct = new WeakMap<Packet, CtResult>();
   /** The new connection the nat chains are binding (set while walking them). */
   private binding: ConntrackEntry | undefined;
 
-  private track(pkt: Packet, f: Facts): CtResult {
+  /**
+   * nf_conntrack_in at PREROUTING/OUTPUT: the packet's entry, ctinfo and direction go with the
+   * packet (skb->_nfct) to the later hooks.
+   */
+  private track(pkt: Packet, f: Facts): void {
     const b = pkt.buf;
     const o = pkt.head;
-    let quoted:
-      | { protocol: number; tuple: { src: number; dst: number; sport: number; dport: number } }
-      | undefined;
+    const ct = this.conntrack;
+    let entry: ConntrackEntry | undefined;
     if (f.protocol === 1 && f.icmpType !== 8 && f.icmpType !== 0) {
       // An ICMP error: the quoted header tells which connection it is about (as seen by its sender).
       const q = o + ((b[o] as number) & 15) * 4 + 8;
       if (q + 28 <= pkt.tail) {
         const qp = b[q + 9] as number;
-        const qhl = ((b[q] as number) & 15) * 4;
-        quoted = {
-          protocol: qp,
-          tuple: {
-            src: u32(b, q + 12),
-            dst: u32(b, q + 16),
-            sport: qp === 1 ? u16(b, q + qhl + 4) : u16(b, q + qhl),
-            dport:
-              qp === 1 ? ((b[q + qhl] as number) << 8) | (b[q + qhl + 1] as number) : u16(b, q + qhl + 2),
-          },
-        };
+        const l4 = q + ((b[q] as number) & 15) * 4;
+        entry = ct.lookupRelated(
+          qp,
+          u32(b, q + 12),
+          u32(b, q + 16),
+          qp === 1 ? u16(b, l4 + 4) : u16(b, l4),
+          qp === 1 ? ((b[l4] as number) << 8) | (b[l4 + 1] as number) : u16(b, l4 + 2),
+        );
+      } else {
+        ct.info = CT_INVALID;
+        ct.isReply = false;
       }
+    } else {
+      const dport = f.protocol === 1 ? (f.icmpType << 8) | f.icmpCode : f.dport;
+      entry = ct.lookup(f.protocol, f.src, f.dst, f.sport, dport, f.tcpFlags);
     }
-    const r = this.conntrack.lookup(
-      f.protocol,
-      {
-        src: f.src,
-        dst: f.dst,
-        sport: f.sport,
-        dport: f.protocol === 1 ? (f.icmpType << 8) | f.icmpCode : f.dport,
-      },
-      f.tcpFlags,
-      quoted,
-    );
-    this.ct.set(pkt, r);
-    return r;
+    pkt.ct = entry;
+    pkt.ctInfo = ct.info;
+    pkt.ctReply = ct.isReply;
   }
 
   /** A NAT target in the nat chains: bind the connection being set up. */
@@ -558,14 +553,14 @@ export class Netfilter {
           this.tracking = true;
           c = (f) =>
             f.ct !== undefined &&
-            ((src ? f.ct.orig.src : f.ct.orig.dst) & mask) >>> 0 === (addr & mask) >>> 0;
+            ((src ? f.ct.src(false) : f.ct.dst(false)) & mask) >>> 0 === (addr & mask) >>> 0;
           break;
         }
         case "conntrack --ctorigsrcport":
         case "conntrack --ctorigdstport": {
           const src = o.flag === "--ctorigsrcport";
           this.tracking = true;
-          c = (f) => f.ct !== undefined && portIn(v, src ? f.ct.orig.sport : f.ct.orig.dport);
+          c = (f) => f.ct !== undefined && portIn(v, src ? f.ct.sport(false) : f.ct.dport(false));
           break;
         }
         case "conntrack --ctstatus": {

@@ -152,3 +152,34 @@ sleep 3.5
     expect(events(lines)).toEqual(events(fixture("conntrack-events.txt").split("\n")));
   });
 });
+
+describe("conntrack -E and the gc worker", () => {
+  it("an entry that times out is reported as DESTROY by the worker's next pass, within a minute", () => {
+    const lines: string[] = [];
+    runScenario(
+      `
+ip netns add dwgc-a
+ip netns add dwgc-b
+ip link add eth0 netns dwgc-a type veth peer name eth0 netns dwgc-b
+ip -n dwgc-a addr add 10.0.0.1/24 dev eth0
+ip -n dwgc-b addr add 10.0.0.2/24 dev eth0
+ip -n dwgc-a link set eth0 up
+ip -n dwgc-b link set eth0 up
+ip netns exec dwgc-b iptables -A INPUT -m conntrack --ctstate NEW -j ACCEPT
+ip netns exec dwgc-b sysctl -w net.netfilter.nf_conntrack_icmp_timeout=5
+ip netns exec dwgc-b conntrack -E &
+ip netns exec dwgc-a ping -c 1 10.0.0.2
+sleep 30
+sleep 40
+`,
+      { seed: 1, outDir: join(tmp, "gc"), pcapng: false, application: "test", print: (l) => lines.push(l) },
+    );
+    const destroy = lines.findIndex((l) => l.startsWith("[DESTROY]"));
+    expect(lines[destroy]).toMatch(
+      /^\[DESTROY\] icmp {5}1 src=10\.0\.0\.1 dst=10\.0\.0\.2 type=8 code=0 id=\d+ src=10\.0\.0\.2 dst=10\.0\.0\.1 type=0 code=0 id=\d+$/,
+    );
+    // Not at the 5 s timeout but at the worker's next pass, about a minute after the first.
+    expect(destroy).toBeGreaterThan(lines.indexOf("$ sleep 40"));
+    expect(lines.at(-1)).toBe("conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown.");
+  });
+});

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { readPcap } from "../../src/capture/pcap-reader.js";
 import { Packet } from "../../src/link/packet.js";
-import type { ConntrackEntry } from "../../src/netfilter/conntrack.js";
+import { ConntrackEntry } from "../../src/netfilter/conntrack.js";
 import { bind, MANIP_DST, MANIP_SRC, rewrite } from "../../src/netfilter/nat.js";
 import { runScenario } from "../../src/scenario/runner.js";
 import { put16, put32 } from "../../src/util/bytes.js";
@@ -158,19 +158,17 @@ describe("NAT properties", () => {
         fc.uint8Array({ maxLength: 40 }),
         (protocol, src, dst, sport, dport, natAddr, natPort, snat, payload) => {
           const dportT = protocol === 1 ? 8 << 8 : dport;
-          const e = {
-            id: 1,
+          const e = new ConntrackEntry(
+            1,
             protocol,
-            orig: { src, dst, sport, dport: dportT },
-            reply: {
+            { src, dst, sport, dport: dportT },
+            {
               src: dst,
               dst: src,
               sport: protocol === 1 ? sport : dport,
               dport: protocol === 1 ? 0 : sport,
             },
-            snat: false,
-            dnat: false,
-          } as unknown as ConntrackEntry;
+          );
           bind(
             e,
             snat ? MANIP_SRC : MANIP_DST,
@@ -215,14 +213,12 @@ describe("NAT properties", () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 40 }), (hosts) => {
         const used = new Set<string>();
         hosts.forEach((h, i) => {
-          const e = {
-            id: i,
-            protocol: 6,
-            orig: { src: 0xac110002 + h, dst: 0xc000020a, sport: 40000, dport: 80 },
-            reply: { src: 0xc000020a, dst: 0xac110002 + h, sport: 80, dport: 40000 },
-            snat: false,
-            dnat: false,
-          } as unknown as ConntrackEntry;
+          const e = new ConntrackEntry(
+            i,
+            6,
+            { src: 0xac110002 + h, dst: 0xc000020a, sport: 40000, dport: 80 },
+            { src: 0xc000020a, dst: 0xac110002 + h, sport: 80, dport: 40000 },
+          );
           let seed = i * 7919;
           bind(
             e,
