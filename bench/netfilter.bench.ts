@@ -127,6 +127,7 @@ export function benchNetfilter(opts: BenchOptions): BenchResult[] {
     deviceAddress: () => 0,
     reject: () => {},
     log: () => {},
+    logPacket: () => {},
     random: () => 0,
     sysctl: (k) => (k.endsWith("nf_conntrack_max") ? 1e9 : 120),
   });

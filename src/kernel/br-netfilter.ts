@@ -8,9 +8,11 @@
  * to a local address or one reached through another device, the frame goes up to the IP stack.
  * When the new destination's MAC is not yet known, the frame passes FORWARD and POSTROUTING and
  * waits in the neighbour queue; once ARP answers it leaves through the bridge device.
+ * The ports a frame came in and goes out by are kept for the LOG target (PHYSIN=, PHYSOUT=).
  */
 
 import { BR_NF_CONTINUE, BR_NF_DROP, BR_NF_LOCAL, BR_NF_STOLEN, type Bridge } from "../link/bridge.js";
+import type { NetDevice } from "../link/net-device.js";
 import type { Packet } from "../link/packet.js";
 import { NF_DROP, NF_FORWARD, NF_POSTROUTING, NF_PREROUTING } from "../netfilter/netfilter.js";
 import { put48, u16, u32, u48 } from "../util/bytes.js";
@@ -18,7 +20,7 @@ import { ETH_HEADER_LEN, ETHERTYPE_IPV4 } from "../wire/ethernet.js";
 import type { NetNamespace } from "./namespace.js";
 
 export function bridgeNetfilter(ns: NetNamespace) {
-  return (hook: "prerouting" | "forward", bridge: Bridge, pkt: Packet): number => {
+  return (hook: "prerouting" | "forward", bridge: Bridge, pkt: Packet, port: NetDevice): number => {
     const nf = ns.netfilter;
     if (!nf.active || ns.sysctl.number("net.bridge.bridge-nf-call-iptables") === 0) return BR_NF_CONTINUE;
     const eth = pkt.head;
@@ -27,10 +29,12 @@ export function bridgeNetfilter(ns: NetNamespace) {
     let stolen = false;
     try {
       if (hook === "forward") {
+        pkt.physOut = port.name;
         if (nf.hook(NF_FORWARD, pkt, bridge.name, bridge.name) === NF_DROP) return BR_NF_DROP;
         if (nf.hook(NF_POSTROUTING, pkt, "", bridge.name) === NF_DROP) return BR_NF_DROP;
         return BR_NF_CONTINUE;
       }
+      pkt.physIn = port.name;
       const before = u32(pkt.buf, pkt.head + 16);
       if (nf.hook(NF_PREROUTING, pkt, bridge.name, "") === NF_DROP) return BR_NF_DROP;
       pkt.bridgedNf = true;
@@ -49,6 +53,7 @@ export function bridgeNetfilter(ns: NetNamespace) {
             return BR_NF_CONTINUE;
           }
           // Not resolved yet: through FORWARD/POSTROUTING now, then out once ARP answers.
+          pkt.physOut = bridge.name;
           if (nf.hook(NF_FORWARD, pkt, bridge.name, bridge.name) === NF_DROP) return BR_NF_DROP;
           if (nf.hook(NF_POSTROUTING, pkt, "", bridge.name) === NF_DROP) return BR_NF_DROP;
           stolen = true; // the neighbour queue owns it now, head at the IPv4 header

@@ -48,7 +48,7 @@ export class Host {
   }
 
   addNetns(name: string): NetNamespace {
-    const ns = new NetNamespace(name, this.sim);
+    const ns = new NetNamespace(name, this.sim, this.root);
     this.netns.set(name, ns);
     return ns;
   }

@@ -15,6 +15,7 @@ import { IptablesState } from "../netfilter/tables.js";
 import type { Simulation } from "../sim/simulation.js";
 import { bridgeNetfilter } from "./br-netfilter.js";
 import { IPV4_MIN_MTU, Ipv4Stack } from "./ipv4-stack.js";
+import { KernelLog } from "./kernel-log.js";
 import { NEIGH_DEFAULTS, NeighbourTable, type NeighParams } from "./neighbour.js";
 import { prefixMask, type Route, RouteTable } from "./route-table.js";
 import { Sysctls } from "./sysctl.js";
@@ -41,8 +42,8 @@ export class NetNamespace {
   readonly iptables = new IptablesState();
   /** The netfilter hooks that apply it, and conntrack. */
   readonly netfilter: Netfilter;
-  /** Lines netfilter's LOG target writes (the kernel log). */
-  readonly kernelLog: string[] = [];
+  /** The host's kernel log (dmesg), shared with the initial namespace. */
+  readonly kernelLog: KernelLog;
   readonly lo: Loopback;
   readonly sysctl = new Sysctls();
   /** net.ipv4.ip_forward, cached for the packet path. */
@@ -53,10 +54,17 @@ export class NetNamespace {
   private readonly neighCache = new Map<number, NeighParams>();
   private nextIfindex = 1;
 
+  /**
+   * A namespace of a host whose initial namespace is `initial` (none: this is the initial one,
+   * which owns the kernel log and the host-wide sysctls such as net.netfilter.nf_log_all_netns).
+   */
   constructor(
     readonly name: string,
     readonly sim: Simulation,
+    readonly initial?: NetNamespace,
   ) {
+    this.kernelLog = initial?.kernelLog ?? new KernelLog(sim);
+    if (!initial) this.sysctl.defineInitial();
     this.ipv4 = new Ipv4Stack(this, sim.random(`ip-id:${name}`));
     this.neigh = new NeighbourTable<Packet>(sim, sim.random(`neigh:${name}`), this.ipv4.arpIo, (ifindex) =>
       this.neighParams(ifindex),
@@ -83,7 +91,12 @@ export class NetNamespace {
         return dev ? (this.addresses.find((a) => a.ifindex === dev.ifindex)?.address ?? 0) : 0;
       },
       reject: (pkt, how) => this.ipv4.reject(pkt, how),
-      log: (line) => this.kernelLog.push(line),
+      log: (line) => this.kernelLog.write(line),
+      // nf_log_syslog: a namespace's LOG lines reach the log only with nf_log_all_netns set.
+      logPacket: (line) => {
+        if (!initial || initial.sysctl.number("net.netfilter.nf_log_all_netns") === 1)
+          this.kernelLog.write(line);
+      },
       random: (n) => natRng.int(0, n - 1),
       sysctl: (key) => this.sysctl.number(key),
     });

@@ -123,6 +123,11 @@ export class Sysctls {
     for (const scope of ["all", "default"]) this.defineConf(scope, "default");
   }
 
+  /** Keys only the initial namespace has (host-wide switches). */
+  defineInitial(): void {
+    this.define("net.netfilter.nf_log_all_netns", "0", bool);
+  }
+
   /** A device appears: its conf keys take the `default` values, its neigh keys Linux's. */
   addDevice(name: string): void {
     this.devices.push(name);

@@ -39,8 +39,16 @@ export const BR_NF_LOCAL = 2;
 /** br_netfilter took the frame (it waits for ARP and will come back out through the bridge). */
 export const BR_NF_STOLEN = 3;
 
-/** The hooks br_netfilter runs for a frame (head at its Ethernet header). */
-export type BridgeNetfilter = (hook: "prerouting" | "forward", bridge: Bridge, pkt: Packet) => number;
+/**
+ * The hooks br_netfilter runs for a frame (head at its Ethernet header): PREROUTING as it enters
+ * by `port`, FORWARD/POSTROUTING once for each port it leaves by.
+ */
+export type BridgeNetfilter = (
+  hook: "prerouting" | "forward",
+  bridge: Bridge,
+  pkt: Packet,
+  port: NetDevice,
+) => number;
 
 export interface FdbEntry {
   mac: number;
@@ -157,7 +165,7 @@ export class Bridge extends NetDevice {
     }
     const nf = this.netfilter;
     if (nf) {
-      const verdict = nf("prerouting", this, pkt);
+      const verdict = nf("prerouting", this, pkt, port.dev);
       if (verdict === BR_NF_DROP || verdict === BR_NF_STOLEN) return;
       if (verdict === BR_NF_LOCAL) {
         this.receive(pkt);
@@ -173,9 +181,9 @@ export class Bridge extends NetDevice {
     // (br_handle_frame_finish: local_rcv when IFF_PROMISC); the IP stack ignores it.
     if (this.promiscuity > 0) this.receive(pkt.copy());
     if (entry?.port && entry.port === port && !port.hairpin) return;
-    if (nf && nf("forward", this, pkt) === BR_NF_DROP) return;
     if (entry === undefined) this.flood(pkt, port);
-    else if (entry.port) entry.port.dev.transmit(pkt);
+    else if (entry.port && (!nf || nf("forward", this, pkt, entry.port.dev) !== BR_NF_DROP))
+      entry.port.dev.transmit(pkt);
   }
 
   private learn(mac: number, port: BridgePort): void {
@@ -203,15 +211,23 @@ export class Bridge extends NetDevice {
     return e.state === "dynamic" && now - e.updated > this.ageingTime;
   }
 
-  /** Send to every running port except `from` (unless it has hairpin on); copies all but the last. */
+  /**
+   * Send to every running port except `from` (unless it has hairpin on); copies all but the last.
+   * A unicast frame from a port passes br_netfilter's FORWARD once per port (br_flood clones it).
+   */
   private flood(pkt: Packet, from: BridgePort | undefined): void {
+    const nf = from && !isMulticastMac(u48(pkt.buf, pkt.head)) ? this.netfilter : undefined;
     let last: BridgePort | undefined;
     for (const p of this.ports) {
       if ((p === from && !p.hairpin) || !p.dev.running) continue;
-      if (last) last.dev.transmit(pkt.copy());
+      if (last) this.floodTo(last, pkt.copy(), nf);
       last = p;
     }
-    if (last) last.dev.transmit(pkt);
+    if (last) this.floodTo(last, pkt, nf);
+  }
+
+  private floodTo(port: BridgePort, pkt: Packet, nf: BridgeNetfilter | undefined): void {
+    if (!nf || nf("forward", this, pkt, port.dev) !== BR_NF_DROP) port.dev.transmit(pkt);
   }
 
   /**

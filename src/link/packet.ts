@@ -52,6 +52,9 @@ export class Packet {
   ct: unknown = undefined;
   ctInfo = 0;
   ctReply = false;
+  /** br_netfilter's bridge ports (nf_bridge physindev/physoutdev), "" when not bridged. */
+  physIn = "";
+  physOut = "";
 
   constructor(
     readonly buf: Uint8Array,
@@ -103,6 +106,23 @@ export class Packet {
     const p = new Packet(buf, this.head, this.tail);
     p.mark = this.mark;
     p.ingressIfindex = this.ingressIfindex;
+    p.bridgedNf = this.bridgedNf;
+    p.ct = this.ct;
+    p.ctInfo = this.ctInfo;
+    p.ctReply = this.ctReply;
+    p.physIn = this.physIn;
     return p;
+  }
+
+  /**
+   * What a namespace's netfilter and bridge attached goes when the packet crosses a veth
+   * (skb_scrub_packet: conntrack, nf_bridge). Deviation: the mark stays.
+   */
+  scrub(): void {
+    this.ct = undefined;
+    this.bridgedNf = false;
+    this.bridgeSrcMac = -1;
+    this.physIn = "";
+    this.physOut = "";
   }
 }

@@ -2,6 +2,7 @@
  * veth pairs (drivers/net/veth.c): a frame sent on one end is received on the other. An end
  * passes traffic only when both ends are up. Each direction has its own LinkDirection, so latency,
  * bandwidth, queue and loss can be set per direction; the defaults are Linux's instant veth.
+ * What netfilter and the bridge attached to a packet is dropped on the way (skb_scrub_packet).
  */
 
 import type { Simulation } from "../sim/simulation.js";
@@ -42,7 +43,13 @@ export function createVethPair(
   ea.peer = eb;
   eb.peer = ea;
   const rng = sim.random(`link:${a.name}:${b.name}`);
-  ea.link = new LinkDirection(sim, { ...params }, rng, (pkt) => eb.receive(pkt));
-  eb.link = new LinkDirection(sim, { ...params }, rng, (pkt) => ea.receive(pkt));
+  ea.link = new LinkDirection(sim, { ...params }, rng, (pkt) => {
+    pkt.scrub();
+    eb.receive(pkt);
+  });
+  eb.link = new LinkDirection(sim, { ...params }, rng, (pkt) => {
+    pkt.scrub();
+    ea.receive(pkt);
+  });
   return [ea, eb];
 }

@@ -438,8 +438,10 @@ export function finishTarget(t: Target): void {
       break;
     }
     case "LOG": {
+      // iptables-save prints the prefix before the level (libxt_LOG's save order).
       const p = get("--log-prefix");
       const level = get("--log-level");
+      if (p !== undefined) out.push(["--log-prefix", p]);
       if (level !== undefined) {
         const n = /^\d$/.test(level)
           ? Number(level)
@@ -447,7 +449,6 @@ export function finishTarget(t: Target): void {
         if (n < 0 || n > 7) throw paramProblem(`log-level \`${level}' unknown`);
         if (n !== 4) out.push(["--log-level", String(n)]);
       }
-      if (p !== undefined) out.push(["--log-prefix", p]);
       break;
     }
     case "MARK": {

@@ -7,8 +7,7 @@
  * Conntrack runs in a namespace once a rule asks for it (as nf_ct_netns_get does); nat chains see
  * only a connection's first packet.
  * NAT (nat.ts) binds a new connection in the nat chains and rewrites every later packet at the
- * nat hooks. Deviations: no CONNMARK; LOG writes to the namespace's log callback with only the
- * IN=/OUT= fields.
+ * nat hooks. LOG writes nf_log_syslog's line (log-target.ts) to the kernel log.
  */
 
 import type { Packet } from "../link/packet.js";
@@ -24,6 +23,7 @@ import {
   CT_UNTRACKED,
 } from "./conntrack.js";
 import { BUILTIN_TARGETS } from "./extensions.js";
+import { logLine } from "./log-target.js";
 import { bind, MANIP_DST, MANIP_SRC, natRange, rewrite, rewriteIcmpError } from "./nat.js";
 import type { Match, Rule } from "./rule.js";
 import type { Chain, IptablesState } from "./tables.js";
@@ -61,6 +61,8 @@ export interface NetfilterHost {
   /** Answer `pkt` (head at the IPv4 header) as REJECT --reject-with `how` does. */
   reject(pkt: Packet, how: string, hook: number): void;
   log(line: string): void;
+  /** A LOG target's line (the kernel decides whether this namespace's lines are kept). */
+  logPacket(line: string): void;
   /** A sysctl's numeric value. */
   sysctl(key: string): number;
   /** A seeded random integer in [0, n) (NAT port choice). */
@@ -213,6 +215,8 @@ export class Netfilter {
     if (hook === NF_INPUT || hook === NF_POSTROUTING) {
       // The packet leaves this namespace's netfilter; a new connection becomes part of the table.
       pkt.ct = undefined;
+      pkt.physIn = "";
+      pkt.physOut = "";
       if (entry && !entry.confirmed && !this.conntrack.confirm(entry)) return NF_DROP;
     }
     return NF_ACCEPT;
@@ -375,8 +379,13 @@ export class Netfilter {
           i = rules.length; // as if the chain ended: back to the caller, or the policy
           continue;
         case "LOG":
-          this.host.log(
-            `${t.options.find(([k]) => k === "--log-prefix")?.[1] ?? ""}IN=${f.inName} OUT=${f.outName}`,
+          this.host.logPacket(
+            logLine(t.options.find(([k]) => k === "--log-prefix")?.[1] ?? "", pkt, {
+              inName: f.inName,
+              outName: f.outName,
+              physIn: pkt.physIn,
+              physOut: pkt.physOut,
+            }),
           );
           continue;
         case "MARK": {

@@ -67,6 +67,7 @@ const STATE_COMMANDS: Record<string, StateCommand> = {
   bridge: runBridge,
   iptables: (ns, args) => runIptables(ns.iptables, args),
   conntrack: (ns, args) => runConntrack(ns.netfilter.conntrack, args),
+  dmesg: (ns, args) => ns.kernelLog.dmesg(args),
   sysctl: runSysctl,
   ss: runSs,
   tc: runTc,
@@ -151,7 +152,7 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
       ctx.exit(r.exit);
     } else if (cmd !== undefined && cmd in STATE_COMMANDS) {
-      // Commands that act on the namespace at once and print: bridge, sysctl, ss, tc.
+      // Commands that act on the namespace at once and print: bridge, sysctl, ss, tc, dmesg, ...
       const r = (STATE_COMMANDS[cmd] as StateCommand)(ns, args);
       for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
       ctx.exit(r.exit);
