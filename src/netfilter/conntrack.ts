@@ -439,6 +439,13 @@ export class Conntrack {
     }
   }
 
+  /** CONNMARK sets the connection's mark; a change is an UPDATE event (IPCT_MARK). */
+  setMark(e: ConntrackEntry, mark: number): void {
+    if (e.mark === mark) return;
+    e.mark = mark;
+    if (e.confirmed && this.listeners.size > 0) this.emit("UPDATE", e);
+  }
+
   /** Is `t` already a tuple of a live connection (nf_conntrack_tuple_taken)? */
   taken(t: Tuple, protocol: number): boolean {
     return this.find(protocol, t.src | 0, t.dst | 0, (t.sport << 16) | t.dport) !== undefined;

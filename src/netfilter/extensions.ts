@@ -27,6 +27,11 @@ export function paramProblem(message: string): IptablesError {
   );
 }
 
+/** An option problem from an extension's parser: the message, a blank line and the `Try` hint. */
+export function optionProblem(message: string): IptablesError {
+  return paramProblem(`${message}\n`);
+}
+
 /** /etc/services names iptables -L prints for ports (without -n). */
 const SERVICES: Record<number, Record<string, string>> = {
   20: { tcp: "ftp-data" },
@@ -189,6 +194,8 @@ function parseAddress(text: string): string {
 /** A match extension: the options it takes (flag → canonicaliser) in save order, and -L text. */
 interface MatchKind {
   options: Record<string, { canonical: string; parse: (v: string) => string; takesValue?: boolean }>;
+  /** The option the match cannot do without. */
+  required?: string;
   describe(options: MatchOption[], numeric: boolean, proto: string): string;
 }
 
@@ -300,6 +307,11 @@ const MATCHES: Record<string, MatchKind> = {
     options: { "--mark": { canonical: "--mark", parse: markValue } },
     describe: (opts) => `mark match ${opts[0]?.invert ? "! " : ""}${opts[0]?.value ?? ""}`,
   },
+  connmark: {
+    options: { "--mark": { canonical: "--mark", parse: markValue } },
+    required: "--mark",
+    describe: (opts) => `connmark match ${opts[0]?.invert ? "! " : " "}${opts[0]?.value ?? ""}`,
+  },
   iprange: {
     options: {
       "--src-range": { canonical: "--src-range", parse: parseRange },
@@ -342,6 +354,13 @@ export function parseMatchOption(
   const order = SAVE_ORDER[match.name];
   if (order) match.options.sort((a, b) => order.indexOf(a.flag) - order.indexOf(b.flag));
   return true;
+}
+
+/** The checks a match makes once its options are read (xtables' final_check). */
+export function finishMatch(m: Match): void {
+  const required = MATCHES[m.name]?.required;
+  if (required && !m.options.some((o) => o.flag === required))
+    throw optionProblem(`${m.name}: option "${required}" must be specified`);
 }
 
 export function matchTakesValue(name: string, flag: string): boolean {
@@ -404,7 +423,18 @@ const TARGET_OPTIONS: Record<string, Record<string, boolean>> = {
   REJECT: { "--reject-with": true },
   LOG: { "--log-prefix": true, "--log-level": true },
   MARK: { "--set-mark": true, "--set-xmark": true },
-  CONNMARK: { "--set-mark": true, "--save-mark": false, "--restore-mark": false },
+  CONNMARK: {
+    "--set-mark": true,
+    "--set-xmark": true,
+    "--and-mark": true,
+    "--or-mark": true,
+    "--xor-mark": true,
+    "--save-mark": false,
+    "--restore-mark": false,
+    "--mask": true,
+    "--nfmask": true,
+    "--ctmask": true,
+  },
   DNAT: { "--to-destination": true, "--to": true, "--random": false, "--persistent": false },
   SNAT: { "--to-source": true, "--to": true, "--random": false, "--persistent": false },
   MASQUERADE: { "--to-ports": true, "--random": false },
@@ -461,15 +491,14 @@ export function finishTarget(t: Target): void {
       out.push(["--set-xmark", canonical.includes("/") ? canonical : `${canonical}/0xffffffff`]);
       break;
     }
+    case "CONNMARK":
+      out.push(...connmarkOptions(t.options));
+      break;
     case "DNAT":
     case "SNAT": {
       const flag = t.name === "DNAT" ? "--to-destination" : "--to-source";
       const v = get(flag) ?? get("--to");
-      if (v === undefined)
-        throw new IptablesError(
-          `iptables v1.8.9 (nf_tables): ${t.name}: option "${flag}" must be specified\n\nTry \`iptables -h' or 'iptables --help' for more information.`,
-          2,
-        );
+      if (v === undefined) throw optionProblem(`${t.name}: option "${flag}" must be specified`);
       out.push([flag, natAddress(v)]);
       if (has("--random")) out.push(["--random", ""]);
       if (has("--persistent")) out.push(["--persistent", ""]);
@@ -492,6 +521,87 @@ export function finishTarget(t: Target): void {
       out.push(...t.options);
   }
   t.options = out;
+}
+
+const CONNMARK_OPERATIONS = [
+  "--set-mark",
+  "--set-xmark",
+  "--and-mark",
+  "--or-mark",
+  "--xor-mark",
+  "--save-mark",
+  "--restore-mark",
+];
+
+/**
+ * libxt_CONNMARK's parse: exactly one operation; --set-mark V[/M] and the and/or/xor forms become
+ * --set-xmark V/M, --save-mark and --restore-mark get both masks (--mask sets the two at once).
+ */
+function connmarkOptions(options: [string, string][]): [string, string][] {
+  const ops = options.filter(([f]) => CONNMARK_OPERATIONS.includes(f));
+  if (ops.length === 0) throw paramProblem("CONNMARK target: No operation specified");
+  const [op = "", text = ""] = ops[0] as [string, string];
+  if (ops.length > 1)
+    throw optionProblem(`CONNMARK: option "${op}" cannot be used together with "${ops[1]?.[0]}".`);
+  const num = (flag: string, v: string) => {
+    const n = /^0x[0-9a-f]+$/i.test(v)
+      ? Number.parseInt(v.slice(2), 16)
+      : /^\d+$/.test(v)
+        ? Number(v)
+        : Number.NaN;
+    if (!(n >= 0 && n <= 0xffffffff))
+      throw optionProblem(`CONNMARK: bad integer value for option "${flag}", or out of range.`);
+    return n;
+  };
+  const h = (n: number) => `0x${(n >>> 0).toString(16)}`;
+  if (op === "--save-mark" || op === "--restore-mark") {
+    const get = (flag: string) => options.find(([f]) => f === flag)?.[1];
+    const mask = get("--mask");
+    const both = mask === undefined ? 0xffffffff : num("--mask", mask);
+    const nf = get("--nfmask");
+    const ct = get("--ctmask");
+    return [
+      [op, ""],
+      ["--nfmask", h(nf === undefined ? both : num("--nfmask", nf))],
+      ["--ctmask", h(ct === undefined ? both : num("--ctmask", ct))],
+    ];
+  }
+  const [a = "", b] = text.split("/");
+  const v = num(op, a);
+  const m = b === undefined ? 0xffffffff : num(op, b);
+  const xset: Record<string, [number, number]> = {
+    "--set-mark": [v, (m | v) >>> 0],
+    "--set-xmark": [v, m],
+    "--and-mark": [0, ~v >>> 0],
+    "--or-mark": [v, v],
+    "--xor-mark": [v, 0],
+  };
+  const [cv, cm] = xset[op] as [number, number];
+  return [["--set-xmark", `${h(cv)}/${h(cm)}`]];
+}
+
+/** libxt_CONNMARK's print: the shortest form of each operation. */
+function connmarkListText(options: [string, string][]): string {
+  const get = (flag: string) => options.find(([f]) => f === flag)?.[1];
+  const xset = get("--set-xmark");
+  if (xset !== undefined) {
+    const [v = "", m = ""] = xset.split("/");
+    const val = Number(v);
+    const mask = Number(m);
+    if (val === 0) return `CONNMARK and 0x${(~mask >>> 0).toString(16)}`;
+    if (val === mask) return `CONNMARK or ${v}`;
+    if (mask === 0) return `CONNMARK xor ${v}`;
+    if (mask === 0xffffffff) return `CONNMARK set ${v}`;
+    return `CONNMARK xset ${v}/${m}`;
+  }
+  const op = get("--save-mark") !== undefined ? "save" : "restore";
+  const nf = get("--nfmask") ?? "";
+  const ct = get("--ctmask") ?? "";
+  if (nf === "0xffffffff" && ct === "0xffffffff") return `CONNMARK ${op}`;
+  if (nf === ct) return `CONNMARK ${op} mask ${nf}`;
+  return op === "save"
+    ? `CONNMARK save nfmask ${nf} ctmask ~${ct}`
+    : `CONNMARK restore ctmask ${ct} nfmask ~${nf}`;
 }
 
 export function targetSaveText(t: Target): string {
@@ -530,6 +640,8 @@ export function targetListText(t: Target, numeric: boolean): string {
       return get("--to-ports") === undefined ? "" : `redir ports ${get("--to-ports")}`;
     case "CT":
       return has("--notrack") ? "NOTRACK" : "CT";
+    case "CONNMARK":
+      return connmarkListText(t.options);
     default:
       return t.goto ? "[goto]" : "";
   }

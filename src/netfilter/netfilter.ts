@@ -94,6 +94,8 @@ interface CompiledRule {
   check: Check;
   /** The chain a jump or goto leads to, resolved when compiling. */
   jump: CompiledChain | undefined;
+  /** A target that acts and lets the packet go on (LOG, MARK, CONNMARK), its options parsed once. */
+  action: ((f: Facts, pkt: Packet) => void) | undefined;
 }
 
 interface CompiledChain {
@@ -328,7 +330,6 @@ export class Netfilter {
     }
   }
 
-  /** ipt_do_table: the chain's rules, jumps, gotos, RETURN and the policy. */
   /** Chains and positions to return to: preallocated, reused by every walk. */
   private readonly stackChains: CompiledChain[] = [];
   private readonly stackPos: number[] = [];
@@ -356,6 +357,10 @@ export class Netfilter {
       r.bytes += f.length;
       const t = r.target;
       if (!t) continue;
+      if (cr.action) {
+        cr.action(f, pkt);
+        continue;
+      }
       if (cr.jump) {
         if (!t.goto) {
           this.stackChains[depth] = chain;
@@ -378,21 +383,6 @@ export class Netfilter {
         case "RETURN":
           i = rules.length; // as if the chain ended: back to the caller, or the policy
           continue;
-        case "LOG":
-          this.host.logPacket(
-            logLine(t.options.find(([k]) => k === "--log-prefix")?.[1] ?? "", pkt, {
-              inName: f.inName,
-              outName: f.outName,
-              physIn: pkt.physIn,
-              physOut: pkt.physOut,
-            }),
-          );
-          continue;
-        case "MARK": {
-          const [v = "0", m = "0xffffffff"] = (t.options[0]?.[1] ?? "").split("/");
-          pkt.mark = ((pkt.mark & ~Number(m)) ^ Number(v)) >>> 0;
-          continue;
-        }
         case "DNAT":
         case "SNAT":
         case "MASQUERADE":
@@ -400,7 +390,7 @@ export class Netfilter {
           this.natTarget(t, f, hook);
           return NF_ACCEPT;
         default:
-          continue; // CT, NOTRACK, CONNMARK
+          continue; // CT, NOTRACK
       }
     }
   }
@@ -413,7 +403,12 @@ export class Netfilter {
       for (const c of table.chains.values())
         chains.set(c.name, {
           chain: c,
-          rules: c.rules.map((rule) => ({ rule, check: this.compileRule(rule), jump: undefined })),
+          rules: c.rules.map((rule) => ({
+            rule,
+            check: this.compileRule(rule),
+            jump: undefined,
+            action: this.compileAction(rule),
+          })),
         });
       for (const cc of chains.values())
         for (const cr of cc.rules) {
@@ -465,6 +460,57 @@ export class Netfilter {
       for (const c of checks) if (!c(f, pkt)) return false;
       return true;
     };
+  }
+
+  /** The non-terminal targets: LOG (log-target.ts), MARK and CONNMARK (xt_mark.c, xt_connmark.c). */
+  private compileAction(r: Rule): CompiledRule["action"] {
+    const t = r.target;
+    const get = (flag: string) => t?.options.find(([k]) => k === flag)?.[1];
+    const xmark = (flag: string) => {
+      const [v = "0", m = "0xffffffff"] = (get(flag) ?? "").split("/");
+      return [Number(v) >>> 0, Number(m) >>> 0] as const;
+    };
+    switch (t?.name) {
+      case "LOG": {
+        const prefix = get("--log-prefix") ?? "";
+        return (f, pkt) =>
+          this.host.logPacket(
+            logLine(prefix, pkt, {
+              inName: f.inName,
+              outName: f.outName,
+              physIn: pkt.physIn,
+              physOut: pkt.physOut,
+            }),
+          );
+      }
+      case "MARK": {
+        const [v, m] = xmark("--set-xmark");
+        return (_f, pkt) => {
+          pkt.mark = ((pkt.mark & ~m) ^ v) >>> 0;
+        };
+      }
+      case "CONNMARK": {
+        this.tracking = true;
+        const ct = this.conntrack;
+        if (get("--set-xmark") !== undefined) {
+          const [v, m] = xmark("--set-xmark");
+          return (f) => {
+            if (f.ct) ct.setMark(f.ct, ((f.ct.mark & ~m) ^ v) >>> 0);
+          };
+        }
+        const nfmask = Number(get("--nfmask")) >>> 0;
+        const ctmask = Number(get("--ctmask")) >>> 0;
+        if (get("--save-mark") !== undefined)
+          return (f, pkt) => {
+            if (f.ct) ct.setMark(f.ct, ((f.ct.mark & ~ctmask) ^ (pkt.mark & nfmask)) >>> 0);
+          };
+        return (f, pkt) => {
+          if (f.ct) pkt.mark = ((pkt.mark & ~nfmask) ^ (f.ct.mark & ctmask)) >>> 0;
+        };
+      }
+      default:
+        return undefined;
+    }
   }
 
   private compileMatch(m: Match): Check {
@@ -538,7 +584,18 @@ export class Netfilter {
         }
         case "mark --mark": {
           const [val = "0", mask = "0xffffffff"] = v.split("/");
-          c = (_f, pkt) => (pkt.mark & Number(mask)) >>> 0 === Number(val);
+          const want = Number(val) >>> 0;
+          const bits = Number(mask) >>> 0;
+          c = (_f, pkt) => (pkt.mark & bits) >>> 0 === want;
+          break;
+        }
+        case "connmark --mark": {
+          const [val = "0", mask = "0xffffffff"] = v.split("/");
+          const want = Number(val) >>> 0;
+          const bits = Number(mask) >>> 0;
+          this.tracking = true;
+          // Without a connection the match fails, negated or not (connmark_mt).
+          c = (f) => (f.ct === undefined ? inv : (f.ct.mark & bits) >>> 0 === want);
           break;
         }
         case "iprange --src-range":

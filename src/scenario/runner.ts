@@ -29,7 +29,7 @@ import { runSysctl } from "../kernel/sysctl-command.js";
 import { runTc } from "../kernel/tc-command.js";
 import type { NetDevice } from "../link/net-device.js";
 import { runConntrack } from "../netfilter/conntrack-command.js";
-import { runIptables, runIptablesRestore, saveText } from "../netfilter/iptables-command.js";
+import { runIptables, runIptablesRestore, runIptablesSave } from "../netfilter/iptables-command.js";
 import { Simulation } from "../sim/simulation.js";
 import { seconds } from "../sim/time.js";
 import { decodeFrame, summarizeFrame } from "../wire/frame.js";
@@ -125,15 +125,10 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
     } else if (cmd === "conntrack" && (args[0] === "-E" || args[0] === "--event")) {
       job.running = conntrackEvents(ctx);
     } else if (cmd === "iptables-save") {
-      const counters = args.includes("-c");
-      const bad = args.find((a) => a !== "-c" && a !== "--counters");
-      if (bad) {
-        ctx.err(`iptables-save v1.8.9 (nf_tables): unknown option "${bad}"`);
-        ctx.exit(1);
-      } else {
-        for (const l of saveText(ns.iptables, counters, ctime(sim.now)).split("\n").slice(0, -1)) ctx.out(l);
-        ctx.exit(0);
-      }
+      const r = runIptablesSave(ns.iptables, args, ctime(sim.now));
+      for (const l of r.stdout.split("\n").slice(0, -1)) ctx.out(l);
+      for (const l of r.stderr.split("\n").slice(0, -1)) ctx.err(l);
+      ctx.exit(r.exit);
     } else if (cmd === "iptables-restore") {
       // iptables-restore [--noflush] FILE, or the rules piped in with `echo ... |` as stdin.
       const noflush = args.includes("--noflush") || args.includes("-n");

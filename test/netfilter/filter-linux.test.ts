@@ -183,3 +183,46 @@ sleep 40
     expect(lines.at(-1)).toBe("conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown.");
   });
 });
+
+describe("CONNMARK and -m connmark (as Linux 6.18 does them)", () => {
+  it("a mark set on the request is on the entry, restored onto the replies, and matched", () => {
+    const lines: string[] = [];
+    runScenario(
+      `
+ip netns add dwcm-a
+ip netns add dwcm-b
+ip link add eth0 netns dwcm-a type veth peer name eth0 netns dwcm-b
+ip -n dwcm-a addr add 10.0.0.1/24 dev eth0
+ip -n dwcm-b addr add 10.0.0.2/24 dev eth0
+ip -n dwcm-a link set eth0 up
+ip -n dwcm-b link set eth0 up
+ip netns exec dwcm-b iptables -t mangle -A PREROUTING -p icmp --icmp-type echo-request -j CONNMARK --set-mark 0x2a
+ip netns exec dwcm-b iptables -t mangle -A OUTPUT -j CONNMARK --restore-mark
+ip netns exec dwcm-b iptables -A OUTPUT -m mark --mark 42 -j ACCEPT
+ip netns exec dwcm-b iptables -A INPUT -m connmark --mark 0x2a -j ACCEPT
+ip netns exec dwcm-b iptables -A INPUT -m connmark ! --mark 0x2a -j ACCEPT
+ip netns exec dwcm-a ping -c 2 -i 0.2 10.0.0.2
+ip netns exec dwcm-b conntrack -L
+ip netns exec dwcm-b iptables-save -c
+`,
+      {
+        seed: 1,
+        outDir: join(tmp, "connmark"),
+        pcapng: false,
+        application: "test",
+        print: (l) => lines.push(l),
+      },
+    );
+    // Linux's output for the same commands (id aside).
+    expect(lines.find((l) => l.startsWith("icmp"))?.replace(/id=\d+/g, "id=N")).toBe(
+      "icmp     1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=N src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=N mark=42 use=1",
+    );
+    expect(lines.filter((l) => /^\[\d+:\d+\] -A/.test(l))).toEqual([
+      "[2:168] -A PREROUTING -p icmp -m icmp --icmp-type 8 -j CONNMARK --set-xmark 0x2a/0xffffffff",
+      "[2:168] -A OUTPUT -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff",
+      "[2:168] -A INPUT -m connmark --mark 0x2a -j ACCEPT",
+      "[0:0] -A INPUT -m connmark ! --mark 0x2a -j ACCEPT",
+      "[2:168] -A OUTPUT -m mark --mark 0x2a -j ACCEPT",
+    ]);
+  });
+});

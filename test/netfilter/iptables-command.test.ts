@@ -6,7 +6,12 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { runIptables, runIptablesRestore, saveText } from "../../src/netfilter/iptables-command.js";
+import {
+  runIptables,
+  runIptablesRestore,
+  runIptablesSave,
+  saveText,
+} from "../../src/netfilter/iptables-command.js";
 import { IptablesState } from "../../src/netfilter/tables.js";
 import { readTranscript, type Step } from "../helpers/transcript.js";
 
@@ -40,10 +45,7 @@ function words(command: string): string[] {
 /** Run one transcript command against `state`; output lines and exit status as iptables gives them. */
 function run(state: IptablesState, command: string): { output: string[]; exit: number } {
   const [tool, ...args] = words(command);
-  const r =
-    tool === "iptables-save"
-      ? { stdout: saveText(state, args.includes("-c"), STAMP), stderr: "", exit: 0 }
-      : runIptables(state, args);
+  const r = tool === "iptables-save" ? runIptablesSave(state, args, STAMP) : runIptables(state, args);
   const output = `${r.stdout}${r.stderr}`.split("\n");
   while (output.at(-1) === "") output.pop();
   return { output, exit: r.exit };
@@ -51,6 +53,17 @@ function run(state: IptablesState, command: string): { output: string[]; exit: n
 
 describe("iptables as iptables 1.8.9 prints it (iptables-text.txt)", () => {
   const steps = readTranscript(fixture("iptables-text.txt"));
+  const state = new IptablesState();
+  it.each(steps.map((s, i) => [i + 1, s.command, s] as const))("%i: %s", (_n, command, step) => {
+    const r = run(state, command);
+    const mask = (l: string) => l.replace(/on \w{3} \w{3} +\d+ [\d:]+ \d{4}$/, "on DATE");
+    expect(r.output.map(mask)).toEqual(step.output.map(mask));
+    expect(r.exit).toBe(step.exit);
+  });
+});
+
+describe("iptables -C, CONNMARK and -m connmark as iptables 1.8.9 prints them (iptables-check-connmark.txt)", () => {
+  const steps = readTranscript(fixture("iptables-check-connmark.txt"));
   const state = new IptablesState();
   it.each(steps.map((s, i) => [i + 1, s.command, s] as const))("%i: %s", (_n, command, step) => {
     const r = run(state, command);
