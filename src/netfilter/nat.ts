@@ -6,7 +6,8 @@
  * that it carries the inverse of the other direction's tuple. The source port (or ICMP echo id) is
  * kept when the new tuple is unique, otherwise the search starts at a random offset in the range
  * (nf_nat_l4proto_unique_tuple: SNAT draws the offset, DNAT starts at the range's start; 1024–65535
- * for ports from 1024 up, 512–1023 below) and takes the first free port. Rewrites
+ * for ports from 1024 up, 512–1023 below) and takes the first free port; with --random the
+ * original port is not kept even when free. Rewrites
  * update the IPv4, TCP, UDP (unless 0) and ICMP checksums incrementally (RFC 1624).
  * Deviations: no persistent mappings; address ranges use their first address; at most the whole
  * range is searched (Linux stops after 128 tries); An ICMP error about a NATed connection (nf_nat_icmp_reply_translation)
@@ -45,6 +46,8 @@ export function bind(
   portHi: number,
   taken: (reply: Tuple) => boolean,
   random: (span: number) => number,
+  /** --random (NF_NAT_RANGE_PROTO_RANDOM): a random port even when the original one is free. */
+  randomPort = false,
 ): void {
   const r = e.reply;
   if (manip === MANIP_DST) {
@@ -65,7 +68,7 @@ export function bind(
   let hi = portHi;
   if (lo === 0) {
     e.reply = r;
-    if (!taken(r)) return;
+    if (!randomPort && !taken(r)) return;
     [lo, hi] = keep < 1024 ? [512, 1023] : [1024, 65535];
   }
   const span = hi - lo + 1;

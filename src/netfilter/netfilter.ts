@@ -175,11 +175,26 @@ export class Netfilter {
     if (this.compiledVersion !== this.state.version) this.compile();
     const f = this.facts;
     this.fill(pkt, inName, outName);
+    const stages = this.hookStages[hook] as Stage[];
+    let first = 0;
+    if (hook === NF_PREROUTING || hook === NF_OUTPUT) {
+      // raw runs before conntrack (priority -300 < -200): NOTRACK there leaves the packet untracked.
+      const raw = (stages[0] as Stage).start;
+      this.notrack = false;
+      if (raw && this.walk(raw, f, pkt, hook) === NF_DROP) return this.dropped(pkt);
+      first = 1;
+      if (this.tracking) {
+        if (this.notrack) {
+          pkt.ct = undefined;
+          pkt.ctInfo = CT_UNTRACKED;
+          pkt.ctReply = false;
+        } else this.track(pkt, f);
+      }
+    }
     let entry: ConntrackEntry | undefined;
     let info = CT_UNTRACKED;
     let reply = false;
     if (this.tracking) {
-      if (hook === NF_PREROUTING || hook === NF_OUTPUT) this.track(pkt, f);
       entry = pkt.ct as ConntrackEntry | undefined;
       info = pkt.ctInfo;
       reply = pkt.ctReply;
@@ -187,8 +202,7 @@ export class Netfilter {
       f.ct = entry;
     }
     const isNew = info === CT_NEW;
-    const stages = this.hookStages[hook] as Stage[];
-    for (let s = 0; s < stages.length; s++) {
+    for (let s = first; s < stages.length; s++) {
       const stage = stages[s] as Stage;
       if (stage.nat) {
         if (isNew && entry && !entry.confirmed && stage.start) {
@@ -231,6 +245,8 @@ export class Netfilter {
 
   /** The new connection the nat chains are binding (set while walking them). */
   private binding: ConntrackEntry | undefined;
+  /** NOTRACK (or CT --notrack) ran in the raw table for the packet at hand. */
+  private notrack = false;
 
   /**
    * nf_conntrack_in at PREROUTING/OUTPUT: the packet's entry, ctinfo and direction go with the
@@ -293,9 +309,10 @@ export class Netfilter {
       );
     } else if (t.name === "SNAT") {
       const r = natRange(get("--to-source") ?? "");
-      bind(e, MANIP_SRC, r.addr, r.portLo, r.portHi, taken, random);
+      bind(e, MANIP_SRC, r.addr, r.portLo, r.portHi, taken, random, get("--random") !== undefined);
     } else if (t.name === "MASQUERADE") {
-      bind(e, MANIP_SRC, this.host.sourceAddress(f.outName, f.dst), lo, hi, taken, random);
+      const addr = this.host.sourceAddress(f.outName, f.dst);
+      bind(e, MANIP_SRC, addr, lo, hi, taken, random, get("--random") !== undefined);
     }
   }
 
@@ -390,7 +407,7 @@ export class Netfilter {
           this.natTarget(t, f, hook);
           return NF_ACCEPT;
         default:
-          continue; // CT, NOTRACK
+          continue;
       }
     }
   }
@@ -462,7 +479,10 @@ export class Netfilter {
     };
   }
 
-  /** The non-terminal targets: LOG (log-target.ts), MARK and CONNMARK (xt_mark.c, xt_connmark.c). */
+  /**
+   * The non-terminal targets: LOG (log-target.ts), MARK and CONNMARK (xt_mark.c, xt_connmark.c),
+   * NOTRACK and CT --notrack (xt_CT.c).
+   */
   private compileAction(r: Rule): CompiledRule["action"] {
     const t = r.target;
     const get = (flag: string) => t?.options.find(([k]) => k === flag)?.[1];
@@ -483,6 +503,12 @@ export class Netfilter {
             }),
           );
       }
+      case "NOTRACK":
+      case "CT":
+        if (t.name === "CT" && get("--notrack") === undefined) return () => {};
+        return () => {
+          this.notrack = true;
+        };
       case "MARK": {
         const [v, m] = xmark("--set-xmark");
         return (_f, pkt) => {

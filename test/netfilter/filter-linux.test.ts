@@ -226,3 +226,51 @@ ip netns exec dwcm-b iptables-save -c
     ]);
   });
 });
+
+describe("NOTRACK and CT --notrack in the raw table (as Linux 6.18 does them)", () => {
+  it("untracked packets make no entry and match --ctstate UNTRACKED, before conntrack sees them", () => {
+    const lines: string[] = [];
+    runScenario(
+      `
+ip netns add dwnt-a
+ip netns add dwnt-b
+ip link add eth0 netns dwnt-a type veth peer name eth0 netns dwnt-b
+ip -n dwnt-a addr add 10.0.0.1/24 dev eth0
+ip -n dwnt-b addr add 10.0.0.2/24 dev eth0
+ip -n dwnt-a link set eth0 up
+ip -n dwnt-b link set eth0 up
+ip netns exec dwnt-b iptables -t raw -A PREROUTING -p icmp -j NOTRACK
+ip netns exec dwnt-b iptables -t raw -A OUTPUT -p icmp -j CT --notrack
+ip netns exec dwnt-b iptables -A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT
+ip netns exec dwnt-b iptables -A INPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT
+ip netns exec dwnt-b iptables -A OUTPUT -m state --state UNTRACKED -j ACCEPT
+ip netns exec dwnt-a ping -c 2 -i 0.2 10.0.0.2
+echo x | ip netns exec dwnt-a nc -u -w 0 10.0.0.2 5000 || true
+sleep 0.2
+ip netns exec dwnt-b conntrack -L
+ip netns exec dwnt-b iptables-save -c
+`,
+      {
+        seed: 1,
+        outDir: join(tmp, "notrack"),
+        pcapng: false,
+        application: "test",
+        print: (l) => lines.push(l),
+      },
+    );
+    // Linux's output for the same commands (the source port aside): only the datagram is tracked,
+    // and the port unreachable answering it leaves untracked.
+    expect(
+      lines.filter((l) => /^(icmp|udp|tcp) /.test(l)).map((l) => l.replace(/port=\d{5}/g, "port=E")),
+    ).toEqual([
+      "udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=E dport=5000 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=5000 dport=E mark=0 use=1",
+    ]);
+    expect(lines.filter((l) => /^\[\d+:\d+\] -A/.test(l))).toEqual([
+      "[2:168] -A PREROUTING -p icmp -j NOTRACK",
+      "[3:226] -A OUTPUT -p icmp -j CT --notrack",
+      "[2:168] -A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT",
+      "[1:30] -A INPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT",
+      "[3:226] -A OUTPUT -m state --state UNTRACKED -j ACCEPT",
+    ]);
+  });
+});

@@ -236,6 +236,30 @@ describe("NAT properties", () => {
       }),
     );
   });
+
+  it("MASQUERADE --random picks a port from 1024-65535 even when the container's own port is free", () => {
+    const masquerade = (randomPort: boolean) => {
+      const e = new ConntrackEntry(
+        1,
+        6,
+        { src: 0xac110002, dst: 0xc000020a, sport: 40000, dport: 80 },
+        { src: 0xc000020a, dst: 0xac110002, sport: 80, dport: 40000 },
+      );
+      bind(
+        e,
+        MANIP_SRC,
+        0xc0000201,
+        0,
+        0,
+        () => false,
+        (span) => 1234 % span,
+        randomPort,
+      );
+      return e.reply.dport;
+    };
+    expect(masquerade(false)).toBe(40000);
+    expect(masquerade(true)).toBe(1024 + 1234);
+  });
 });
 
 describe("scenarios/nat.dw against Linux (make-nat-fixtures.sh)", () => {
