@@ -174,7 +174,8 @@ function linkAdd(host: Host, ns: NetNamespace, args: string[]): void {
   } else if (kind === "dummy") {
     dev = host.addDummy(own.ns, name as string);
   } else if (kind === "veth") {
-    const peer: NewLinkOptions = { ns: own.ns };
+    // The peer is made where the command runs unless it names its own netns (veth_newlink).
+    const peer: NewLinkOptions = { ns };
     let peerName = "";
     if (args[0] === "peer") {
       args.shift();
