@@ -13,9 +13,19 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readPcap } from "../../src/capture/pcap-reader.js";
 import { runScenario } from "../../src/scenario/runner.js";
 import { decodeFrame, summarizeFrame } from "../../src/wire/frame.js";
+import { runLines } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-filter-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+/** Two namespaces PRE-a (10.0.0.1) and PRE-b (10.0.0.2) joined by a veth, both ends up. */
+const pair = (pre: string) => `
+ip netns add ${pre}-a
+ip netns add ${pre}-b
+ip link add eth0 netns ${pre}-a type veth peer name eth0 netns ${pre}-b
+ip -n ${pre}-a addr add 10.0.0.1/24 dev eth0
+ip -n ${pre}-b addr add 10.0.0.2/24 dev eth0
+ip -n ${pre}-a link set eth0 up
+ip -n ${pre}-b link set eth0 up`;
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/linux/netfilter/${name}`, import.meta.url), "utf8");
 
@@ -120,16 +130,8 @@ describe("an INPUT filter with conntrack, against Linux", () => {
 
 describe("conntrack -E against Linux (conntrack-events.txt)", () => {
   it("the same events in the same order (ports and ids aside)", () => {
-    const lines: string[] = [];
-    runScenario(
-      `
-ip netns add dwct-a
-ip netns add dwct-b
-ip link add eth0 netns dwct-a type veth peer name eth0 netns dwct-b
-ip -n dwct-a addr add 10.0.0.1/24 dev eth0
-ip -n dwct-b addr add 10.0.0.2/24 dev eth0
-ip -n dwct-a link set eth0 up
-ip -n dwct-b link set eth0 up
+    const { lines } = runLines(
+      `${pair("dwct")}
 ip netns exec dwct-b iptables -A INPUT -m conntrack --ctstate NEW -j ACCEPT
 ip netns exec dwct-b sysctl -w net.netfilter.nf_conntrack_icmp_timeout=2
 ip netns exec dwct-b nc -l 81 &
@@ -138,13 +140,7 @@ ip netns exec dwct-a ping -c 1 10.0.0.2
 echo x | ip netns exec dwct-a nc -N 10.0.0.2 81
 sleep 3.5
 `,
-      {
-        seed: 1,
-        outDir: join(tmp, "events"),
-        pcapng: false,
-        application: "test",
-        print: (l) => lines.push(l),
-      },
+      join(tmp, "events"),
     );
     const mask = (l: string) => l.replace(/(sport|dport|id)=\d+/g, "$1=N");
     const events = (ls: string[]) =>
@@ -155,16 +151,8 @@ sleep 3.5
 
 describe("conntrack -E and the gc worker", () => {
   it("an entry that times out is reported as DESTROY by the worker's next pass, within a minute", () => {
-    const lines: string[] = [];
-    runScenario(
-      `
-ip netns add dwgc-a
-ip netns add dwgc-b
-ip link add eth0 netns dwgc-a type veth peer name eth0 netns dwgc-b
-ip -n dwgc-a addr add 10.0.0.1/24 dev eth0
-ip -n dwgc-b addr add 10.0.0.2/24 dev eth0
-ip -n dwgc-a link set eth0 up
-ip -n dwgc-b link set eth0 up
+    const { lines } = runLines(
+      `${pair("dwgc")}
 ip netns exec dwgc-b iptables -A INPUT -m conntrack --ctstate NEW -j ACCEPT
 ip netns exec dwgc-b sysctl -w net.netfilter.nf_conntrack_icmp_timeout=5
 ip netns exec dwgc-b conntrack -E &
@@ -172,7 +160,7 @@ ip netns exec dwgc-a ping -c 1 10.0.0.2
 sleep 30
 sleep 40
 `,
-      { seed: 1, outDir: join(tmp, "gc"), pcapng: false, application: "test", print: (l) => lines.push(l) },
+      join(tmp, "gc"),
     );
     const destroy = lines.findIndex((l) => l.startsWith("[DESTROY]"));
     expect(lines[destroy]).toMatch(
@@ -186,16 +174,8 @@ sleep 40
 
 describe("CONNMARK and -m connmark (as Linux 6.18 does them)", () => {
   it("a mark set on the request is on the entry, restored onto the replies, and matched", () => {
-    const lines: string[] = [];
-    runScenario(
-      `
-ip netns add dwcm-a
-ip netns add dwcm-b
-ip link add eth0 netns dwcm-a type veth peer name eth0 netns dwcm-b
-ip -n dwcm-a addr add 10.0.0.1/24 dev eth0
-ip -n dwcm-b addr add 10.0.0.2/24 dev eth0
-ip -n dwcm-a link set eth0 up
-ip -n dwcm-b link set eth0 up
+    const { lines } = runLines(
+      `${pair("dwcm")}
 ip netns exec dwcm-b iptables -t mangle -A PREROUTING -p icmp --icmp-type echo-request -j CONNMARK --set-mark 0x2a
 ip netns exec dwcm-b iptables -t mangle -A OUTPUT -j CONNMARK --restore-mark
 ip netns exec dwcm-b iptables -A OUTPUT -m mark --mark 42 -j ACCEPT
@@ -205,13 +185,7 @@ ip netns exec dwcm-a ping -c 2 -i 0.2 10.0.0.2
 ip netns exec dwcm-b conntrack -L
 ip netns exec dwcm-b iptables-save -c
 `,
-      {
-        seed: 1,
-        outDir: join(tmp, "connmark"),
-        pcapng: false,
-        application: "test",
-        print: (l) => lines.push(l),
-      },
+      join(tmp, "connmark"),
     );
     // Linux's output for the same commands (id aside).
     expect(lines.find((l) => l.startsWith("icmp"))?.replace(/id=\d+/g, "id=N")).toBe(
@@ -229,16 +203,8 @@ ip netns exec dwcm-b iptables-save -c
 
 describe("NOTRACK and CT --notrack in the raw table (as Linux 6.18 does them)", () => {
   it("untracked packets make no entry and match --ctstate UNTRACKED, before conntrack sees them", () => {
-    const lines: string[] = [];
-    runScenario(
-      `
-ip netns add dwnt-a
-ip netns add dwnt-b
-ip link add eth0 netns dwnt-a type veth peer name eth0 netns dwnt-b
-ip -n dwnt-a addr add 10.0.0.1/24 dev eth0
-ip -n dwnt-b addr add 10.0.0.2/24 dev eth0
-ip -n dwnt-a link set eth0 up
-ip -n dwnt-b link set eth0 up
+    const { lines } = runLines(
+      `${pair("dwnt")}
 ip netns exec dwnt-b iptables -t raw -A PREROUTING -p icmp -j NOTRACK
 ip netns exec dwnt-b iptables -t raw -A OUTPUT -p icmp -j CT --notrack
 ip netns exec dwnt-b iptables -A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT
@@ -250,13 +216,7 @@ sleep 0.2
 ip netns exec dwnt-b conntrack -L
 ip netns exec dwnt-b iptables-save -c
 `,
-      {
-        seed: 1,
-        outDir: join(tmp, "notrack"),
-        pcapng: false,
-        application: "test",
-        print: (l) => lines.push(l),
-      },
+      join(tmp, "notrack"),
     );
     // Linux's output for the same commands (the source port aside): only the datagram is tracked,
     // and the port unreachable answering it leaves untracked.
