@@ -17,6 +17,11 @@ export class Host {
   readonly root: NetNamespace;
   /** Named namespaces, in creation order. */
   readonly netns = new Map<string, NetNamespace>();
+  /**
+   * Namespaces that are not in /run/netns (a container runtime's, such as Docker's sandboxes under
+   * /var/run/docker/netns), by their label: `ip netns` does not list them.
+   */
+  readonly unnamed = new Map<string, NetNamespace>();
   private readonly macRng: Rng;
 
   constructor(
@@ -37,7 +42,8 @@ export class Host {
 
   /** The namespace a device lives in. */
   namespaceOf(dev: NetDevice): NetNamespace | undefined {
-    for (const ns of [this.root, ...this.netns.values()]) if (ns.devices.get(dev.ifindex) === dev) return ns;
+    for (const ns of [this.root, ...this.netns.values(), ...this.unnamed.values()])
+      if (ns.devices.get(dev.ifindex) === dev) return ns;
     return undefined;
   }
 
@@ -51,6 +57,21 @@ export class Host {
     const ns = new NetNamespace(name, this.sim, this.root);
     this.netns.set(name, ns);
     return ns;
+  }
+
+  /** A namespace outside /run/netns (a container's), known by `label`. */
+  addUnnamedNetns(label: string): NetNamespace {
+    const ns = new NetNamespace(label, this.sim, this.root);
+    this.unnamed.set(label, ns);
+    return ns;
+  }
+
+  /** The namespace's end: its devices go with it (a veth's peer elsewhere is deleted too). */
+  delUnnamedNetns(label: string): void {
+    const ns = this.unnamed.get(label);
+    if (!ns) return;
+    for (const dev of [...ns.devices.values()]) if (dev !== ns.lo) this.deleteDevice(ns, dev);
+    this.unnamed.delete(label);
   }
 
   /** `ip netns del`: its devices go with it (a veth's peer elsewhere is deleted too). */

@@ -20,6 +20,9 @@ import { ctime } from "../apps/wall-clock.js";
 import { FileSink } from "../capture/byte-sink.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
 import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../capture/pcapng-writer.js";
+import { DAEMON_DEFAULTS, Daemon } from "../docker/daemon.js";
+import { docker } from "../docker/docker-command.js";
+import { startDaemon } from "../docker/dockerd-command.js";
 import { runBridge } from "../kernel/bridge-command.js";
 import { Host } from "../kernel/host.js";
 import { type CommandResult, runIp } from "../kernel/ip-command.js";
@@ -82,7 +85,19 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
   const all = opts.pcapng ? allInterfacesCapture(host, opts, files) : undefined;
   let foreground: Job | undefined;
 
-  const start = (words: string[], ns: NetNamespace, stdin = ""): Job => {
+  // One Docker daemon per namespace that runs `docker` (or `dockerd`): each is a docker host.
+  const daemons = new Map<NetNamespace, Daemon>();
+  const daemonOf = (ns: NetNamespace) => {
+    let d = daemons.get(ns);
+    if (!d) {
+      d = new Daemon(host, ns, DAEMON_DEFAULTS, sim.random(`docker:${ns.name}`));
+      daemons.set(ns, d);
+    }
+    return d;
+  };
+
+  /** Start `words` in `ns`; `onExit` hears the status too (a program started by another). */
+  const start = (words: string[], ns: NetNamespace, stdin = "", onExit?: (status: number) => void): Job => {
     const job: Job = { running: undefined, done: false, status: 0 };
     const ctx: ProcessContext = {
       host,
@@ -90,9 +105,11 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       out: (l) => opts.print(l),
       err: (l) => opts.print(l),
       exit: (status) => {
+        if (job.done) return;
         job.done = true;
         job.status = status;
         if (foreground === job) sim.stop();
+        onExit?.(status);
       },
     };
     const [cmd, ...args] = words;
@@ -120,6 +137,18 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       job.running = httpd(args, ctx);
     } else if (cmd === "iperf3") {
       job.running = iperf3(args, ctx);
+    } else if (cmd === "docker") {
+      job.running = docker(daemonOf(ns), args, {
+        out: ctx.out,
+        err: ctx.err,
+        exit: ctx.exit,
+        spawn: (w, where, done) => start(w, where, "", done).running,
+        sim,
+      });
+    } else if (cmd === "dockerd") {
+      const r = startDaemon(host, ns, args, daemons);
+      for (const l of r.lines) ctx.err(l);
+      ctx.exit(r.exit);
     } else if (cmd === "tcpdump") {
       tcpdump(args, ctx, opts, files, finishers);
     } else if (cmd === "conntrack" && (args[0] === "-E" || args[0] === "--event")) {

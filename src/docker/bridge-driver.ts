@@ -1,0 +1,147 @@
+/**
+ * The bridge driver (libnetwork/drivers/bridge: bridge_linux.go, setup_device_linux.go,
+ * setup_ipv4_linux.go, port_mapping_linux.go): a network is a Linux bridge in the docker host's
+ * namespace (`docker0`, or `br-` + the network id's first 12 hex, or the `bridge.name` option)
+ * with MAC 02:42 + 4 random bytes, the gateway address with the subnet's prefix, and Docker's
+ * iptables block; an endpoint is a veth pair, `vethXXXXXXX` on the bridge and `eth<N>` in the
+ * container with the address, MAC 02:42 + the IPv4 address (classic), the network's MTU and a
+ * default route via the gateway (none on internal networks); a published port is its DNAT,
+ * ACCEPT and MASQUERADE rules. Deviation: no IPv6, no gateway modes, no docker-proxy yet.
+ */
+
+import type { Host } from "../kernel/host.js";
+import type { NetNamespace } from "../kernel/namespace.js";
+import type { Bridge } from "../link/bridge.js";
+import { ipv4ToString } from "../util/ipv4-address.js";
+import type { Rng } from "../util/rng.js";
+import type { Container, PortBinding } from "./container.js";
+import {
+  addBridgeRules,
+  addPortRules,
+  type BridgeRules,
+  removeBridgeRules,
+  removePortRules,
+} from "./firewall.js";
+import { bridgeMac, vethName } from "./ids.js";
+import { Endpoint, type Network } from "./network.js";
+
+export const OPT_BRIDGE_NAME = "com.docker.network.bridge.name";
+export const OPT_ICC = "com.docker.network.bridge.enable_icc";
+export const OPT_MASQ = "com.docker.network.bridge.enable_ip_masquerade";
+export const OPT_MTU = "com.docker.network.driver.mtu";
+export const OPT_HOST_BINDING = "com.docker.network.bridge.host_binding_ipv4";
+
+export interface BridgeDaemonSettings {
+  iptables: boolean;
+  userlandProxy: boolean;
+}
+
+/** 02:42 followed by the IPv4 address (netutils.GenerateMACFromIP). */
+export function macFromIp(ip: number): number {
+  return 0x0242 * 0x100000000 + ip;
+}
+
+export class BridgeDriver {
+  constructor(
+    private readonly host: Host,
+    /** The docker host's namespace (where bridges and host-side veths live). */
+    private readonly ns: NetNamespace,
+    private readonly rng: Rng,
+    private readonly settings: BridgeDaemonSettings,
+  ) {}
+
+  private rules(n: Network): BridgeRules {
+    const pool = n.pool;
+    return {
+      bridge: n.bridgeName,
+      subnet: pool ? `${ipv4ToString(pool.subnet)}/${pool.prefixLen}` : "",
+      icc: n.flag(OPT_ICC, true),
+      ipMasq: n.flag(OPT_MASQ, true),
+      internal: n.spec.internal,
+      userlandProxy: this.settings.userlandProxy,
+    };
+  }
+
+  /** The network's MTU (0: not set, the kernel's 1500 stays). */
+  mtu(n: Network): number {
+    return Number(n.spec.options[OPT_MTU] ?? 0);
+  }
+
+  createNetwork(n: Network): void {
+    const br = this.host.addBridge(this.ns, n.bridgeName);
+    br.setAddress(bridgeMac(this.rng));
+    const mtu = this.mtu(n);
+    if (mtu > 0) this.ns.setMtu(br, mtu);
+    const pool = n.pool;
+    if (pool) this.ns.addAddress(br, pool.gateway, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
+    this.ns.setUp(br, true);
+    if (this.settings.iptables) addBridgeRules(this.ns.iptables, this.rules(n));
+  }
+
+  deleteNetwork(n: Network): void {
+    if (this.settings.iptables) removeBridgeRules(this.ns.iptables, this.rules(n));
+    const br = this.ns.device(n.bridgeName);
+    if (br) this.host.deleteDevice(this.ns, br);
+  }
+
+  /** Create the endpoint and join the container's sandbox: the veth pair, address, routes. */
+  join(n: Network, c: Container, endpointId: string, ip: number, mac: number): Endpoint {
+    const sandbox = c.sandbox as NetNamespace;
+    const pool = n.pool;
+    if (!pool) throw new Error("bridge network without a pool");
+    const ifname = `eth${c.nextIfIndex++}`;
+    const [outside, inside] = this.host.addVeth(this.ns, vethName(this.rng), sandbox, ifname);
+    inside.mac = mac;
+    const mtu = this.mtu(n);
+    if (mtu > 0) {
+      this.ns.setMtu(outside, mtu);
+      sandbox.setMtu(inside, mtu);
+    }
+    this.ns.setMaster(outside, this.ns.device(n.bridgeName) as Bridge);
+    this.ns.setUp(outside, true);
+    sandbox.addAddress(inside, ip, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
+    sandbox.setUp(inside, true);
+    if (!n.spec.internal && !sandbox.main.lookup(0)?.gateway)
+      sandbox.main.add({
+        dst: 0,
+        prefixLen: 0,
+        type: "unicast",
+        gateway: pool.gateway,
+        ifindex: inside.ifindex,
+        metric: 0,
+        protocol: "boot",
+        scope: "universe",
+        prefsrc: 0,
+      });
+    return new Endpoint(endpointId, n, c.id, c.name, ip, mac, ifname, outside);
+  }
+
+  /** Leave and delete the endpoint: its veth pair goes (and with it the routes through it). */
+  leave(ep: Endpoint): void {
+    if (ep.hostDevice) this.host.deleteDevice(this.ns, ep.hostDevice);
+  }
+
+  publish(n: Network, ep: Endpoint, b: PortBinding): void {
+    if (this.settings.iptables) addPortRules(this.ns.iptables, this.portRule(n, ep, b));
+  }
+
+  unpublish(n: Network, ep: Endpoint, b: PortBinding): void {
+    if (this.settings.iptables) removePortRules(this.ns.iptables, this.portRule(n, ep, b));
+  }
+
+  private portRule(n: Network, ep: Endpoint, b: PortBinding) {
+    return {
+      bridge: n.bridgeName,
+      proto: b.proto,
+      hostIp: b.hostIp,
+      hostPort: b.hostPort,
+      containerIp: ipv4ToString(ep.address),
+      containerPort: b.containerPort,
+      userlandProxy: this.settings.userlandProxy,
+    };
+  }
+}
+
+function broadcastOf(subnet: number, prefixLen: number): number {
+  return prefixLen >= 31 ? 0 : (subnet | (0xffffffff >>> prefixLen)) >>> 0;
+}

@@ -1,0 +1,62 @@
+/**
+ * A container as the daemon keeps it (daemon/container, libnetwork sandbox.go): its id, name,
+ * image and command, the network settings it was created with (network mode, per-network
+ * requests, published ports) and, while it runs, its sandbox — a network namespace of its own
+ * (`/var/run/docker/netns/<sandbox id[:12]>`, not listed by `ip netns`) — with one endpoint per
+ * network, in join order.
+ */
+
+import type { RunningProcess } from "../apps/process.js";
+import type { NetNamespace } from "../kernel/namespace.js";
+import type { Endpoint } from "./network.js";
+
+export interface PortRequest {
+  proto: "tcp" | "udp";
+  containerPort: number;
+  /** Host address ("" for all) and port (0: a random one). */
+  hostIp: string;
+  hostPort: number;
+}
+
+/** A port actually published: where the host listens. */
+export interface PortBinding extends PortRequest {
+  hostPort: number;
+}
+
+export interface EndpointRequest {
+  /** --ip on run/connect (0: IPAM picks). */
+  ip: number;
+  aliases: string[];
+}
+
+export class Container {
+  state: "created" | "running" | "exited" = "created";
+  exitCode = 0;
+  /** While running: the sandbox, its endpoints and the main process. */
+  sandbox: NetNamespace | undefined;
+  sandboxId = "";
+  endpoints: Endpoint[] = [];
+  bindings: PortBinding[] = [];
+  process: RunningProcess | undefined;
+  /** eth<N> counter of the sandbox (classic: numbers are never reused). */
+  nextIfIndex = 0;
+
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly image: string,
+    readonly command: string[],
+    readonly created: string,
+    readonly hostname: string,
+    /** `bridge`, `host`, `none`, `container:<id>` or a network name/id. */
+    readonly networkMode: string,
+    /** Networks to join, in order: name → request. */
+    readonly networks: Map<string, EndpointRequest>,
+    readonly ports: PortRequest[],
+    readonly macAddress: number,
+  ) {}
+
+  get shortId(): string {
+    return this.id.slice(0, 12);
+  }
+}

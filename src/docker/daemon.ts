@@ -1,0 +1,705 @@
+/**
+ * The Docker daemon's network controller (libnetwork controller.go, daemon/network.go,
+ * daemon/container_operations.go) on one docker host: at start it turns forwarding on (FORWARD
+ * policy DROP when it had to), writes Docker's chains and creates the predefined networks `none`,
+ * `host` and `bridge` (docker0, from --bip/--fixed-cidr/--mtu/--icc/--ip-masq/--ip); then it
+ * creates and removes networks (IPAM pool, driver, rules), and starts containers: a sandbox
+ * namespace, one endpoint per network (lowest free address, MAC from the address), the default
+ * route via the gateway endpoint (non-internal first, then by network name), and the published
+ * ports on that endpoint, each with a docker-proxy process while the userland proxy is on (TCP).
+ * Deviations: no IPv6, no embedded DNS yet; `host`
+ * and `container:` modes share namespaces but have no /etc files.
+ */
+
+import { dockerProxy } from "../apps/docker-proxy.js";
+import type { RunningProcess } from "../apps/process.js";
+import { rfc3339Nano } from "../apps/wall-clock.js";
+import type { Host } from "../kernel/host.js";
+import type { NetNamespace } from "../kernel/namespace.js";
+import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import type { Rng } from "../util/rng.js";
+import {
+  BridgeDriver,
+  macFromIp,
+  OPT_BRIDGE_NAME,
+  OPT_HOST_BINDING,
+  OPT_ICC,
+  OPT_MASQ,
+  OPT_MTU,
+} from "./bridge-driver.js";
+import { Container, type PortBinding, type PortRequest } from "./container.js";
+import { DockerError } from "./docker-error.js";
+import { setupChains } from "./firewall.js";
+import { randomId } from "./ids.js";
+import { Ipam, type PoolRequest } from "./ipam.js";
+import { type DriverName, Network, type NetworkSpec } from "./network.js";
+
+export interface DaemonOptions {
+  bip?: string;
+  fixedCidr?: string;
+  mtu: number;
+  icc: boolean;
+  ipForward: boolean;
+  iptables: boolean;
+  ipMasq: boolean;
+  userlandProxy: boolean;
+  /** Default host address for -p on the default bridge. */
+  ip: string;
+  defaultAddressPools?: { base: string; size: number }[];
+}
+
+export const DAEMON_DEFAULTS: DaemonOptions = {
+  mtu: 1500,
+  icc: true,
+  ipForward: true,
+  iptables: true,
+  ipMasq: true,
+  userlandProxy: true,
+  ip: "0.0.0.0",
+};
+
+export interface NetworkCreate {
+  name: string;
+  driver: string;
+  internal: boolean;
+  attachable: boolean;
+  options: Record<string, string>;
+  labels: Record<string, string>;
+  ipam: PoolRequest;
+}
+
+export class Daemon {
+  readonly networks = new Map<string, Network>();
+  readonly containers = new Map<string, Container>();
+  readonly ipam: Ipam;
+  readonly bridge: BridgeDriver;
+  /** Round-robin host port allocation per (host address, protocol): the last port given. */
+  private readonly lastPort = new Map<string, number>();
+
+  constructor(
+    readonly host: Host,
+    /** The docker host's namespace. */
+    readonly ns: NetNamespace,
+    readonly options: DaemonOptions,
+    readonly rng: Rng,
+  ) {
+    this.ipam = new Ipam({
+      defaultPools: options.defaultAddressPools,
+      reserved: () =>
+        ns.main
+          .routes()
+          .filter((r) => r.type === "unicast" && r.gateway === 0 && r.prefixLen > 0)
+          .map((r) => `${ipv4ToString(r.dst)}/${r.prefixLen}`),
+    });
+    this.bridge = new BridgeDriver(host, ns, rng, {
+      iptables: options.iptables,
+      userlandProxy: options.userlandProxy,
+    });
+    const forwardWasOff = !ns.ipForward;
+    if (options.ipForward) ns.sysctl.set("net.ipv4.ip_forward", "1");
+    if (options.iptables) setupChains(ns.iptables, options.ipForward && forwardWasOff);
+    this.addNetwork(
+      { name: "none", driver: "null", internal: false, attachable: false, options: {}, labels: {} },
+      undefined,
+    );
+    this.addNetwork(
+      { name: "host", driver: "host", internal: false, attachable: false, options: {}, labels: {} },
+      undefined,
+    );
+    const bip = options.bip;
+    const pool = this.ipam.requestPool(
+      bip
+        ? {
+            subnet: networkOf(bip),
+            gateway: bip.split("/")[0],
+            ipRange: options.fixedCidr,
+          }
+        : {
+            ipRange: options.fixedCidr,
+            subnet: options.fixedCidr ? networkOf(options.fixedCidr) : undefined,
+          },
+    );
+    this.addNetwork(
+      {
+        name: "bridge",
+        driver: "bridge",
+        internal: false,
+        attachable: false,
+        options: {
+          "com.docker.network.bridge.default_bridge": "true",
+          [OPT_ICC]: String(options.icc),
+          [OPT_MASQ]: String(options.ipMasq),
+          [OPT_HOST_BINDING]: options.ip,
+          [OPT_BRIDGE_NAME]: "docker0",
+          [OPT_MTU]: String(options.mtu),
+        },
+        labels: {},
+      },
+      pool,
+    );
+  }
+
+  private now(): string {
+    return rfc3339Nano(this.host.sim.now);
+  }
+
+  private addNetwork(spec: NetworkSpec, pool: ReturnType<Ipam["requestPool"]> | undefined): Network {
+    const id = randomId(this.rng);
+    const bridgeName =
+      spec.driver === "bridge" ? (spec.options[OPT_BRIDGE_NAME] ?? `br-${id.slice(0, 12)}`) : "";
+    const n = new Network(id, spec, this.now(), pool, bridgeName);
+    if (spec.driver === "bridge") this.bridge.createNetwork(n);
+    this.networks.set(id, n);
+    return n;
+  }
+
+  /** A network by full name, full id, or unique id prefix (Docker's lookup order). */
+  findNetwork(ref: string): Network {
+    const all = [...this.networks.values()];
+    const byName = all.find((n) => n.name === ref);
+    if (byName) return byName;
+    const byId = all.find((n) => n.id === ref);
+    if (byId) return byId;
+    const prefixed = all.filter((n) => n.id.startsWith(ref));
+    if (prefixed.length === 1) return prefixed[0] as Network;
+    if (prefixed.length > 1)
+      throw new DockerError(
+        `network ${ref} is ambiguous (${prefixed.length} matches found based on ID prefix)`,
+        400,
+      );
+    throw new DockerError(`network ${ref} not found`, 404);
+  }
+
+  /** `docker network create` (the CLI has already checked the flags' shapes). */
+  createNetwork(req: NetworkCreate): Network {
+    if (["bridge", "host", "none", "default"].includes(req.name))
+      throw new DockerError("operation is not permitted on predefined bridge network ", 403);
+    if ([...this.networks.values()].some((n) => n.name === req.name))
+      throw new DockerError(`network with name ${req.name} already exists`, 409);
+    if (req.driver !== "bridge") throw new DockerError(`plugin "${req.driver}" not found`, 404);
+    const pool = this.ipam.requestPool(req.ipam);
+    return this.addNetwork(
+      {
+        name: req.name,
+        driver: req.driver as DriverName,
+        internal: req.internal,
+        attachable: req.attachable,
+        options: req.options,
+        labels: req.labels,
+      },
+      pool,
+    );
+  }
+
+  /** `docker network rm`: refused for predefined networks and while endpoints remain. */
+  removeNetwork(ref: string): void {
+    const n = this.findNetwork(ref);
+    if (n.predefined) throw new DockerError(`${n.name} is a pre-defined network and cannot be removed`, 403);
+    if (n.endpoints.size > 0)
+      throw new DockerError(
+        `error while removing network: network ${n.name} id ${n.id} has active endpoints`,
+        403,
+      );
+    if (n.driver === "bridge") this.bridge.deleteNetwork(n);
+    if (n.pool) this.ipam.releasePool(n.pool);
+    this.networks.delete(n.id);
+  }
+
+  /** A container by full name, full id or unique id prefix. */
+  findContainer(ref: string): Container {
+    const all = [...this.containers.values()];
+    const found =
+      all.find((c) => c.name === ref.replace(/^\//, "")) ??
+      all.find((c) => c.id === ref) ??
+      (all.filter((c) => c.id.startsWith(ref)).length === 1
+        ? all.find((c) => c.id.startsWith(ref))
+        : undefined);
+    if (!found) throw new DockerError(`No such container: ${ref}`, 404);
+    return found;
+  }
+
+  /** `docker create` (and the first half of `docker run`). */
+  createContainer(req: {
+    name: string | undefined;
+    image: string;
+    command: string[];
+    hostname: string | undefined;
+    network: string;
+    ip: number;
+    aliases: string[];
+    ports: PortRequest[];
+    macAddress: number;
+  }): Container {
+    if (req.name !== undefined && [...this.containers.values()].some((c) => c.name === req.name)) {
+      const other = [...this.containers.values()].find((c) => c.name === req.name) as Container;
+      throw new DockerError(
+        `Conflict. The container name "/${req.name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+        409,
+      );
+    }
+    const mode = req.network;
+    const isShared = mode === "host" || mode === "none" || mode.startsWith("container:");
+    let netName = mode;
+    if (!isShared) netName = this.findNetwork(mode).name;
+    const n = isShared ? undefined : this.findNetwork(netName);
+    if (req.ip !== 0 && (!n || n.name === "bridge"))
+      throw new DockerError(
+        "invalid endpoint settings:\nuser specified IP address is supported on user defined networks only",
+        400,
+      );
+    if (req.aliases.length > 0 && (!n || n.name === "bridge"))
+      throw new DockerError(
+        "invalid endpoint settings:\nnetwork-scoped alias is supported only for containers in user defined networks",
+        400,
+      );
+    if (req.ip !== 0 && n?.pool && !n.pool.userSubnet)
+      throw new DockerError(
+        "invalid endpoint settings:\nuser specified IP address is supported only when connecting to networks with user configured subnets",
+        400,
+      );
+    const id = randomId(this.rng);
+    const c = new Container(
+      id,
+      req.name ?? this.generateName(),
+      req.image,
+      req.command,
+      this.now(),
+      req.hostname ?? id.slice(0, 12),
+      mode,
+      new Map(n ? [[n.name, { ip: req.ip, aliases: req.aliases }]] : []),
+      mode === "host" ? [] : req.ports,
+      req.macAddress,
+    );
+    this.containers.set(id, c);
+    return c;
+  }
+
+  /** Docker's names generator (adjective_surname), drawn from the seeded RNG. */
+  private generateName(): string {
+    for (;;) {
+      const name = `${pick(ADJECTIVES, this.rng)}_${pick(SURNAMES, this.rng)}`;
+      if (![...this.containers.values()].some((c) => c.name === name)) return name;
+    }
+  }
+
+  /**
+   * `docker start`: the sandbox and its endpoints (all or nothing: a failure undoes what was
+   * made), the default route, the published ports. Returns the namespace the container's
+   * processes run in.
+   */
+  startContainer(c: Container): NetNamespace {
+    if (c.state === "running") return c.sandbox as NetNamespace;
+    if (c.networkMode === "host") {
+      c.sandbox = this.ns;
+      c.state = "running";
+      return this.ns;
+    }
+    if (c.networkMode.startsWith("container:")) {
+      const other = this.findContainer(c.networkMode.slice("container:".length));
+      if (other.state !== "running" || !other.sandbox)
+        throw new DockerError(`cannot join network namespace of a non running container: ${other.id}`, 409);
+      c.sandbox = other.sandbox;
+      c.state = "running";
+      return other.sandbox;
+    }
+    c.sandboxId = randomId(this.rng);
+    const sandbox = this.host.addUnnamedNetns(`docker/${c.name}`);
+    sandbox.setUp(sandbox.lo, true);
+    sandbox.addAddress(sandbox.lo, 0x7f000001, 8);
+    c.sandbox = sandbox;
+    c.nextIfIndex = 0;
+    try {
+      for (const [name, req] of c.networks) this.join(c, this.findNetwork(name), req.ip);
+      this.electGateway(c);
+      this.publish(c);
+    } catch (e) {
+      this.teardown(c);
+      throw e;
+    }
+    c.state = "running";
+    return sandbox;
+  }
+
+  private join(c: Container, n: Network, ip: number): void {
+    if (n.driver !== "bridge" || !n.pool) return;
+    const label = `${n.name} (${n.id.slice(0, 12)})`;
+    const address = n.pool.allocate(ip === 0 ? undefined : ip, label);
+    const mac = c.macAddress !== 0 && c.endpoints.length === 0 ? c.macAddress : macFromIp(address);
+    try {
+      const ep = this.bridge.join(n, c, randomId(this.rng), address, mac);
+      n.endpoints.set(c.id, ep);
+      c.endpoints.push(ep);
+    } catch (e) {
+      n.pool.release(address);
+      throw e;
+    }
+  }
+
+  /** One default route, via the gateway endpoint: non-internal first, then by network name. */
+  private electGateway(c: Container): void {
+    const sandbox = c.sandbox as NetNamespace;
+    sandbox.main.removeWhere((r) => r.dst === 0 && r.prefixLen === 0);
+    const gw = this.gatewayEndpoint(c);
+    if (!gw?.network.pool) return;
+    const dev = sandbox.device(gw.ifname);
+    if (!dev) return;
+    sandbox.main.add({
+      dst: 0,
+      prefixLen: 0,
+      type: "unicast",
+      gateway: gw.network.pool.gateway,
+      ifindex: dev.ifindex,
+      metric: 0,
+      protocol: "boot",
+      scope: "universe",
+      prefsrc: 0,
+    });
+  }
+
+  private gatewayEndpoint(c: Container) {
+    const candidates = c.endpoints.filter((e) => !e.network.spec.internal);
+    return candidates.sort((a, b) => (a.network.name < b.network.name ? -1 : 1))[0];
+  }
+
+  /** Publish the container's ports on its gateway endpoint (host ports chosen now). */
+  private publish(c: Container): void {
+    const ep = this.gatewayEndpoint(c);
+    if (!ep) return;
+    const n = ep.network;
+    const defaultIp = n.spec.options[OPT_HOST_BINDING] ?? "0.0.0.0";
+    c.bindings = [];
+    for (const p of c.ports) {
+      const hostIp = p.hostIp === "" ? defaultIp : p.hostIp;
+      const hostPort = p.hostPort === 0 ? this.randomHostPort(hostIp, p.proto) : p.hostPort;
+      const clash = this.bindingOwner(hostIp, hostPort, p.proto);
+      if (clash)
+        throw new DockerError(
+          `driver failed programming external connectivity on endpoint ${c.name} (${ep.id}): Bind for ${hostIp}:${hostPort} failed: port is already allocated`,
+          500,
+        );
+      const b: PortBinding = { ...p, hostIp, hostPort };
+      if (this.options.userlandProxy && p.proto === "tcp") {
+        const proxy = this.startProxy(b, ep.address);
+        if (typeof proxy === "string")
+          throw new DockerError(
+            `driver failed programming external connectivity on endpoint ${c.name} (${ep.id}): Error starting userland proxy: ${proxy}`,
+            500,
+          );
+        this.proxies.set(b, proxy);
+      }
+      c.bindings.push(b);
+      this.bridge.publish(n, ep, b);
+    }
+  }
+
+  /** docker-proxy processes, per binding. */
+  private readonly proxies = new Map<PortBinding, RunningProcess>();
+
+  /** Start docker-proxy for a binding in the docker host's namespace; its error text if it fails. */
+  private startProxy(b: PortBinding, containerIp: number): RunningProcess | string {
+    let error = "";
+    const proxy = dockerProxy(
+      [
+        "-proto",
+        b.proto,
+        "-host-ip",
+        b.hostIp,
+        "-host-port",
+        String(b.hostPort),
+        "-container-ip",
+        ipv4ToString(containerIp),
+        "-container-port",
+        String(b.containerPort),
+      ],
+      { host: this.host, ns: this.ns, out: () => {}, err: (l) => (error = l), exit: () => {} },
+    );
+    return proxy ?? error;
+  }
+
+  private bindingOwner(hostIp: string, hostPort: number, proto: string): Container | undefined {
+    for (const other of this.containers.values())
+      for (const b of other.bindings)
+        if (
+          b.hostPort === hostPort &&
+          b.proto === proto &&
+          (b.hostIp === hostIp || b.hostIp === "0.0.0.0" || hostIp === "0.0.0.0")
+        )
+          return other;
+    return undefined;
+  }
+
+  /** The next free port after the last one given for (address, protocol), in ip_local_port_range. */
+  private randomHostPort(hostIp: string, proto: string): number {
+    const [lo = 32768, hi = 60999] = this.ns.sysctl
+      .get("net.ipv4.ip_local_port_range")
+      .split(/\s+/)
+      .map(Number);
+    const key = `${hostIp}/${proto}`;
+    let port = this.lastPort.get(key) ?? hi;
+    for (let i = 0; i <= hi - lo; i++) {
+      port = port >= hi ? lo : port + 1;
+      if (!this.bindingOwner(hostIp, port, proto)) {
+        this.lastPort.set(key, port);
+        return port;
+      }
+    }
+    throw new DockerError(`no available ports in range ${lo}-${hi}`, 500);
+  }
+
+  /** `docker stop` / a container's last process ending: ports, endpoints and sandbox go. */
+  stopContainer(c: Container, exitCode: number): void {
+    if (c.state !== "running") return;
+    const p = c.process;
+    c.process = undefined;
+    p?.interrupt();
+    this.teardown(c);
+    c.state = "exited";
+    c.exitCode = exitCode;
+  }
+
+  private teardown(c: Container): void {
+    const gw = this.gatewayEndpoint(c);
+    for (const b of c.bindings) {
+      if (gw) this.bridge.unpublish(gw.network, gw, b);
+      this.proxies.get(b)?.interrupt();
+      this.proxies.delete(b);
+    }
+    c.bindings = [];
+    for (const ep of c.endpoints) {
+      ep.network.endpoints.delete(c.id);
+      ep.network.pool?.release(ep.address);
+      this.bridge.leave(ep);
+    }
+    c.endpoints = [];
+    if (
+      c.sandbox &&
+      c.sandbox !== this.ns &&
+      c.networkMode !== "host" &&
+      !c.networkMode.startsWith("container:")
+    )
+      this.host.delUnnamedNetns(`docker/${c.name}`);
+    c.sandbox = undefined;
+  }
+
+  /** `docker rm [-f]`. */
+  removeContainer(c: Container, force: boolean): void {
+    if (c.state === "running") {
+      if (!force)
+        throw new DockerError(
+          `cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`,
+          409,
+        );
+      this.stopContainer(c, 137);
+    }
+    this.containers.delete(c.id);
+  }
+
+  /** An address given to --ip, checked as the daemon does. */
+  static parseIp(text: string): number {
+    const ip = parseIpv4(text);
+    if (ip === undefined) throw new DockerError(`invalid IPv4 address: ${text}`, 400, false);
+    return ip;
+  }
+}
+
+function networkOf(cidr: string): string {
+  const [a = "", len = "32"] = cidr.split("/");
+  const ip = parseIpv4(a) ?? 0;
+  const n = Number(len);
+  const mask = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
+  return `${ipv4ToString((ip & mask) >>> 0)}/${n}`;
+}
+
+function pick(list: readonly string[], rng: Rng): string {
+  return list[rng.int(0, list.length - 1)] as string;
+}
+
+// A sample of the names generator's word lists (adjectives; notable scientists and engineers).
+const ADJECTIVES = [
+  "admiring",
+  "adoring",
+  "affectionate",
+  "agitated",
+  "amazing",
+  "angry",
+  "awesome",
+  "blissful",
+  "bold",
+  "boring",
+  "brave",
+  "busy",
+  "charming",
+  "clever",
+  "compassionate",
+  "competent",
+  "confident",
+  "cool",
+  "dazzling",
+  "determined",
+  "eager",
+  "ecstatic",
+  "elastic",
+  "elated",
+  "elegant",
+  "epic",
+  "exciting",
+  "fervent",
+  "focused",
+  "friendly",
+  "funny",
+  "gallant",
+  "gifted",
+  "goofy",
+  "gracious",
+  "happy",
+  "hopeful",
+  "hungry",
+  "inspiring",
+  "intelligent",
+  "jolly",
+  "keen",
+  "kind",
+  "laughing",
+  "loving",
+  "lucid",
+  "magical",
+  "modest",
+  "musing",
+  "mystifying",
+  "nice",
+  "nifty",
+  "nostalgic",
+  "objective",
+  "optimistic",
+  "peaceful",
+  "pensive",
+  "practical",
+  "priceless",
+  "quirky",
+  "quizzical",
+  "relaxed",
+  "reverent",
+  "romantic",
+  "sad",
+  "serene",
+  "sharp",
+  "silly",
+  "sleepy",
+  "stoic",
+  "strange",
+  "suspicious",
+  "sweet",
+  "tender",
+  "thirsty",
+  "trusting",
+  "upbeat",
+  "vibrant",
+  "vigilant",
+  "vigorous",
+  "wizardly",
+  "wonderful",
+  "xenodochial",
+  "youthful",
+  "zealous",
+  "zen",
+];
+const SURNAMES = [
+  "agnesi",
+  "albattani",
+  "allen",
+  "archimedes",
+  "babbage",
+  "banach",
+  "bardeen",
+  "bartik",
+  "bell",
+  "bhabha",
+  "booth",
+  "borg",
+  "bose",
+  "brahmagupta",
+  "brattain",
+  "burnell",
+  "cannon",
+  "carson",
+  "cerf",
+  "chandrasekhar",
+  "clarke",
+  "curie",
+  "darwin",
+  "davinci",
+  "dijkstra",
+  "einstein",
+  "elion",
+  "engelbart",
+  "euclid",
+  "euler",
+  "faraday",
+  "fermat",
+  "fermi",
+  "feynman",
+  "franklin",
+  "galileo",
+  "gauss",
+  "goldberg",
+  "goodall",
+  "hamilton",
+  "hawking",
+  "heisenberg",
+  "hertz",
+  "hodgkin",
+  "hopper",
+  "hypatia",
+  "jackson",
+  "jemison",
+  "johnson",
+  "kalam",
+  "keller",
+  "kepler",
+  "knuth",
+  "lalande",
+  "lamarr",
+  "leakey",
+  "lovelace",
+  "lumiere",
+  "mayer",
+  "mccarthy",
+  "mcclintock",
+  "meitner",
+  "mendel",
+  "morse",
+  "napier",
+  "newton",
+  "nobel",
+  "noether",
+  "pare",
+  "pascal",
+  "pasteur",
+  "perlman",
+  "pike",
+  "poincare",
+  "ptolemy",
+  "ramanujan",
+  "ride",
+  "ritchie",
+  "sammet",
+  "shannon",
+  "shockley",
+  "sinoussi",
+  "stallman",
+  "swanson",
+  "tesla",
+  "thompson",
+  "torvalds",
+  "turing",
+  "volhard",
+  "wescoff",
+  "wiles",
+  "williams",
+  "wilson",
+  "wing",
+  "wozniak",
+  "wright",
+  "yalow",
+  "yonath",
+];

@@ -1,0 +1,554 @@
+/**
+ * The `docker` command line (docker/cli 27: cli/command/network, container) against one daemon:
+ * `network create|ls|inspect|rm|prune`, `run|create|start|stop|restart|rm|exec|port|ps`, with
+ * their flags, output (IDs, tables laid out by Go's tabwriter, inspect JSON with four-space
+ * indentation) and errors (`Error response from daemon: ...`, exit 1; `docker run`'s
+ * `docker: ...` and `See 'docker run --help'.`, exit 125). A failed command changes nothing.
+ * Containers' programs run through `spawn` (the scenario's program table) in their sandbox;
+ * `sh` ends at once (no terminal), `sleep N|infinity` waits. Deviation: `docker inspect` of a
+ * container, `network connect/disconnect`, `--link`, `--dns` and DNS are not there yet.
+ */
+
+import type { RunningProcess } from "../apps/process.js";
+import type { NetNamespace } from "../kernel/namespace.js";
+import type { Simulation } from "../sim/simulation.js";
+import { SECOND } from "../sim/time.js";
+import { parseMac } from "../util/mac-address.js";
+import type { Container, PortRequest } from "./container.js";
+import type { Daemon, NetworkCreate } from "./daemon.js";
+import { Daemon as DaemonClass } from "./daemon.js";
+import { DockerError } from "./docker-error.js";
+import { findImage, missingImageText } from "./images.js";
+import { networkInspect } from "./network-inspect.js";
+
+export interface DockerIo {
+  out(line: string): void;
+  err(line: string): void;
+  exit(status: number): void;
+  /** Run `words` in `ns`; `done(status)` when the program ends. */
+  spawn(words: string[], ns: NetNamespace, done: (status: number) => void): RunningProcess | undefined;
+  sim: Simulation;
+}
+
+/** Run `docker ARGS`; returns the running command when it does not finish at once. */
+export function docker(daemon: Daemon, args: string[], io: DockerIo): RunningProcess | undefined {
+  const [group, ...rest] = args;
+  try {
+    switch (group) {
+      case "network":
+        networkCommand(daemon, rest, io);
+        return undefined;
+      case "run":
+      case "create":
+        return runCommand(daemon, rest, io, group === "run");
+      case "start":
+      case "stop":
+      case "restart":
+      case "rm":
+        lifecycle(daemon, group, rest, io);
+        return undefined;
+      case "exec":
+        return execCommand(daemon, rest, io);
+      case "port":
+        portCommand(daemon, rest, io);
+        return undefined;
+      case "ps":
+        psCommand(daemon, rest, io);
+        return undefined;
+      default:
+        io.err(`docker: '${group ?? ""}' is not a docker command.`);
+        io.err("See 'docker --help'");
+        io.exit(1);
+        return undefined;
+    }
+  } catch (e) {
+    if (!(e instanceof DockerError)) throw e;
+    io.err(e.text);
+    io.exit(1);
+    return undefined;
+  }
+}
+
+// ==== flags =================================================================================
+
+/** Split `--flag=value` and take flags with values; returns the remaining words. */
+function takeFlags(
+  args: string[],
+  spec: Record<string, "value" | "bool">,
+  command: string,
+): { flags: Map<string, string[]>; rest: string[] } {
+  const flags = new Map<string, string[]>();
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] as string;
+    if (!word.startsWith("-") || word === "-" || rest.length > 0) {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const eq = word.indexOf("=");
+    const name = eq > 0 && word.startsWith("--") ? word.slice(0, eq) : word;
+    const kind = spec[name];
+    if (kind === undefined) {
+      const shown = name.startsWith("--") ? name.slice(2) : name.slice(1);
+      throw new DockerError(
+        `unknown ${name.startsWith("--") ? "flag" : "shorthand flag"}: '${shown}'${name.startsWith("--") ? "" : ` in ${name}`}\nSee 'docker ${command} --help'.`,
+        400,
+        false,
+      );
+    }
+    let value = "true";
+    if (kind === "value") {
+      if (eq > 0 && word.startsWith("--")) value = word.slice(eq + 1);
+      else {
+        const next = args[++i];
+        if (next === undefined)
+          throw new DockerError(
+            `flag needs an argument: ${name}\nSee 'docker ${command} --help'.`,
+            400,
+            false,
+          );
+        value = next;
+      }
+    }
+    const list = flags.get(name) ?? [];
+    list.push(value);
+    flags.set(name, list);
+  }
+  return { flags, rest };
+}
+
+const first = (flags: Map<string, string[]>, ...names: string[]) => {
+  for (const n of names) {
+    const v = flags.get(n);
+    if (v) return v[v.length - 1];
+  }
+  return undefined;
+};
+const all = (flags: Map<string, string[]>, ...names: string[]) => names.flatMap((n) => flags.get(n) ?? []);
+
+function keyValues(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of list) {
+    const eq = kv.indexOf("=");
+    out[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? "" : kv.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Go's text/tabwriter as the docker CLI sets it up: min width 10, padding 3. */
+function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows)
+    for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i] ?? 10, (r[i] as string).length + 3);
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join(""));
+}
+
+// ==== docker network =========================================================================
+
+function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
+  const [verb, ...rest] = args;
+  switch (verb) {
+    case "create": {
+      const { flags, rest: names } = takeFlags(
+        rest,
+        {
+          "-d": "value",
+          "--driver": "value",
+          "--subnet": "value",
+          "--gateway": "value",
+          "--ip-range": "value",
+          "--aux-address": "value",
+          "-o": "value",
+          "--opt": "value",
+          "--label": "value",
+          "--internal": "bool",
+          "--attachable": "bool",
+          "--ipam-driver": "value",
+        },
+        "network create",
+      );
+      if (names.length !== 1)
+        throw new DockerError(
+          `"docker network create" requires exactly 1 argument.\nSee 'docker network create --help'.\n\nUsage:  docker network create [OPTIONS] NETWORK\n\nCreate a network`,
+          400,
+          false,
+        );
+      const subnets = all(flags, "--subnet");
+      if (subnets.length > 1) throw new DockerError("multiple subnets are not supported yet", 400, false);
+      const req: NetworkCreate = {
+        name: names[0] as string,
+        driver: first(flags, "-d", "--driver") ?? "bridge",
+        internal: flags.has("--internal"),
+        attachable: flags.has("--attachable"),
+        options: keyValues(all(flags, "-o", "--opt")),
+        labels: keyValues(all(flags, "--label")),
+        ipam: {
+          subnet: subnets[0],
+          gateway: first(flags, "--gateway"),
+          ipRange: first(flags, "--ip-range"),
+          auxAddresses: Object.entries(keyValues(all(flags, "--aux-address"))),
+        },
+      };
+      const subnet = subnets[0];
+      if (!subnet) {
+        if (req.ipam.gateway)
+          throw new DockerError(`no matching subnet for gateway ${req.ipam.gateway}`, 400, false);
+        if (req.ipam.ipRange)
+          throw new DockerError(`no matching subnet for range ${req.ipam.ipRange}`, 400, false);
+      }
+      io.out(daemon.createNetwork(req).id);
+      io.exit(0);
+      return;
+    }
+    case "ls":
+    case "list": {
+      const { flags } = takeFlags(
+        rest,
+        { "-q": "bool", "--quiet": "bool", "--no-trunc": "bool" },
+        "network ls",
+      );
+      const nets = [...daemon.networks.values()].sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
+      const id = (full: string) => (flags.has("--no-trunc") ? full : full.slice(0, 12));
+      if (flags.has("-q") || flags.has("--quiet")) for (const n of nets) io.out(id(n.id));
+      else
+        for (const l of table([
+          ["NETWORK ID", "NAME", "DRIVER", "SCOPE"],
+          ...nets.map((n) => [id(n.id), n.name, n.driver, "local"]),
+        ]))
+          io.out(l);
+      io.exit(0);
+      return;
+    }
+    case "inspect": {
+      const found = [];
+      let status = 0;
+      for (const ref of rest) {
+        try {
+          found.push(daemon.findNetwork(ref));
+        } catch (e) {
+          if (!(e instanceof DockerError)) throw e;
+          status = 1;
+          io.err(`Error response from daemon: ${e.message}`);
+        }
+      }
+      if (found.length > 0 || status === 0)
+        for (const l of networkInspect(found, daemon).split("\n")) io.out(l);
+      io.exit(status);
+      return;
+    }
+    case "rm":
+    case "remove": {
+      let status = 0;
+      for (const ref of rest) {
+        try {
+          daemon.removeNetwork(ref);
+          io.out(ref);
+        } catch (e) {
+          if (!(e instanceof DockerError)) throw e;
+          status = 1;
+          io.err(e.text);
+        }
+      }
+      io.exit(status);
+      return;
+    }
+    case "prune": {
+      const { flags } = takeFlags(rest, { "-f": "bool", "--force": "bool" }, "network prune");
+      if (!flags.has("-f") && !flags.has("--force")) {
+        io.out("WARNING! This will remove all custom networks not used by at least one container.");
+        io.out("Are you sure you want to continue? [y/N] ");
+        io.exit(0);
+        return;
+      }
+      const gone = [...daemon.networks.values()].filter((n) => !n.predefined && n.endpoints.size === 0);
+      if (gone.length > 0) io.out("Deleted Networks:");
+      for (const n of gone.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        daemon.removeNetwork(n.id);
+        io.out(n.name);
+      }
+      io.exit(0);
+      return;
+    }
+    default:
+      throw new DockerError(
+        `docker: '${verb ?? ""}' is not a docker command.\nSee 'docker --help'`,
+        400,
+        false,
+      );
+  }
+}
+
+// ==== docker run / create ==================================================================
+
+const RUN_FLAGS: Record<string, "value" | "bool"> = {
+  "-d": "bool",
+  "--detach": "bool",
+  "--name": "value",
+  "--network": "value",
+  "--net": "value",
+  "-p": "value",
+  "--publish": "value",
+  "-P": "bool",
+  "--publish-all": "bool",
+  "--ip": "value",
+  "-h": "value",
+  "--hostname": "value",
+  "--mac-address": "value",
+  "--network-alias": "value",
+  "--rm": "bool",
+  "-i": "bool",
+  "-t": "bool",
+  "-it": "bool",
+};
+
+/** One -p spec: [[ip:]hostPort[-end]:]containerPort[/proto]. */
+function parsePublish(spec: string): PortRequest {
+  const [body = "", proto = "tcp"] = spec.split("/");
+  if (proto !== "tcp" && proto !== "udp") throw new DockerError(`invalid proto: ${proto}`, 400, false);
+  const parts = body.split(":");
+  const containerPort = Number(parts.pop());
+  const hostPortText = parts.pop() ?? "";
+  const hostIp = parts.join(":");
+  const hostPort = hostPortText === "" ? 0 : Number(hostPortText);
+  if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535)
+    throw new DockerError(`invalid containerPort: ${body.split(":").pop()}`, 400, false);
+  if (!Number.isInteger(hostPort) || hostPort < 0 || hostPort > 65535)
+    throw new DockerError(`invalid hostPort: ${hostPortText}`, 400, false);
+  return { proto, containerPort, hostIp, hostPort };
+}
+
+function runCommand(
+  daemon: Daemon,
+  args: string[],
+  io: DockerIo,
+  start: boolean,
+): RunningProcess | undefined {
+  const command = start ? "run" : "create";
+  let parsed: ReturnType<typeof takeFlags>;
+  try {
+    parsed = takeFlags(args, RUN_FLAGS, command);
+  } catch (e) {
+    if (!(e instanceof DockerError)) throw e;
+    io.err(e.message);
+    io.exit(125);
+    return undefined;
+  }
+  const { flags, rest } = parsed;
+  const [imageRef, ...cmd] = rest;
+  const fail = (message: string, status = 125) => {
+    io.err(`docker: ${message.replace(/\.$/, "")}.`);
+    io.err(`See 'docker ${command} --help'.`);
+    io.exit(status);
+    return undefined;
+  };
+  if (imageRef === undefined) return fail(`"docker ${command}" requires at least 1 argument`);
+  const image = findImage(imageRef);
+  if (!image) {
+    for (const l of missingImageText(imageRef)) io.err(l);
+    io.exit(125);
+    return undefined;
+  }
+  let c: Container;
+  try {
+    const ports = all(flags, "-p", "--publish").map(parsePublish);
+    if (flags.has("-P") || flags.has("--publish-all"))
+      for (const e of image.exposed)
+        if (!ports.some((p) => p.containerPort === e.port && p.proto === e.proto))
+          ports.push({ proto: e.proto, containerPort: e.port, hostIp: "", hostPort: 0 });
+    const ipText = first(flags, "--ip");
+    const macText = first(flags, "--mac-address");
+    const mac = macText === undefined ? 0 : parseMac(macText);
+    if (mac === undefined)
+      throw new DockerError(`invalid argument "${macText}" for "--mac-address" flag`, 400, false);
+    c = daemon.createContainer({
+      name: first(flags, "--name"),
+      image: imageRef,
+      command: cmd.length > 0 ? cmd : image.command,
+      hostname: first(flags, "-h", "--hostname"),
+      network: first(flags, "--network", "--net") ?? "bridge",
+      ip: ipText === undefined ? 0 : DaemonClass.parseIp(ipText),
+      aliases: all(flags, "--network-alias"),
+      ports,
+      macAddress: mac,
+    });
+  } catch (e) {
+    if (!(e instanceof DockerError)) throw e;
+    return fail(e.text);
+  }
+  if (!start) {
+    io.out(c.id);
+    io.exit(0);
+    return undefined;
+  }
+  const detach = flags.has("-d") || flags.has("--detach");
+  const removeAfter = flags.has("--rm");
+  try {
+    startContainer(daemon, c, io, (status) => {
+      if (removeAfter && daemon.containers.has(c.id)) daemon.removeContainer(c, true);
+      if (!detach) io.exit(status);
+    });
+  } catch (e) {
+    if (!(e instanceof DockerError)) throw e;
+    return fail(e.text, 126);
+  }
+  if (detach) {
+    io.out(c.id);
+    io.exit(0);
+    return undefined;
+  }
+  return { interrupt: () => daemon.stopContainer(c, 130) };
+}
+
+/**
+ * Start the container and its main program; `ended(status)` when the program ends (the
+ * container stops then).
+ */
+function startContainer(daemon: Daemon, c: Container, io: DockerIo, ended: (status: number) => void): void {
+  const ns = daemon.startContainer(c);
+  const finish = (status: number) => {
+    if (c.state === "running") daemon.stopContainer(c, status);
+    ended(status);
+  };
+  c.process = containerProgram(c.command, ns, io, finish);
+}
+
+/** The programs a container runs: sh (ends at once), sleep, or anything the scenario knows. */
+function containerProgram(
+  words: string[],
+  ns: NetNamespace,
+  io: DockerIo,
+  done: (status: number) => void,
+): RunningProcess | undefined {
+  const [cmd, arg] = words;
+  if (cmd === "sh" || cmd === "/bin/sh" || cmd === "true") {
+    io.sim.scheduleAfter(0, () => done(0));
+    return undefined;
+  }
+  if (cmd === "sleep") {
+    const ev =
+      arg === "infinity" ? undefined : io.sim.scheduleAfter(Math.round(Number(arg) * SECOND), () => done(0));
+    return {
+      interrupt: () => {
+        if (ev) io.sim.cancel(ev);
+      },
+    };
+  }
+  return io.spawn(words, ns, done);
+}
+
+function lifecycle(daemon: Daemon, verb: string, args: string[], io: DockerIo): void {
+  const { flags, rest } = takeFlags(args, verb === "rm" ? { "-f": "bool", "--force": "bool" } : {}, verb);
+  let status = 0;
+  for (const ref of rest) {
+    try {
+      const c = daemon.findContainer(ref);
+      if (verb === "stop" || verb === "restart") daemon.stopContainer(c, 0);
+      if (verb === "start" || verb === "restart") {
+        if (c.state !== "running") startContainer(daemon, c, io, () => {});
+      }
+      if (verb === "rm") daemon.removeContainer(c, flags.has("-f") || flags.has("--force"));
+      io.out(ref);
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+      status = 1;
+      io.err(e.text);
+    }
+  }
+  io.exit(status);
+}
+
+function execCommand(daemon: Daemon, args: string[], io: DockerIo): RunningProcess | undefined {
+  const { rest } = takeFlags(args, { "-i": "bool", "-t": "bool", "-it": "bool", "-d": "bool" }, "exec");
+  const [ref = "", ...words] = rest;
+  const c = daemon.findContainer(ref);
+  if (c.state !== "running" || !c.sandbox) throw new DockerError(`container ${c.id} is not running`, 409);
+  if (words.length === 0)
+    throw new DockerError(
+      `"docker exec" requires at least 2 arguments.\nSee 'docker exec --help'.`,
+      400,
+      false,
+    );
+  const running = containerProgram(words, c.sandbox, io, (status) => io.exit(status));
+  return running;
+}
+
+function portCommand(daemon: Daemon, args: string[], io: DockerIo): void {
+  const [ref = "", filter] = args;
+  const c = daemon.findContainer(ref);
+  const lines = c.bindings
+    .filter(
+      (b) =>
+        filter === undefined || filter === `${b.containerPort}` || filter === `${b.containerPort}/${b.proto}`,
+    )
+    .map((b) => `${b.containerPort}/${b.proto} -> ${b.hostIp}:${b.hostPort}`);
+  if (filter !== undefined && lines.length === 0)
+    throw new DockerError(
+      `No public port '${filter.includes("/") ? filter : `${filter}/tcp`}' published for ${ref}`,
+      404,
+    );
+  for (const l of lines) io.out(l);
+  io.exit(0);
+}
+
+function psCommand(daemon: Daemon, args: string[], io: DockerIo): void {
+  const { flags } = takeFlags(args, { "-a": "bool", "--all": "bool", "-q": "bool", "--quiet": "bool" }, "ps");
+  const everything = flags.has("-a") || flags.has("--all");
+  const list = [...daemon.containers.values()].filter((c) => everything || c.state === "running").reverse();
+  if (flags.has("-q") || flags.has("--quiet")) {
+    for (const c of list) io.out(c.shortId);
+    io.exit(0);
+    return;
+  }
+  const now = io.sim.now;
+  const rows = list.map((c) => {
+    const cmd = `"${c.command.join(" ")}"`;
+    const ports = c.bindings
+      .map((b) => `${b.hostIp}:${b.hostPort}->${b.containerPort}/${b.proto}`)
+      .join(", ");
+    return [
+      c.shortId,
+      c.image,
+      cmd.length > 22 ? `${cmd.slice(0, 20)}…"` : cmd,
+      ago(now - createdAt(c)),
+      c.state === "running"
+        ? `Up ${duration(now - createdAt(c))}`
+        : c.state === "created"
+          ? "Created"
+          : `Exited (${c.exitCode}) ${ago(0)}`,
+      ports,
+      c.name,
+    ];
+  });
+  for (const l of table([
+    ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
+    ...rows,
+  ]))
+    io.out(l);
+  io.exit(0);
+}
+
+function createdAt(c: Container): number {
+  const m = /T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?Z$/.exec(c.created);
+  if (!m) return 0;
+  const [, h, mi, s, frac = ""] = m;
+  return ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * SECOND + Number(frac.padEnd(9, "0"));
+}
+
+/** go-units HumanDuration. */
+function duration(ns: number): string {
+  const s = Math.floor(ns / SECOND);
+  if (s < 1) return "Less than a second";
+  if (s === 1) return "1 second";
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return "About a minute";
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(s / 3600);
+  return h === 1 ? "About an hour" : `${h} hours`;
+}
+
+function ago(ns: number): string {
+  return `${duration(ns)} ago`;
+}

@@ -1,0 +1,140 @@
+/**
+ * The iptables rules Docker Engine 27 ("classic" layout) installs, written through the iptables
+ * command interpreter as the daemon runs the iptables binary
+ * (libnetwork/drivers/bridge/setup_ip_tables_linux.go, port_mapping_linux.go, link.go,
+ * libnetwork/firewall_linux.go): the chains at daemon start, each bridge network's block (NAT,
+ * ICC, the DOCKER jumps, the isolation pair, DOCKER-USER kept first), internal networks, and each
+ * published port's DNAT, ACCEPT and hairpin MASQUERADE. Deviation: the v28/v29 layouts
+ * (DOCKER-FORWARD, DOCKER-CT, DOCKER-BRIDGE, raw drops) are not written yet.
+ */
+
+import { runIptables } from "../netfilter/iptables-command.js";
+import type { IptablesState } from "../netfilter/tables.js";
+
+export interface BridgeRules {
+  bridge: string;
+  /** The network's subnet as CIDR text (e.g. 172.17.0.0/16). */
+  subnet: string;
+  icc: boolean;
+  ipMasq: boolean;
+  internal: boolean;
+  userlandProxy: boolean;
+}
+
+export interface PortRule {
+  bridge: string;
+  proto: string;
+  /** Host address ("" for 0.0.0.0) and port, container address and port. */
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+  userlandProxy: boolean;
+}
+
+function ipt(state: IptablesState, line: string): void {
+  const r = runIptables(state, line.split(" "));
+  if (r.exit !== 0) throw new Error(`docker firewall: iptables ${line}: ${r.stderr.trim()}`);
+}
+
+/** Does chain `chain` of `table` have this rule (iptables -C)? */
+function has(state: IptablesState, line: string): boolean {
+  return runIptables(state, line.replace(/^(-t \w+ )?-[AI] /, "$1-C ").split(" ")).exit === 0;
+}
+
+/** Daemon start: Docker's chains, the isolation chains' RETURN, DOCKER-USER's RETURN. */
+export function setupChains(state: IptablesState, forwardDrop: boolean): void {
+  ipt(state, "-t nat -N DOCKER");
+  ipt(state, "-t filter -N DOCKER");
+  ipt(state, "-t filter -N DOCKER-ISOLATION-STAGE-1");
+  ipt(state, "-t filter -N DOCKER-ISOLATION-STAGE-2");
+  ipt(state, "-t filter -A DOCKER-ISOLATION-STAGE-1 -j RETURN");
+  ipt(state, "-t filter -A DOCKER-ISOLATION-STAGE-2 -j RETURN");
+  ipt(state, "-t filter -N DOCKER-USER");
+  ipt(state, "-t filter -A DOCKER-USER -j RETURN");
+  if (forwardDrop) ipt(state, "-t filter -P FORWARD DROP");
+}
+
+/** A chain's jump moved to the top of FORWARD (Docker deletes and re-inserts it). */
+function jumpFirst(state: IptablesState, chain: string): void {
+  if (has(state, `-t filter -A FORWARD -j ${chain}`)) ipt(state, `-t filter -D FORWARD -j ${chain}`);
+  ipt(state, `-t filter -I FORWARD -j ${chain}`);
+}
+
+/** A bridge network's own rules, in the order Docker makes them ("-I" inserts, "-A" appends). */
+function bridgeRuleLines(n: BridgeRules): string[] {
+  const br = n.bridge;
+  const iccRule = n.icc
+    ? `-t filter -I FORWARD -i ${br} -o ${br} -j ACCEPT`
+    : `-t filter -A FORWARD -i ${br} -o ${br} -j DROP`;
+  if (n.internal)
+    return [
+      `-t filter -I DOCKER-ISOLATION-STAGE-1 -i ${br} ! -d ${n.subnet} -j DROP`,
+      `-t filter -I DOCKER-ISOLATION-STAGE-1 -o ${br} ! -s ${n.subnet} -j DROP`,
+      iccRule,
+    ];
+  const lines: string[] = [];
+  if (n.ipMasq) lines.push(`-t nat -I POSTROUTING -s ${n.subnet} ! -o ${br} -j MASQUERADE`);
+  if (n.userlandProxy) lines.push(`-t nat -I DOCKER -i ${br} -j RETURN`);
+  else lines.push(`-t nat -I POSTROUTING -o ${br} -m addrtype --src-type LOCAL -j MASQUERADE`);
+  lines.push(
+    iccRule,
+    `-t filter -I FORWARD -i ${br} ! -o ${br} -j ACCEPT`,
+    `-t filter -I FORWARD -o ${br} -j DOCKER`,
+    `-t filter -I FORWARD -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    `-t filter -I DOCKER-ISOLATION-STAGE-1 -i ${br} ! -o ${br} -j DOCKER-ISOLATION-STAGE-2`,
+    `-t filter -I DOCKER-ISOLATION-STAGE-2 -o ${br} -j DROP`,
+  );
+  return lines;
+}
+
+/**
+ * A bridge network's rules (newest network on top): its own lines, the nat PREROUTING/OUTPUT
+ * jumps to DOCKER once, and the FORWARD jumps to DOCKER-ISOLATION-STAGE-1 and DOCKER-USER moved
+ * back to the top, in that order.
+ */
+export function addBridgeRules(state: IptablesState, n: BridgeRules): void {
+  const lines = bridgeRuleLines(n);
+  // The isolation pair comes after the jumps are settled (steps 6-9 of the classic driver).
+  const isolation = n.internal ? [] : lines.splice(-2);
+  for (const l of lines) ipt(state, l);
+  if (!n.internal) {
+    const prerouting = "-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER";
+    if (!has(state, prerouting)) ipt(state, prerouting);
+    const output = n.userlandProxy
+      ? "-t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER"
+      : "-t nat -A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER";
+    if (!has(state, output)) ipt(state, output);
+  }
+  jumpFirst(state, "DOCKER-ISOLATION-STAGE-1");
+  for (const l of isolation) ipt(state, l);
+  jumpFirst(state, "DOCKER-USER");
+}
+
+/** `docker network rm`: the network's own rules go (the shared jumps stay). */
+export function removeBridgeRules(state: IptablesState, n: BridgeRules): void {
+  for (const l of bridgeRuleLines(n)) ipt(state, l.replace(/^(-t \w+ )-[AI] /, "$1-D "));
+}
+
+function portWords(p: PortRule): { dnat: string; accept: string; masq: string } {
+  const hostIp = p.hostIp === "" || p.hostIp === "0.0.0.0" ? "" : ` -d ${p.hostIp}`;
+  const notIn = p.userlandProxy ? ` ! -i ${p.bridge}` : "";
+  return {
+    dnat: `-t nat -A DOCKER${hostIp}${notIn} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
+    accept: `-t filter -A DOCKER -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`,
+    masq: `-t nat -A POSTROUTING -s ${p.containerIp}/32 -d ${p.containerIp}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`,
+  };
+}
+
+/** A published port: DNAT in nat DOCKER, ACCEPT in filter DOCKER, the hairpin MASQUERADE (all appended). */
+export function addPortRules(state: IptablesState, p: PortRule): void {
+  const w = portWords(p);
+  ipt(state, w.dnat);
+  ipt(state, w.accept);
+  ipt(state, w.masq);
+}
+
+export function removePortRules(state: IptablesState, p: PortRule): void {
+  const w = portWords(p);
+  for (const line of [w.dnat, w.accept, w.masq]) ipt(state, line.replace(/^(-t \w+ )-A /, "$1-D "));
+}

@@ -1,0 +1,39 @@
+/**
+ * Images as program profiles: what a container runs when `docker run` gives no command, and which
+ * ports the image EXPOSEs (for -P). `nginx` and `httpd` serve "It works!" on port 80 (dockwire's
+ * httpd); `alpine` and `busybox` give a shell whose programs (`ping`, `nc`, `wget`, `ip`, ...) run
+ * with `docker exec` or as the container's command. Deviation: no layers, no pulls, no
+ * filesystem; a `sh` with nothing to read ends at once, as without `-it`.
+ */
+
+export interface Image {
+  /** The name as `docker ps` shows it (`nginx`, `alpine:3.20` as given). */
+  name: string;
+  command: string[];
+  exposed: { proto: "tcp" | "udp"; port: number }[];
+}
+
+const PROFILES: Record<string, Omit<Image, "name">> = {
+  nginx: { command: ["httpd", "-p", "80"], exposed: [{ proto: "tcp", port: 80 }] },
+  httpd: { command: ["httpd", "-p", "80"], exposed: [{ proto: "tcp", port: 80 }] },
+  alpine: { command: ["sh"], exposed: [] },
+  busybox: { command: ["sh"], exposed: [] },
+};
+
+/** The image `ref` (`name[:tag]`), or undefined when there is no such image. */
+export function findImage(ref: string): Image | undefined {
+  const [name = "", tag] = ref.split(":");
+  const profile = PROFILES[name.replace(/^(docker\.io\/)?(library\/)?/, "")];
+  if (!profile || (tag !== undefined && !/^[\w][\w.-]{0,127}$/.test(tag))) return undefined;
+  return { name: ref, ...profile };
+}
+
+/** What `docker run` prints when the image is not there (and cannot be pulled). */
+export function missingImageText(ref: string): string[] {
+  const [name = "", tag = "latest"] = ref.split(":");
+  return [
+    `Unable to find image '${name}:${tag}' locally`,
+    `docker: Error response from daemon: pull access denied for ${name}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied.`,
+    "See 'docker run --help'.",
+  ];
+}

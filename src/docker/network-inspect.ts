@@ -1,0 +1,53 @@
+/**
+ * `docker network inspect` (API 1.47, Engine 27: daemon/network.go buildNetworkResource): a JSON
+ * array, four-space indentation as the CLI prints it, fields in the API's order; Containers keyed
+ * by container id with the endpoint's id, MAC and address (with the subnet's prefix length).
+ */
+
+import { ipv4ToString } from "../util/ipv4-address.js";
+import { macToString } from "../util/mac-address.js";
+import type { Daemon } from "./daemon.js";
+import type { Network } from "./network.js";
+
+function resource(n: Network, daemon: Daemon): unknown {
+  const containers: Record<string, unknown> = {};
+  for (const ep of n.endpoints.values()) {
+    const c = daemon.containers.get(ep.containerId);
+    containers[ep.containerId] = {
+      Name: c?.name ?? ep.name,
+      EndpointID: ep.id,
+      MacAddress: ep.mac === 0 ? "" : macToString(ep.mac),
+      IPv4Address: ep.address === 0 ? "" : `${ipv4ToString(ep.address)}/${n.pool?.prefixLen ?? 32}`,
+      IPv6Address: "",
+    };
+  }
+  return {
+    Name: n.name,
+    Id: n.id,
+    Created: n.created,
+    Scope: "local",
+    Driver: n.driver,
+    EnableIPv6: false,
+    IPAM: {
+      Driver: "default",
+      Options: n.predefined ? null : {},
+      Config: n.pool ? [n.pool.config()] : [],
+    },
+    Internal: n.spec.internal,
+    Attachable: n.spec.attachable,
+    Ingress: false,
+    ConfigFrom: { Network: "" },
+    ConfigOnly: false,
+    Containers: containers,
+    Options: n.spec.options,
+    Labels: n.spec.labels,
+  };
+}
+
+export function networkInspect(networks: Network[], daemon: Daemon): string {
+  return JSON.stringify(
+    networks.map((n) => resource(n, daemon)),
+    null,
+    4,
+  );
+}

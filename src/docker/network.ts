@@ -1,0 +1,70 @@
+/**
+ * CNM's network and endpoint (libnetwork network.go, endpoint.go): a named L2/L3 domain of one
+ * driver with its IPAM pool, options and labels, and the endpoints (one per attached container)
+ * that joined it, in the order they joined.
+ */
+
+import type { NetDevice } from "../link/net-device.js";
+import type { IpamPool } from "./ipam.js";
+
+export type DriverName = "bridge" | "host" | "null";
+
+export class Endpoint {
+  constructor(
+    readonly id: string,
+    readonly network: Network,
+    /** The container (its 64-hex id) and name; the endpoint's name is the container's. */
+    readonly containerId: string,
+    readonly name: string,
+    /** Its IPv4 address (0 for host/none), MAC (0 when none) and interface in the container. */
+    readonly address: number,
+    readonly mac: number,
+    readonly ifname: string,
+    /** The host side of the veth (bridge driver). */
+    readonly hostDevice: NetDevice | undefined,
+  ) {}
+}
+
+export interface NetworkSpec {
+  name: string;
+  driver: DriverName;
+  internal: boolean;
+  attachable: boolean;
+  /** -o options as given (what inspect echoes), and --label labels. */
+  options: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export class Network {
+  readonly endpoints = new Map<string, Endpoint>();
+
+  constructor(
+    readonly id: string,
+    readonly spec: NetworkSpec,
+    /** RFC 3339 creation time (inspect's Created). */
+    readonly created: string,
+    /** The IPv4 pool (undefined for host and none). */
+    readonly pool: IpamPool | undefined,
+    /** The Linux bridge device's name (bridge driver). */
+    readonly bridgeName: string,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get driver(): DriverName {
+    return this.spec.driver;
+  }
+
+  /** `bridge`, `host`, `none` (and `default`) are Docker's predefined networks. */
+  get predefined(): boolean {
+    return ["bridge", "host", "none", "default"].includes(this.spec.name);
+  }
+
+  /** A boolean bridge option (`com.docker.network.bridge.enable_icc` ...), default `fallback`. */
+  flag(key: string, fallback: boolean): boolean {
+    const v = this.spec.options[key];
+    return v === undefined ? fallback : v === "true" || v === "1";
+  }
+}
