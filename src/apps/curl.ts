@@ -13,6 +13,7 @@ import { TcpError as TcpErrorClass } from "../kernel/tcp/tcp-error.js";
 import { MILLISECOND, SECOND } from "../sim/time.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
+import { lookupHost } from "./resolver.js";
 import { printText } from "./terminal.js";
 
 export const CURL_USER_AGENT = "curl/7.88.1";
@@ -63,7 +64,7 @@ function parseArgs(args: string[]): CurlOptions | string {
   return o;
 }
 
-export function curl(args: string[], ctx: ProcessContext): RunningProcess | undefined {
+export function curl(args: string[], ctx: ProcessContext, resolved?: number): RunningProcess | undefined {
   const o = parseArgs(args);
   const fail = (code: number, message: string): undefined => {
     if (typeof o === "string" || !o.silent || o.showError) ctx.err(`curl: (${code}) ${message}`);
@@ -88,8 +89,23 @@ export function curl(args: string[], ctx: ProcessContext): RunningProcess | unde
   const hostText = m[1] as string;
   const port = m[2] ? Number(m[2]) : 80;
   const path = m[3] ?? "/";
-  const addr = parseIpv4(hostText);
-  if (addr === undefined) return fail(6, `Could not resolve host: ${hostText}`);
+  const addr = resolved ?? parseIpv4(hostText);
+  if (addr === undefined) {
+    // A name: look it up first (resolver.ts), then go on with its address.
+    let inner: RunningProcess | undefined;
+    let stopped = false;
+    lookupHost(ctx, hostText, (a) => {
+      if (stopped) return;
+      if (a === undefined) fail(6, `Could not resolve host: ${hostText}`);
+      else inner = curl(args, ctx, a);
+    });
+    return {
+      interrupt: () => {
+        stopped = true;
+        inner?.interrupt();
+      },
+    };
+  }
   if (!(port > 0 && port < 65536)) return fail(3, "URL using bad/illegal format or missing URL");
   const sim = ctx.host.sim;
   const started = sim.now;

@@ -28,6 +28,7 @@ import {
 } from "../wire/icmpv4.js";
 import { IPPROTO_ICMP, type Ipv4View } from "../wire/ipv4.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
+import { LOOKUP_TEXT, lookupAddress, lookupHost } from "./resolver.js";
 
 interface PingOptions {
   count: number;
@@ -39,6 +40,8 @@ interface PingOptions {
   timeout: number;
   target: number;
   targetText: string;
+  /** -n: no reverse lookups. */
+  numeric: boolean;
 }
 
 function parse(args: string[], ctx: ProcessContext): PingOptions | undefined {
@@ -52,6 +55,7 @@ function parse(args: string[], ctx: ProcessContext): PingOptions | undefined {
     timeout: 10 * SECOND,
     target: 0,
     targetText: "",
+    numeric: false,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
@@ -68,20 +72,17 @@ function parse(args: string[], ctx: ProcessContext): PingOptions | undefined {
         return undefined;
       }
       o.pmtu = m;
-    } else if (a === "-n" || a === "-q") continue;
+    } else if (a === "-n") o.numeric = true;
+    else if (a === "-q") continue;
     else if (a.startsWith("-")) {
       ctx.err(`ping: invalid option -- '${a.slice(1)}'`);
       return undefined;
     } else o.targetText = a;
   }
-  const t = parseIpv4(o.targetText);
-  if (t === undefined) {
-    ctx.err(
-      `ping: ${o.targetText || "usage error: Destination address required"}${o.targetText ? ": Name or service not known" : ""}`,
-    );
+  if (!o.targetText) {
+    ctx.err("ping: usage error: Destination address required");
     return undefined;
   }
-  o.target = t;
   return o;
 }
 
@@ -95,6 +96,11 @@ function ms(us: number): string {
   return `${whole}.${String(frac).padStart(3, "0")}`;
 }
 
+/**
+ * `ping [-c N] [-i S] [-s N] [-t TTL] [-W S] [-M do|want|dont] [-b] [-n] HOST`: HOST is looked up
+ * first (resolver.ts); given as a name, each reply's source is shown as `name (address)` from a
+ * reverse lookup made when the first reply from that address arrives (iputils' pr_addr cache).
+ */
 export function ping(args: string[], ctx: ProcessContext): RunningProcess | undefined {
   const parsed = parse(args, ctx);
   if (!parsed) {
@@ -102,6 +108,28 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
     return undefined;
   }
   const o = parsed;
+  let running: RunningProcess | undefined;
+  let interrupted = false;
+  lookupHost(ctx, o.targetText, (addr, error) => {
+    if (interrupted) return;
+    if (addr === undefined) {
+      ctx.err(`ping: ${o.targetText}: ${LOOKUP_TEXT[error ?? "EAI_NONAME"]}`);
+      ctx.exit(2);
+      return;
+    }
+    o.target = addr;
+    running = pingTarget(o, ctx, parseIpv4(o.targetText) === undefined && !o.numeric);
+  });
+  return {
+    interrupt: () => {
+      interrupted = true;
+      if (running) running.interrupt();
+      else ctx.exit(2);
+    },
+  };
+}
+
+function pingTarget(o: PingOptions, ctx: ProcessContext, reverse: boolean): RunningProcess | undefined {
   const { ns } = ctx;
   const sim = ctx.host.sim;
   const errno = ns.ipv4.routeErrno(o.target);
@@ -184,9 +212,10 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
       const us = Math.round((sim.now - t0) / 1000);
       rtts.push(us);
       lastActivity = sim.now;
-      ctx.out(
-        `${ip.payloadLength} bytes from ${ipv4ToString(ip.src)}: icmp_seq=${seq} ttl=${ip.ttl} time=${ms(us)} ms`,
-      );
+      const src = ip.src;
+      const len = ip.payloadLength;
+      const rest = `: icmp_seq=${seq} ttl=${ip.ttl} time=${ms(us)} ms`;
+      print(() => `${len} bytes from ${label(src)}${rest}`, src);
       maybeDone();
       return;
     }
@@ -200,10 +229,36 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
     errors++;
     lastActivity = sim.now;
     const code = buf[off + 1] as number;
-    ctx.out(
-      `From ${ipv4ToString(ip.src)} icmp_seq=${u16(buf, q + qhl + 6)} ${errorText(type, code, u16(buf, off + 6))}`,
-    );
+    const from = ip.src;
+    const text = `icmp_seq=${u16(buf, q + qhl + 6)} ${errorText(type, code, u16(buf, off + 6))}`;
+    print(() => `From ${label(from)} ${text}`, from);
     maybeDone();
+  }
+
+  // Reverse lookups (only when the target was a name): one per address, lines wait for it.
+  const names = new Map<number, string>();
+  const waiting: (() => string)[] = [];
+  let looking = false;
+  let finishWhenPrinted = false;
+  const label = (a: number) =>
+    reverse ? `${names.get(a) ?? ipv4ToString(a)} (${ipv4ToString(a)})` : ipv4ToString(a);
+  function print(line: () => string, addr: number): void {
+    waiting.push(line);
+    if (looking) return;
+    if (!reverse || names.has(addr)) {
+      flush();
+      return;
+    }
+    looking = true;
+    lookupAddress(ctx, addr, (name) => {
+      names.set(addr, name ?? ipv4ToString(addr));
+      looking = false;
+      flush();
+      if (finishWhenPrinted) finish();
+    });
+  }
+  function flush(): void {
+    while (waiting.length > 0) ctx.out((waiting.shift() as () => string)());
   }
 
   function maybeDone(): void {
@@ -212,6 +267,10 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
 
   function finish(): void {
     if (finished) return;
+    if (looking) {
+      finishWhenPrinted = true;
+      return;
+    }
     finished = true;
     stopListening();
     const received = rtts.length;

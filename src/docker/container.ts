@@ -8,6 +8,7 @@
 
 import type { RunningProcess } from "../apps/process.js";
 import type { NetNamespace } from "../kernel/namespace.js";
+import type { EmbeddedResolver } from "./embedded-dns.js";
 import type { Endpoint } from "./network.js";
 
 export interface PortRequest {
@@ -38,6 +39,8 @@ export class Container {
   endpoints: Endpoint[] = [];
   bindings: PortBinding[] = [];
   process: RunningProcess | undefined;
+  /** The embedded DNS server (user-defined networks). */
+  resolver: EmbeddedResolver | undefined;
   /** eth<N> counter of the sandbox (classic: numbers are never reused). */
   nextIfIndex = 0;
 
@@ -48,6 +51,8 @@ export class Container {
     readonly command: string[],
     readonly created: string,
     readonly hostname: string,
+    /** -h was given (the hostname is then also a DNS name). */
+    readonly hostnameSet: boolean,
     /** `bridge`, `host`, `none`, `container:<id>` or a network name/id. */
     readonly networkMode: string,
     /** Networks to join, in order: name → request. */

@@ -28,7 +28,9 @@ import {
   OPT_MTU,
 } from "./bridge-driver.js";
 import { Container, type PortBinding, type PortRequest } from "./container.js";
+import { hostsFile, internalResolvConf, legacyResolvConf, nameservers } from "./container-files.js";
 import { DockerError } from "./docker-error.js";
+import { EmbeddedResolver } from "./embedded-dns.js";
 import { setupChains } from "./firewall.js";
 import { randomId } from "./ids.js";
 import { Ipam, type PoolRequest } from "./ipam.js";
@@ -265,6 +267,7 @@ export class Daemon {
       req.command,
       this.now(),
       req.hostname ?? id.slice(0, 12),
+      req.hostname !== undefined,
       mode,
       new Map(n ? [[n.name, { ip: req.ip, aliases: req.aliases }]] : []),
       mode === "host" ? [] : req.ports,
@@ -303,7 +306,7 @@ export class Daemon {
       return other.sandbox;
     }
     c.sandboxId = randomId(this.rng);
-    const sandbox = this.host.addUnnamedNetns(`docker/${c.name}`);
+    const sandbox = this.host.addUnnamedNetns(c.name);
     sandbox.setUp(sandbox.lo, true);
     sandbox.addAddress(sandbox.lo, 0x7f000001, 8);
     c.sandbox = sandbox;
@@ -316,8 +319,85 @@ export class Daemon {
       this.teardown(c);
       throw e;
     }
+    this.writeFiles(c);
     c.state = "running";
     return sandbox;
+  }
+
+  /** /etc/hosts and /etc/resolv.conf, and the embedded resolver on user-defined networks. */
+  private writeFiles(c: Container): void {
+    const sandbox = c.sandbox as NetNamespace;
+    sandbox.files.set(
+      "/etc/hosts",
+      hostsFile(
+        c.hostname,
+        c.endpoints.map((e) => e.address),
+      ),
+    );
+    const hostResolv = this.ns.files.get("/etc/resolv.conf") ?? "";
+    const internal = c.endpoints.some((e) => !e.network.predefined);
+    sandbox.files.set(
+      "/etc/resolv.conf",
+      internal ? internalResolvConf(hostResolv) : legacyResolvConf(hostResolv),
+    );
+    if (!internal) return;
+    const resolver = new EmbeddedResolver(
+      sandbox,
+      this.ns,
+      {
+        addresses: (name) => this.dnsAddresses(c, name),
+        ptr: (addr) => this.dnsPtr(c, addr),
+        upstreams: () => nameservers(this.ns.files.get("/etc/resolv.conf") ?? ""),
+      },
+      this.host.sim,
+      this.rng,
+    );
+    resolver.start();
+    c.resolver = resolver;
+  }
+
+  /** The names an endpoint answers to: container name, aliases, short id, the hostname if set. */
+  private dnsNames(containerId: string, network: Network): string[] {
+    const c = this.containers.get(containerId);
+    if (!c) return [];
+    const req = c.networks.get(network.name);
+    const names = [c.name, ...(req?.aliases ?? []), c.shortId];
+    if (c.hostnameSet) names.push(c.hostname);
+    return [...new Set(names.map((n) => n.toLowerCase()))];
+  }
+
+  /** A/AAAA lookup as resolver.go does it: the full name in every network, then `name.network`. */
+  private dnsAddresses(c: Container, query: string): number[] | undefined {
+    const name = query.replace(/\.$/, "").toLowerCase();
+    const inNetwork = (n: Network, wanted: string) => {
+      const addrs = [...n.endpoints.values()]
+        .filter((ep) => this.dnsNames(ep.containerId, n).includes(wanted))
+        .map((ep) => ep.address);
+      return addrs.length > 0 ? addrs : undefined;
+    };
+    const nets = c.endpoints.map((e) => e.network).filter((n) => !n.predefined);
+    for (const n of nets) {
+      const found = inNetwork(n, name);
+      if (found) return found;
+    }
+    const labels = name.split(".");
+    for (let i = labels.length - 1; i >= 1; i--) {
+      const netName = labels.slice(i).join(".");
+      const n = nets.find((x) => x.name.toLowerCase() === netName);
+      const found = n ? inNetwork(n, labels.slice(0, i).join(".")) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private dnsPtr(c: Container, addr: number): string | undefined {
+    for (const e of c.endpoints) {
+      const n = e.network;
+      if (n.predefined) continue;
+      for (const ep of n.endpoints.values())
+        if (ep.address === addr) return `${this.dnsNames(ep.containerId, n)[0]}.${n.name}`;
+    }
+    return undefined;
   }
 
   private join(c: Container, n: Network, ip: number): void {
@@ -477,7 +557,7 @@ export class Daemon {
       c.networkMode !== "host" &&
       !c.networkMode.startsWith("container:")
     )
-      this.host.delUnnamedNetns(`docker/${c.name}`);
+      this.host.delUnnamedNetns(c.name);
     c.sandbox = undefined;
   }
 

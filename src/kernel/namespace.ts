@@ -42,6 +42,14 @@ export class NetNamespace {
   readonly iptables = new IptablesState();
   /** The netfilter hooks that apply it, and conntrack. */
   readonly netfilter: Netfilter;
+  /**
+   * The files the programs of this namespace read (/etc/hosts, /etc/resolv.conf). Deviation:
+   * dockwire has no mount namespaces; a container's files go with its network namespace.
+   */
+  readonly files = new Map<string, string>([
+    ["/etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"],
+    ["/etc/resolv.conf", ""],
+  ]);
   /** The host's kernel log (dmesg), shared with the initial namespace. */
   readonly kernelLog: KernelLog;
   readonly lo: Loopback;

@@ -448,8 +448,9 @@ export function targetTakesOption(target: string, flag: string): boolean | undef
 
 function natAddress(text: string): string {
   const [hostPart = "", ports] = text.split(":");
-  for (const h of hostPart.split("-"))
-    if (parseIpv4(h) === undefined) throw paramProblem(`Bad IP address "${text}"`);
+  if (hostPart !== "" || ports === undefined)
+    for (const h of hostPart.split("-"))
+      if (parseIpv4(h) === undefined) throw paramProblem(`Bad IP address "${text}"`);
   if (ports !== undefined) for (const p of ports.split("-")) parsePort(p);
   return text;
 }

@@ -24,7 +24,7 @@ import type { ConntrackEntry, Tuple } from "./conntrack.js";
 export const MANIP_SRC = 0;
 export const MANIP_DST = 1;
 
-/** Parse `A[-B][:P[-Q]]` (a NAT target's address and port range). */
+/** Parse `[A[-B]][:P[-Q]]` (a NAT target's address and port range; address 0 when only ports). */
 export function natRange(text: string): { addr: number; portLo: number; portHi: number } {
   const [hosts = "", ports] = text.split(":");
   const addr = parseIpv4(hosts.split("-")[0] ?? "") ?? 0;
@@ -49,15 +49,16 @@ export function bind(
   /** --random (NF_NAT_RANGE_PROTO_RANDOM): a random port even when the original one is free. */
   randomPort = false,
 ): void {
+  // Address 0: only the port changes (`--to-source :53`).
   const r = e.reply;
   if (manip === MANIP_DST) {
-    r.src = addr;
+    if (addr !== 0) r.src = addr;
     if (portLo !== 0 && e.protocol !== 1) r.sport = portLo;
     e.reply = r;
     e.setNat(false);
     return;
   }
-  r.dst = addr;
+  if (addr !== 0) r.dst = addr;
   e.setNat(true);
   const keep = e.protocol === 1 ? r.sport : r.dport; // ICMP: the echo id travels in sport
   const setPort = (p: number) => {

@@ -149,6 +149,17 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       const r = startDaemon(host, ns, args, daemons);
       for (const l of r.lines) ctx.err(l);
       ctx.exit(r.exit);
+    } else if (cmd === "cat") {
+      let status = 0;
+      for (const path of args) {
+        const content = ns.files.get(path);
+        if (content === undefined) {
+          ctx.err(`cat: ${path}: No such file or directory`);
+          status = 1;
+        } else
+          for (const l of content.split("\n").slice(0, content.endsWith("\n") ? -1 : undefined)) ctx.out(l);
+      }
+      ctx.exit(status);
     } else if (cmd === "tcpdump") {
       tcpdump(args, ctx, opts, files, finishers);
     } else if (cmd === "conntrack" && (args[0] === "-E" || args[0] === "--event")) {
@@ -246,7 +257,7 @@ function fileSink(path: string): FileSink {
 function namedDevices(host: Host): Array<[string, NetDevice]> {
   const out: Array<[string, NetDevice]> = [];
   for (const d of host.root.devices.values()) out.push([d.name, d]);
-  for (const [name, ns] of host.netns)
+  for (const [name, ns] of [...host.netns, ...host.unnamed])
     for (const d of ns.devices.values()) out.push([`${name}/${d.name}`, d]);
   return out;
 }

@@ -1,0 +1,155 @@
+/**
+ * The C library's name lookup as programs use it (glibc getaddrinfo/getnameinfo with
+ * `hosts: files dns`, resolv/res_send.c), for IPv4: a literal address; then /etc/hosts; then DNS
+ * to the first `nameserver` of /etc/resolv.conf — a query from a random port with a random id and
+ * RD set, 5 s timeout, 2 attempts (RES_TIMEOUT, RES_DFLRETRY), the answer's A records, in order.
+ * NXDOMAIN (or an answer with no address) is "Name or service not known" (EAI_NONAME); no
+ * answer, SERVFAIL or REFUSED is "Temporary failure in name resolution" (EAI_AGAIN). Reverse
+ * lookups ask for PTR of `d.c.b.a.in-addr.arpa`. Deviations: A queries only (glibc asks for A and
+ * AAAA together unless the program asks for IPv4); no search domains or ndots; one nameserver.
+ */
+
+import type { NetNamespace } from "../kernel/namespace.js";
+import { SECOND } from "../sim/time.js";
+import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import {
+  aAddress,
+  CLASS_IN,
+  DNS_PORT,
+  dataName,
+  emitDns,
+  FLAG_RD,
+  parseDns,
+  RCODE_NOERROR,
+  RCODE_NXDOMAIN,
+  rcodeOf,
+  TYPE_A,
+  TYPE_PTR,
+} from "../wire/dns.js";
+import type { ProcessContext } from "./process.js";
+
+export type LookupError = "EAI_NONAME" | "EAI_AGAIN";
+
+/** gai_strerror's texts. */
+export const LOOKUP_TEXT: Record<LookupError, string> = {
+  EAI_NONAME: "Name or service not known",
+  EAI_AGAIN: "Temporary failure in name resolution",
+};
+
+const TIMEOUT = 5 * SECOND;
+const ATTEMPTS = 2;
+
+/** The address for `name` in /etc/hosts (first match, names case-insensitive). */
+function fromHostsFile(ns: NetNamespace, name: string): number | undefined {
+  for (const line of (ns.files.get("/etc/hosts") ?? "").split("\n")) {
+    const [addr = "", ...names] = line.replace(/#.*/, "").trim().split(/\s+/);
+    const a = parseIpv4(addr);
+    if (a !== undefined && names.some((n) => n.toLowerCase() === name.toLowerCase())) return a;
+  }
+  return undefined;
+}
+
+function nameserver(ns: NetNamespace): number | undefined {
+  for (const line of (ns.files.get("/etc/resolv.conf") ?? "").split("\n")) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    const a = m ? parseIpv4(m[1] as string) : undefined;
+    if (a !== undefined) return a;
+  }
+  return undefined;
+}
+
+/**
+ * Ask the nameserver one question; `done` gets the parsed answer, or undefined when every
+ * attempt timed out.
+ */
+function query(
+  ctx: ProcessContext,
+  server: number,
+  name: string,
+  type: number,
+  done: (answer: ReturnType<typeof parseDns> | undefined) => void,
+): void {
+  const sim = ctx.host.sim;
+  const rng = sim.random(`resolver:${ctx.ns.name}:${sim.now}:${name}`);
+  const id = rng.int(0, 0xffff);
+  const sock = ctx.ns.udp.socket();
+  let attempt = 0;
+  let timer = sim.scheduleAfter(0, () => {});
+  const finish = (answer: ReturnType<typeof parseDns> | undefined) => {
+    sim.cancel(timer);
+    sock.close();
+    done(answer);
+  };
+  sock.onMessage = (d) => {
+    try {
+      const m = parseDns(d.data);
+      if (m.id === id) finish(m);
+    } catch {
+      // not a DNS answer: ignored, as res_send does
+    }
+  };
+  const send = () => {
+    if (attempt++ >= ATTEMPTS) {
+      finish(undefined);
+      return;
+    }
+    try {
+      sock.send(
+        emitDns({
+          id,
+          flags: FLAG_RD,
+          questions: [{ name, type, class: CLASS_IN }],
+          answers: [],
+          authorities: [],
+          additionals: [],
+        }),
+      );
+    } catch {
+      finish(undefined);
+      return;
+    }
+    timer = sim.scheduleAfter(TIMEOUT, send);
+  };
+  sock.connect(server, DNS_PORT);
+  send();
+}
+
+/** getaddrinfo(name) for IPv4: `done(address)` or `done(undefined, error)`. */
+export function lookupHost(
+  ctx: ProcessContext,
+  name: string,
+  done: (addr: number | undefined, error?: LookupError) => void,
+): void {
+  const literal = parseIpv4(name);
+  if (literal !== undefined) return done(literal);
+  const fromFile = fromHostsFile(ctx.ns, name);
+  if (fromFile !== undefined) return done(fromFile);
+  const server = nameserver(ctx.ns);
+  if (server === undefined) return done(undefined, "EAI_NONAME");
+  query(ctx, server, name.replace(/\.$/, ""), TYPE_A, (m) => {
+    if (!m) return done(undefined, "EAI_AGAIN");
+    const a = m.answers.find((r) => r.type === TYPE_A);
+    if (a) return done(aAddress(a));
+    const rcode = rcodeOf(m);
+    done(undefined, rcode === RCODE_NXDOMAIN || rcode === RCODE_NOERROR ? "EAI_NONAME" : "EAI_AGAIN");
+  });
+}
+
+/** getnameinfo(addr, NI_NAMEREQD): the name /etc/hosts or a PTR record gives, or undefined. */
+export function lookupAddress(
+  ctx: ProcessContext,
+  addr: number,
+  done: (name: string | undefined) => void,
+): void {
+  for (const line of (ctx.ns.files.get("/etc/hosts") ?? "").split("\n")) {
+    const [a = "", first] = line.replace(/#.*/, "").trim().split(/\s+/);
+    if (parseIpv4(a) === addr && first) return done(first);
+  }
+  const server = nameserver(ctx.ns);
+  if (server === undefined) return done(undefined);
+  const reversed = ipv4ToString(addr).split(".").reverse().join(".");
+  query(ctx, server, `${reversed}.in-addr.arpa`, TYPE_PTR, (m) => {
+    const ptr = m?.answers.find((r) => r.type === TYPE_PTR);
+    done(ptr ? dataName(ptr) : undefined);
+  });
+}

@@ -1,0 +1,182 @@
+/**
+ * Docker's embedded DNS server (libnetwork resolver.go, resolver_unix.go) for one container on
+ * user-defined networks: it listens inside the container's namespace on 127.0.0.11 at random UDP
+ * and TCP ports, and nat rules in that namespace (chains DOCKER_OUTPUT and DOCKER_POSTROUTING,
+ * TCP lines above UDP) send port 53 there and back. A and PTR questions for names and addresses of
+ * the container's networks are answered from the daemon's records (TTL 600, addresses shuffled,
+ * PTR `name.network`); other questions are forwarded, one upstream at a time with a 4 s timeout,
+ * from the docker host's namespace to the nameservers of its /etc/resolv.conf; no upstream or no
+ * answer gives SERVFAIL. Deviations: questions over TCP are accepted but not answered; no
+ * container-scoped link aliases, no swarm service names.
+ */
+
+import type { NetNamespace } from "../kernel/namespace.js";
+import { TcpError } from "../kernel/tcp/tcp-error.js";
+import type { TcpSocket } from "../kernel/tcp/tcp-socket.js";
+import type { UdpSocket } from "../kernel/udp.js";
+import { runIptables } from "../netfilter/iptables-command.js";
+import type { Simulation } from "../sim/simulation.js";
+import { SECOND } from "../sim/time.js";
+import type { Rng } from "../util/rng.js";
+import {
+  aData,
+  DNS_PORT,
+  type DnsMessage,
+  emitDns,
+  FLAG_QR,
+  FLAG_RA,
+  FLAG_RD,
+  nameData,
+  parseDns,
+  RCODE_SERVFAIL,
+  TYPE_A,
+  TYPE_AAAA,
+  TYPE_PTR,
+} from "../wire/dns.js";
+
+export const RESOLVER_ADDRESS = 0x7f00000b; // 127.0.0.11
+const TTL = 600;
+const UPSTREAM_TIMEOUT = 4 * SECOND;
+
+/** What the resolver asks the daemon. */
+export interface DnsRecords {
+  /** The addresses `name` has in the first of the container's networks that knows it. */
+  addresses(name: string): number[] | undefined;
+  /** `name.network` for an address of the container's networks. */
+  ptr(addr: number): string | undefined;
+  /** The upstream nameservers (the docker host's /etc/resolv.conf). */
+  upstreams(): number[];
+}
+
+export class EmbeddedResolver {
+  private udp: UdpSocket | undefined;
+  private tcp: TcpSocket | undefined;
+
+  constructor(
+    private readonly sandbox: NetNamespace,
+    /** The docker host's namespace, where forwarded questions leave from. */
+    private readonly hostNs: NetNamespace,
+    private readonly records: DnsRecords,
+    private readonly sim: Simulation,
+    private readonly rng: Rng,
+  ) {}
+
+  /** Bind the sockets and write the nat rules (setupIPTable). */
+  start(): void {
+    const udp = this.sandbox.udp.socket().bind(RESOLVER_ADDRESS, 0);
+    udp.onMessage = (d) => this.serve(d.data, (answer) => udp.send(answer, d.srcAddr, d.srcPort));
+    this.udp = udp;
+    const tcp = this.sandbox.tcp.socket();
+    try {
+      tcp.bind(RESOLVER_ADDRESS, 0).listen(128);
+    } catch (e) {
+      if (!(e instanceof TcpError)) throw e;
+    }
+    tcp.onConnection = (c) => c.close();
+    this.tcp = tcp;
+    const ipt = (line: string) => runIptables(this.sandbox.iptables, line.split(" "));
+    const [u, t] = [udp.localPort, tcp.localPort];
+    ipt("-t nat -N DOCKER_OUTPUT");
+    ipt("-t nat -N DOCKER_POSTROUTING");
+    ipt("-t nat -A OUTPUT -d 127.0.0.11/32 -j DOCKER_OUTPUT");
+    ipt("-t nat -A POSTROUTING -d 127.0.0.11/32 -j DOCKER_POSTROUTING");
+    ipt(
+      `-t nat -I DOCKER_OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:${u}`,
+    );
+    ipt(`-t nat -I DOCKER_POSTROUTING -s 127.0.0.11/32 -p udp -m udp --sport ${u} -j SNAT --to-source :53`);
+    ipt(
+      `-t nat -I DOCKER_OUTPUT -d 127.0.0.11/32 -p tcp -m tcp --dport 53 -j DNAT --to-destination 127.0.0.11:${t}`,
+    );
+    ipt(`-t nat -I DOCKER_POSTROUTING -s 127.0.0.11/32 -p tcp -m tcp --sport ${t} -j SNAT --to-source :53`);
+  }
+
+  stop(): void {
+    this.udp?.close();
+    this.tcp?.close();
+  }
+
+  private serve(data: Uint8Array, reply: (answer: Uint8Array) => void): void {
+    let q: DnsMessage;
+    try {
+      q = parseDns(data);
+    } catch {
+      return;
+    }
+    const question = q.questions[0];
+    if (!question || q.flags & FLAG_QR) return;
+    const answer = (records: DnsMessage["answers"], rcode = 0) =>
+      reply(
+        emitDns({
+          id: q.id,
+          flags: FLAG_QR | (q.flags & FLAG_RD) | FLAG_RA | rcode,
+          questions: q.questions,
+          answers: records,
+          authorities: [],
+          additionals: [],
+        }),
+      );
+    const name = question.name;
+    if (question.type === TYPE_A || question.type === TYPE_AAAA) {
+      const addrs = this.records.addresses(name);
+      if (addrs) {
+        // A name that exists but has no address of the family: NOERROR with no answers.
+        if (question.type === TYPE_AAAA) return answer([]);
+        return answer(
+          this.shuffle(addrs).map((a) => ({
+            name,
+            type: TYPE_A,
+            class: question.class,
+            ttl: TTL,
+            data: aData(a),
+          })),
+        );
+      }
+    } else if (question.type === TYPE_PTR) {
+      const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/i.exec(name);
+      const addr = m
+        ? ((Number(m[4]) << 24) | (Number(m[3]) << 16) | (Number(m[2]) << 8) | Number(m[1])) >>> 0
+        : -1;
+      const target = addr >= 0 ? this.records.ptr(addr) : undefined;
+      if (target !== undefined)
+        return answer([{ name, type: TYPE_PTR, class: question.class, ttl: TTL, data: nameData(target) }]);
+    }
+    this.forward(data, this.records.upstreams(), reply, () => answer([], RCODE_SERVFAIL));
+  }
+
+  /** Ask the upstreams one at a time (from the host's namespace); `failed` when none answers. */
+  private forward(
+    data: Uint8Array,
+    servers: number[],
+    reply: (a: Uint8Array) => void,
+    failed: () => void,
+  ): void {
+    const [server, ...rest] = servers;
+    if (server === undefined) return failed();
+    const sock = this.hostNs.udp.socket();
+    const timer = this.sim.scheduleAfter(UPSTREAM_TIMEOUT, () => {
+      sock.close();
+      this.forward(data, rest, reply, failed);
+    });
+    sock.onMessage = (d) => {
+      this.sim.cancel(timer);
+      sock.close();
+      reply(d.data.slice());
+    };
+    try {
+      sock.connect(server, DNS_PORT).send(data);
+    } catch {
+      this.sim.cancel(timer);
+      sock.close();
+      this.forward(data, rest, reply, failed);
+    }
+  }
+
+  private shuffle(addrs: number[]): number[] {
+    const a = [...addrs];
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.rng.int(0, i);
+      [a[i], a[j]] = [a[j] as number, a[i] as number];
+    }
+    return a;
+  }
+}
