@@ -189,13 +189,8 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
           auxAddresses: Object.entries(keyValues(all(flags, "--aux-address"))),
         },
       };
-      const subnet = subnets[0];
-      if (!subnet) {
-        if (req.ipam.gateway)
-          throw new DockerError(`no matching subnet for gateway ${req.ipam.gateway}`, 400, false);
-        if (req.ipam.ipRange)
-          throw new DockerError(`no matching subnet for range ${req.ipam.ipRange}`, 400, false);
-      }
+      if (!subnets[0] && (req.ipam.gateway || req.ipam.ipRange))
+        throw new DockerError("every ip-range or gateway must have a corresponding subnet", 400, false);
       io.out(daemon.createNetwork(req).id);
       io.exit(0);
       return;

@@ -554,9 +554,8 @@ export class Ipam {
     const blocks: [number, number][] = [];
     for (const a of this.allocated) blocks.push([a.addr, lastOf(a)]);
     for (const text of this.reserved()) {
-      const p = text.includes("/")
-        ? parsePrefix(text)
-        : ((a) => a !== undefined && { addr: a, len: 32 })(parseIpv4(text));
+      // A nameserver comes as a bare address: a /32. IPv6 entries parse as nothing and are skipped.
+      const p = parsePrefix(text.includes("/") ? text : `${text}/32`);
       if (p) blocks.push([networkOf(p), lastOf(p)]);
     }
     blocks.sort((a, b) => a[0] - b[0]);

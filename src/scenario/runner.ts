@@ -48,6 +48,8 @@ export interface ScenarioOptions {
   /** The application name written into pcapng files. */
   application: string;
   print: (line: string) => void;
+  /** Called every 250,000 events with the simulated time and events so far (a progress line). */
+  progress?: (simNs: number, events: number) => void;
 }
 
 export interface ScenarioResult {
@@ -78,6 +80,17 @@ const STATE_COMMANDS: Record<string, StateCommand> = {
 
 export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult {
   const sim = new Simulation({ seed: opts.seed });
+  // Run the simulation, in slices when someone watches the progress.
+  const advance = (until?: number) => {
+    for (;;) {
+      const r = sim.run({
+        ...(until === undefined ? {} : { until }),
+        ...(opts.progress ? { maxEvents: 250_000 } : {}),
+      });
+      if (r.end !== "max-events") return r;
+      opts.progress?.(sim.now, sim.eventsExecuted);
+    }
+  };
   const host = new Host(sim);
   const files: string[] = [];
   const jobs: Job[] = [];
@@ -206,11 +219,17 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
     opts.print(`$ ${(lines[n] as string).trim()}`);
     const [cmd, arg] = parsed.words;
     if (cmd === "sleep") {
-      sim.run({ until: sim.now + seconds(Number(arg)) });
+      advance(sim.now + seconds(Number(arg)));
       continue;
     }
     if (cmd === "wait") {
-      for (const j of jobs) runUntilDone(sim, j, (f) => (foreground = f));
+      for (const j of jobs)
+        runUntilDone(
+          advance,
+          () => sim.now,
+          j,
+          (f) => (foreground = f),
+        );
       continue;
     }
     const job = start(parsed.words, host.root);
@@ -219,7 +238,12 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       jobs.push(job);
       continue;
     }
-    runUntilDone(sim, job, (f) => (foreground = f));
+    runUntilDone(
+      advance,
+      () => sim.now,
+      job,
+      (f) => (foreground = f),
+    );
     all?.refresh();
     if (job.status !== 0 && !parsed.mayFail) {
       opts.print(
@@ -235,17 +259,22 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
   return result;
 }
 
-function runUntilDone(sim: Simulation, job: Job, setForeground: (j: Job | undefined) => void): void {
+function runUntilDone(
+  advance: (until?: number) => { end: string },
+  now: () => number,
+  job: Job,
+  setForeground: (j: Job | undefined) => void,
+): void {
   setForeground(job);
   while (!job.done) {
-    if (sim.run().end === "empty" && !job.done) {
+    if (advance().end === "empty" && !job.done) {
       job.running?.interrupt();
       break;
     }
   }
   setForeground(undefined);
   // What the exit set off at the same instant (a last ACK, a FIN) happens before the next prompt.
-  sim.run({ until: sim.now });
+  advance(now());
 }
 
 /** A capture file, its folder created on first use. */

@@ -171,7 +171,11 @@ describe("addresses within a subnet (§2.3, §2.4)", () => {
 
   it("frees the gateway and aux addresses with the pool, so the same request succeeds again", () => {
     const ipam = new Ipam();
-    const req: PoolRequest = { subnet: "10.5.0.0/24", gateway: "10.5.0.9", auxAddresses: [["r", "10.5.0.2"]] };
+    const req: PoolRequest = {
+      subnet: "10.5.0.0/24",
+      gateway: "10.5.0.9",
+      auxAddresses: [["r", "10.5.0.2"]],
+    };
     ipam.releasePool(ipam.requestPool(req));
     const p = ipam.requestPool(req);
     expect([ipv4ToString(p.gateway), next(p)]).toEqual(["10.5.0.9", "10.5.0.1"]);
@@ -211,7 +215,9 @@ describe("inspect's IPAM.Config entry", () => {
     );
     expect([...p.auxAddresses.keys()]).toEqual(["z", "a"]);
     // No --gateway: the user's IpamConf has none, so inspect shows none.
-    expect(JSON.stringify(ipam.requestPool({ subnet: "10.6.0.0/24" }).config())).toBe('{"Subnet":"10.6.0.0/24"}');
+    expect(JSON.stringify(ipam.requestPool({ subnet: "10.6.0.0/24" }).config())).toBe(
+      '{"Subnet":"10.6.0.0/24"}',
+    );
   });
 });
 
@@ -257,7 +263,11 @@ describe("--subnet overlaps and Docker's --ip-range quirk (moby#46756)", () => {
 });
 
 describe("error texts (§1.4)", () => {
-  const invalid = (message: string) => ({ message: `invalid network config:\n${message}`, status: 400, daemon: true });
+  const invalid = (message: string) => ({
+    message: `invalid network config:\n${message}`,
+    status: 400,
+    daemon: true,
+  });
 
   it("subnet with host bits", () => {
     expect(request(new Ipam(), { subnet: "10.1.2.3/16" })).toEqual(
@@ -383,13 +393,25 @@ describe("property: lowest free first", () => {
             hi = lo + rsize - 1;
             ipRange = `${ipv4ToString(lo)}/${rlen}`;
           }
-          const pool = new Ipam().requestPool({ subnet: `10.7.0.0/${len}`, ipRange });
-          const used = new Set<number>([base, base + size - 1, pool.gateway]);
+          const used = new Set<number>([base, base + size - 1]);
           const held: number[] = [];
           const lowestFree = () => {
             for (let a = lo; a <= hi; a++) if (!used.has(a)) return a;
             return undefined;
           };
+          // The gateway is the lowest free address of the range too; a range holding nothing but
+          // the network or broadcast address leaves none for it.
+          const gateway = lowestFree();
+          const ipam = new Ipam();
+          if (gateway === undefined) {
+            expect(request(ipam, { subnet: `10.7.0.0/${len}`, ipRange }).message).toBe(
+              "failed to allocate gateway (): No available addresses on this pool",
+            );
+            return;
+          }
+          const pool = ipam.requestPool({ subnet: `10.7.0.0/${len}`, ipRange });
+          expect(pool.gateway).toBe(gateway);
+          used.add(gateway);
           for (const op of ops) {
             if (op < 0 || held.length === 0) {
               const want = lowestFree();
