@@ -121,15 +121,30 @@ export function lookupHost(
   done: (addr: number | undefined, error?: LookupError) => void,
 ): void {
   const literal = parseIpv4(name);
-  if (literal !== undefined) return done(literal);
+  if (literal !== undefined) {
+    done(literal);
+    return;
+  }
   const fromFile = fromHostsFile(ctx.ns, name);
-  if (fromFile !== undefined) return done(fromFile);
+  if (fromFile !== undefined) {
+    done(fromFile);
+    return;
+  }
   const server = nameserver(ctx.ns);
-  if (server === undefined) return done(undefined, "EAI_NONAME");
+  if (server === undefined) {
+    done(undefined, "EAI_NONAME");
+    return;
+  }
   query(ctx, server, name.replace(/\.$/, ""), TYPE_A, (m) => {
-    if (!m) return done(undefined, "EAI_AGAIN");
+    if (!m) {
+      done(undefined, "EAI_AGAIN");
+      return;
+    }
     const a = m.answers.find((r) => r.type === TYPE_A);
-    if (a) return done(aAddress(a));
+    if (a) {
+      done(aAddress(a));
+      return;
+    }
     const rcode = rcodeOf(m);
     done(undefined, rcode === RCODE_NXDOMAIN || rcode === RCODE_NOERROR ? "EAI_NONAME" : "EAI_AGAIN");
   });
@@ -143,10 +158,16 @@ export function lookupAddress(
 ): void {
   for (const line of (ctx.ns.files.get("/etc/hosts") ?? "").split("\n")) {
     const [a = "", first] = line.replace(/#.*/, "").trim().split(/\s+/);
-    if (parseIpv4(a) === addr && first) return done(first);
+    if (parseIpv4(a) === addr && first) {
+      done(first);
+      return;
+    }
   }
   const server = nameserver(ctx.ns);
-  if (server === undefined) return done(undefined);
+  if (server === undefined) {
+    done(undefined);
+    return;
+  }
   const reversed = ipv4ToString(addr).split(".").reverse().join(".");
   query(ctx, server, `${reversed}.in-addr.arpa`, TYPE_PTR, (m) => {
     const ptr = m?.answers.find((r) => r.type === TYPE_PTR);

@@ -120,8 +120,11 @@ export class EmbeddedResolver {
       const addrs = this.records.addresses(name);
       if (addrs) {
         // A name that exists but has no address of the family: NOERROR with no answers.
-        if (question.type === TYPE_AAAA) return answer([]);
-        return answer(
+        if (question.type === TYPE_AAAA) {
+          answer([]);
+          return;
+        }
+        answer(
           this.shuffle(addrs).map((a) => ({
             name,
             type: TYPE_A,
@@ -130,6 +133,7 @@ export class EmbeddedResolver {
             data: aData(a),
           })),
         );
+        return;
       }
     } else if (question.type === TYPE_PTR) {
       const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/i.exec(name);
@@ -137,8 +141,10 @@ export class EmbeddedResolver {
         ? ((Number(m[4]) << 24) | (Number(m[3]) << 16) | (Number(m[2]) << 8) | Number(m[1])) >>> 0
         : -1;
       const target = addr >= 0 ? this.records.ptr(addr) : undefined;
-      if (target !== undefined)
-        return answer([{ name, type: TYPE_PTR, class: question.class, ttl: TTL, data: nameData(target) }]);
+      if (target !== undefined) {
+        answer([{ name, type: TYPE_PTR, class: question.class, ttl: TTL, data: nameData(target) }]);
+        return;
+      }
     }
     this.forward(data, this.records.upstreams(), reply, () => answer([], RCODE_SERVFAIL));
   }
@@ -151,7 +157,10 @@ export class EmbeddedResolver {
     failed: () => void,
   ): void {
     const [server, ...rest] = servers;
-    if (server === undefined) return failed();
+    if (server === undefined) {
+      failed();
+      return;
+    }
     const sock = this.hostNs.udp.socket();
     const timer = this.sim.scheduleAfter(UPSTREAM_TIMEOUT, () => {
       sock.close();

@@ -79,12 +79,12 @@ describe("the headline scenario", () => {
     const names = readPcapng(new Uint8Array(readFileSync(first.pcap))).interfaces.map((i) => i.name);
     for (const n of ["docker0", "eth1", "outside/eth0", "web/eth0", "client/eth0", "client/lo"])
       expect(names).toContain(n);
-    expect(names.some((n) => /^br-[0-9a-f]{12}$/.test(n))).toBe(true);
+    expect(names.some((n) => /^br-[0-9a-f]{12}$/.test(n ?? ""))).toBe(true);
   });
 
   itWithTshark("each interface's frames open in tshark with valid checksums and no warnings", () => {
     for (const iface of ["web/eth0", "client/eth0", "client/lo", "outside/eth0", "eth1"]) {
-      const one = join(tmp, `${iface.replace("/", "_")}.pcapng`);
+      const one = join(tmp, `${iface.replace("/", "_")}.pcapng`) as string;
       execFileSync("tshark", ["-r", first.pcap, "-Y", `frame.interface_name == "${iface}"`, "-w", one], {
         stdio: "ignore",
       });
