@@ -31,7 +31,17 @@ export interface DockerIo {
 }
 
 /** Run `docker ARGS`; returns the running command when it does not finish at once. */
-export function docker(daemon: Daemon, args: string[], io: DockerIo): RunningProcess | undefined {
+export function docker(daemon: Daemon, args: string[], terminal: DockerIo): RunningProcess | undefined {
+  // Messages may span lines (`invalid network config:\n...`): the terminal gets them line by line.
+  const io: DockerIo = {
+    ...terminal,
+    out: (text) => {
+      for (const l of text.split("\n")) terminal.out(l);
+    },
+    err: (text) => {
+      for (const l of text.split("\n")) terminal.err(l);
+    },
+  };
   const [group, ...rest] = args;
   try {
     switch (group) {
@@ -386,7 +396,7 @@ function runCommand(
     });
   } catch (e) {
     if (!(e instanceof DockerError)) throw e;
-    return fail(e.text, 126);
+    return fail(e.text);
   }
   if (detach) {
     io.out(c.id);

@@ -1,0 +1,204 @@
+/**
+ * `docker` against shared/spec/docker-networking.md: tables, IPAM sequences seen through the
+ * commands (§2.4), the daemon's and the CLI's error texts with their exit codes (§1.4) — a failed
+ * command changes nothing — the files a container gets (§5.3, §5.4), and name resolution on a
+ * user-defined network.
+ */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runLines } from "../helpers/scenario.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "dockwire-dockercmd-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+
+/** Run the commands (each may fail) and return what each printed, by command. */
+function run(commands: string[]): Map<string, string[]> {
+  const { lines } = runLines(commands.map((c) => `${c} || true`).join("\n"), join(tmp, `r${n++}`));
+  const out = new Map<string, string[]>();
+  let current = "";
+  for (const l of lines) {
+    if (l.startsWith("$ ")) {
+      current = l.slice(2).replace(/ \|\| true$/, "");
+      out.set(current, []);
+    } else out.get(current)?.push(l);
+  }
+  return out;
+}
+
+describe("docker network", () => {
+  it("ls: Docker's table, sorted by name, twelve-character ids", () => {
+    const r = run(["docker network create mynet", "docker network ls"]);
+    const table = (r.get("docker network ls") ?? []).map((l) => l.replace(/^[0-9a-f]{12}/, "ID"));
+    expect(table).toEqual([
+      "NETWORK ID     NAME      DRIVER    SCOPE",
+      "ID   bridge    bridge    local",
+      "ID   host      host      local",
+      "ID   mynet     bridge    local",
+      "ID   none      null      local",
+    ]);
+    expect(r.get("docker network create mynet")?.[0]).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("subnets: 172.18, 172.19, and a removed network's subnet comes back first", () => {
+    const subnet = (r: Map<string, string[]>, cmd: string) =>
+      (r.get(cmd) ?? []).find((l) => l.includes('"Subnet"'))?.trim();
+    const r = run([
+      "docker network create a",
+      "docker network create b",
+      "docker network rm a",
+      "docker network create c",
+      "docker network inspect b",
+      "docker network inspect c",
+    ]);
+    expect(subnet(r, "docker network inspect b")).toBe('"Subnet": "172.19.0.0/16",');
+    expect(subnet(r, "docker network inspect c")).toBe('"Subnet": "172.18.0.0/16",');
+    expect(r.get("docker network rm a")).toEqual(["a"]);
+  });
+
+  it("errors, each with Docker's text, and nothing changed", () => {
+    const r = run([
+      "docker network create mynet",
+      "docker network create --label again=yes mynet",
+      "docker network create bridge",
+      "docker network create --subnet 172.18.5.0/24 other",
+      "docker network create --subnet 10.1.2.3/16 bad",
+      "docker network create --gateway 10.9.9.1 nosub",
+      "docker network rm bridge",
+      "docker network rm nope",
+      "docker run -d --name c1 --network mynet alpine sleep infinity",
+      "docker network rm mynet",
+      "docker network ls -q",
+    ]);
+    expect(r.get("docker network create --label again=yes mynet")).toEqual([
+      "Error response from daemon: network with name mynet already exists",
+    ]);
+    expect(r.get("docker network create bridge")).toEqual([
+      "Error response from daemon: operation is not permitted on predefined bridge network ",
+    ]);
+    expect(r.get("docker network create --subnet 172.18.5.0/24 other")).toEqual([
+      "Error response from daemon: invalid pool request: Pool overlaps with other one on this address space",
+    ]);
+    expect(r.get("docker network create --subnet 10.1.2.3/16 bad")).toEqual([
+      "Error response from daemon: invalid network config:",
+      "invalid subnet 10.1.2.3/16: it should be 10.1.0.0/16",
+    ]);
+    expect(r.get("docker network create --gateway 10.9.9.1 nosub")).toEqual([
+      "every ip-range or gateway must have a corresponding subnet",
+    ]);
+    expect(r.get("docker network rm bridge")).toEqual([
+      "Error response from daemon: bridge is a pre-defined network and cannot be removed",
+    ]);
+    expect(r.get("docker network rm nope")).toEqual(["Error response from daemon: network nope not found"]);
+    expect(r.get("docker network rm mynet")?.[0]).toMatch(
+      /^Error response from daemon: error while removing network: network mynet id [0-9a-f]{64} has active endpoints$/,
+    );
+    expect(r.get("docker network ls -q")).toHaveLength(4);
+  });
+});
+
+describe("docker run", () => {
+  it("addresses: lowest free, the gateway .1, a stopped container's address reused", () => {
+    const r = run([
+      "docker network create --subnet 10.5.0.0/24 --aux-address r=10.5.0.2 net",
+      "docker run -d --name a --network net alpine sleep infinity",
+      "docker run -d --name b --network net alpine sleep infinity",
+      "docker rm -f a",
+      "docker run -d --name c --network net alpine sleep infinity",
+      "docker exec b cat /etc/hosts",
+      "docker exec c ip -br addr",
+    ]);
+    expect(r.get("docker exec b cat /etc/hosts")?.at(-1)).toMatch(/^10\.5\.0\.4\t[0-9a-f]{12}$/);
+    expect(r.get("docker exec c ip -br addr")?.find((l) => l.startsWith("eth0"))).toMatch(/10\.5\.0\.3\/24/);
+  });
+
+  it("errors: an unknown image, a taken name, a taken host port, --ip on the default bridge", () => {
+    const r = run([
+      "docker run -d nosuchimage",
+      "docker run -d --name web -p 8080:80 nginx",
+      "docker run -d --name web nginx",
+      "docker run -d --name web2 -p 8080:80 nginx",
+      "docker run -d --ip 172.17.0.9 alpine",
+      "docker ps -a -q",
+    ]);
+    expect(r.get("docker run -d nosuchimage")).toEqual([
+      "Unable to find image 'nosuchimage:latest' locally",
+      "docker: Error response from daemon: pull access denied for nosuchimage, repository does not exist or may require 'docker login': denied: requested access to the resource is denied.",
+      "See 'docker run --help'.",
+    ]);
+    expect(r.get("docker run -d --name web nginx")?.[0]).toMatch(
+      /^docker: Error response from daemon: Conflict\. The container name "\/web" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.$/,
+    );
+    expect(r.get("docker run -d --name web2 -p 8080:80 nginx")?.[0]).toMatch(
+      /^docker: Error response from daemon: driver failed programming external connectivity on endpoint web2 \([0-9a-f]{64}\): Bind for 0\.0\.0\.0:8080 failed: port is already allocated\.$/,
+    );
+    expect(r.get("docker run -d --ip 172.17.0.9 alpine")).toEqual([
+      "docker: Error response from daemon: invalid endpoint settings:",
+      "user specified IP address is supported on user defined networks only.",
+      "See 'docker run --help'.",
+    ]);
+  });
+
+  it("files: the default bridge gets the legacy resolv.conf, a user network the internal resolver", () => {
+    const r = run([
+      "docker run -d --name a alpine sleep infinity",
+      "docker exec a cat /etc/resolv.conf",
+      "docker network create n",
+      "docker run -d --name b --network n alpine sleep infinity",
+      "docker exec b cat /etc/resolv.conf",
+    ]);
+    expect(r.get("docker exec a cat /etc/resolv.conf")).toEqual([
+      "# Generated by Docker Engine.",
+      "# This file can be edited; Docker Engine will not make further changes once it",
+      "# has been modified.",
+      "",
+      "nameserver 8.8.8.8",
+      "nameserver 8.8.4.4",
+      "",
+      "# Based on host file: '/etc/resolv.conf' (legacy)",
+      "# Used default nameservers.",
+    ]);
+    expect(r.get("docker exec b cat /etc/resolv.conf")?.slice(4, 6)).toEqual([
+      "nameserver 127.0.0.11",
+      "options ndots:0",
+    ]);
+  });
+
+  it("names: container name, alias and short id answer; other networks' names do not", () => {
+    const r = run([
+      "docker network create n1",
+      "docker network create n2",
+      "docker run -d --name web --network n1 --network-alias www nginx",
+      "docker run -d --name far --network n2 nginx",
+      "docker run -d --name cli --network n1 alpine sleep infinity",
+      "docker exec cli ping -c 1 www",
+      "docker exec cli ping -c 1 web.n1",
+      "docker exec cli ping -c 1 far",
+    ]);
+    expect(r.get("docker exec cli ping -c 1 www")?.[1]).toMatch(
+      /^64 bytes from web\.n1 \(172\.18\.0\.2\): icmp_seq=1/,
+    );
+    expect(r.get("docker exec cli ping -c 1 web.n1")?.[0]).toBe(
+      "PING web.n1 (172.18.0.2) 56(84) bytes of data.",
+    );
+    expect(r.get("docker exec cli ping -c 1 far")).toEqual([
+      "ping: far: Temporary failure in name resolution",
+    ]);
+  });
+
+  it("port and ps show the published ports", () => {
+    const r = run([
+      "docker run -d --name web -p 8080:80 -p 5353:53/udp nginx",
+      "docker port web",
+      "docker ps",
+    ]);
+    expect(r.get("docker port web")).toEqual(["80/tcp -> 0.0.0.0:8080", "53/udp -> 0.0.0.0:5353"]);
+    expect(r.get("docker ps")?.[0]).toBe(
+      "CONTAINER ID   IMAGE     COMMAND         CREATED                  STATUS                  PORTS                                        NAMES",
+    );
+    expect(r.get("docker ps")?.[1]).toContain("0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp   web");
+  });
+});
