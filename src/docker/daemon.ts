@@ -306,9 +306,8 @@ export class Daemon {
       return other.sandbox;
     }
     c.sandboxId = randomId(this.rng);
-    const sandbox = this.host.addUnnamedNetns(c.name);
+    const sandbox = this.host.addUnnamedNetns(this.sandboxLabel(c));
     sandbox.setUp(sandbox.lo, true);
-    sandbox.addAddress(sandbox.lo, 0x7f000001, 8);
     c.sandbox = sandbox;
     c.nextIfIndex = 0;
     try {
@@ -322,6 +321,11 @@ export class Daemon {
     this.writeFiles(c);
     c.state = "running";
     return sandbox;
+  }
+
+  /** How the sandbox is known (capture names): the container's name, prefixed by a docker host that is not the initial namespace. */
+  private sandboxLabel(c: Container): string {
+    return this.ns === this.host.root ? c.name : `${this.ns.name}:${c.name}`;
   }
 
   /** /etc/hosts and /etc/resolv.conf, and the embedded resolver on user-defined networks. */
@@ -340,7 +344,7 @@ export class Daemon {
       "/etc/resolv.conf",
       internal ? internalResolvConf(hostResolv) : legacyResolvConf(hostResolv),
     );
-    if (!internal) return;
+    if (!internal || c.resolver) return;
     const resolver = new EmbeddedResolver(
       sandbox,
       this.ns,
@@ -398,6 +402,81 @@ export class Daemon {
         if (ep.address === addr) return `${this.dnsNames(ep.containerId, n)[0]}.${n.name}`;
     }
     return undefined;
+  }
+
+  /**
+   * `docker network connect`: a running container gets the endpoint now (eth<N>, its address in
+   * /etc/hosts, the gateway elected again); a stopped one keeps the request for its next start.
+   */
+  connect(c: Container, n: Network, ip: number, aliases: string[]): void {
+    if (c.networkMode === "host" || c.networkMode.startsWith("container:"))
+      throw new DockerError(
+        "container sharing network namespace with another container or host cannot be connected to any other network",
+        400,
+      );
+    if (c.networkMode === "none")
+      throw new DockerError(
+        "container cannot be connected to multiple networks with one of the networks in private (none) mode",
+        400,
+      );
+    if (n.driver !== "bridge")
+      throw new DockerError(
+        "container cannot be disconnected from host network or connected to host network",
+        400,
+      );
+    if (c.networks.has(n.name))
+      throw new DockerError(`endpoint with name ${c.name} already exists in network ${n.name}`, 403);
+    if (ip !== 0 && (n.name === "bridge" || !n.pool?.userSubnet))
+      throw new DockerError(
+        n.name === "bridge"
+          ? "invalid endpoint settings:\nuser specified IP address is supported on user defined networks only"
+          : "invalid endpoint settings:\nuser specified IP address is supported only when connecting to networks with user configured subnets",
+        400,
+      );
+    if (c.state === "running" && c.sandbox) {
+      this.join(c, n, ip);
+      this.electGateway(c);
+      this.refreshFiles(c);
+    }
+    c.networks.set(n.name, { ip, aliases });
+  }
+
+  /** `docker network disconnect`: the endpoint goes (and the default route with it, if it was the gateway). */
+  disconnect(c: Container, n: Network): void {
+    if (!c.networks.has(n.name))
+      throw new DockerError(`container ${c.id} is not connected to network ${n.name}`, 400);
+    const ep = c.endpoints.find((e) => e.network === n);
+    if (ep) {
+      const wasGateway = this.gatewayEndpoint(c) === ep;
+      if (wasGateway)
+        for (const b of c.bindings) {
+          this.bridge.unpublish(n, ep, b);
+          this.proxies.get(b)?.interrupt();
+          this.proxies.delete(b);
+        }
+      n.endpoints.delete(c.id);
+      n.pool?.release(ep.address);
+      this.bridge.leave(ep);
+      c.endpoints = c.endpoints.filter((e) => e !== ep);
+      if (wasGateway) {
+        c.bindings = [];
+        this.electGateway(c);
+        this.publish(c);
+      }
+    }
+    c.networks.delete(n.name);
+    if (c.state === "running") this.refreshFiles(c);
+  }
+
+  /** /etc/hosts follows the container's addresses. */
+  private refreshFiles(c: Container): void {
+    c.sandbox?.files.set(
+      "/etc/hosts",
+      hostsFile(
+        c.hostname,
+        c.endpoints.map((e) => e.address),
+      ),
+    );
   }
 
   private join(c: Container, n: Network, ip: number): void {
@@ -557,7 +636,7 @@ export class Daemon {
       c.networkMode !== "host" &&
       !c.networkMode.startsWith("container:")
     )
-      this.host.delUnnamedNetns(c.name);
+      this.host.delUnnamedNetns(this.sandboxLabel(c));
     c.sandbox = undefined;
   }
 

@@ -259,6 +259,28 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
       io.exit(status);
       return;
     }
+    case "connect":
+    case "disconnect": {
+      const { flags, rest: words } = takeFlags(
+        rest,
+        verb === "connect" ? { "--ip": "value", "--alias": "value" } : { "-f": "bool", "--force": "bool" },
+        `network ${verb}`,
+      );
+      if (words.length !== 2)
+        throw new DockerError(
+          `"docker network ${verb}" requires exactly 2 arguments.\nSee 'docker network ${verb} --help'.\n\nUsage:  docker network ${verb} [OPTIONS] NETWORK CONTAINER\n\n${verb === "connect" ? "Connect a container to a network" : "Disconnect a container from a network"}`,
+          400,
+          false,
+        );
+      const n = daemon.findNetwork(words[0] as string);
+      const c = daemon.findContainer(words[1] as string);
+      if (verb === "connect") {
+        const ipText = first(flags, "--ip");
+        daemon.connect(c, n, ipText === undefined ? 0 : DaemonClass.parseIp(ipText), all(flags, "--alias"));
+      } else daemon.disconnect(c, n);
+      io.exit(0);
+      return;
+    }
     case "prune": {
       const { flags } = takeFlags(rest, { "-f": "bool", "--force": "bool" }, "network prune");
       if (!flags.has("-f") && !flags.has("--force")) {
@@ -382,6 +404,8 @@ function runCommand(
     if (!(e instanceof DockerError)) throw e;
     return fail(e.text);
   }
+  if (c.networkMode === "host" && all(flags, "-p", "--publish").length + (flags.has("-P") ? 1 : 0) > 0)
+    io.err("WARNING: Published ports are discarded when using host network mode");
   if (!start) {
     io.out(c.id);
     io.exit(0);

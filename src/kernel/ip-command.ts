@@ -120,11 +120,16 @@ function device(ns: NetNamespace, name: string | undefined): NetDevice {
   return ns.device(name) ?? fail(`Cannot find device "${name}"`, 1);
 }
 
+/** The device `ip link show` / `ip addr show` lists (iproute2's own text when there is none). */
+function shown(ns: NetNamespace, name: string): NetDevice {
+  return ns.device(name) ?? fail(`Device "${name}" does not exist.`, 1);
+}
+
 function link(host: Host, ns: NetNamespace, args: string[], out: string[], view: View): void {
   const cmd = args.shift() ?? "show";
   if (matches(cmd, "show") || matches(cmd, "list")) {
     if (args[0] === "dev") args.shift();
-    const devs = args[0] ? [device(ns, args[0])] : [...ns.devices.values()];
+    const devs = args[0] ? [shown(ns, args[0])] : [...ns.devices.values()];
     for (const d of devs.sort((a, b) => a.ifindex - b.ifindex)) {
       if (view.brief) out.push(briefLinkLine(host, ns, d));
       else out.push(...linkLines(host, ns, d, true), ...(view.stats ? statsLines(d) : []));
@@ -258,7 +263,7 @@ function addr(host: Host, ns: NetNamespace, args: string[], out: string[], view:
   const cmd = args.shift() ?? "show";
   if (matches(cmd, "show") || matches(cmd, "list")) {
     if (args[0] === "dev") args.shift();
-    const devs = args[0] ? [device(ns, args[0])] : [...ns.devices.values()];
+    const devs = args[0] ? [shown(ns, args[0])] : [...ns.devices.values()];
     for (const d of devs.sort((a, b) => a.ifindex - b.ifindex)) {
       if (view.brief) out.push(briefAddrLine(host, ns, d));
       else out.push(...linkLines(host, ns, d, false), ...addressLines(ns, d));

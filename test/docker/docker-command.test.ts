@@ -201,4 +201,41 @@ describe("docker run", () => {
     );
     expect(r.get("docker ps")?.[1]).toContain("0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp   web");
   });
+
+  it("network connect adds eth1, the address in /etc/hosts and names of the new network; disconnect takes them away", () => {
+    const r = run([
+      "docker network create front",
+      "docker network create back",
+      "docker run -d --name web --network front nginx",
+      "docker run -d --name db --network back alpine sleep infinity",
+      "docker network connect front db",
+      "docker exec db ip -br addr",
+      "docker exec db ip route",
+      "docker exec db ping -c 1 web",
+      "docker network connect front db",
+      "docker network disconnect front db",
+      "docker exec db ip -br addr show eth1",
+      "docker network disconnect -f front db",
+      "docker run -d --name h --network host alpine sleep infinity",
+      "docker network connect front h",
+    ]);
+    expect(r.get("docker exec db ip -br addr")?.slice(1)).toEqual([
+      "eth0@if6         UP             172.19.0.2/16 ",
+      "eth1@if7         UP             172.18.0.3/16 ",
+    ]);
+    // The gateway endpoint is the first network by name: back.
+    expect(r.get("docker exec db ip route")?.[0]).toBe("default via 172.19.0.1 dev eth0 ");
+    expect(r.get("docker exec db ping -c 1 web")?.[1]).toMatch(/^64 bytes from web\.front \(172\.18\.0\.2\)/);
+    expect(r.get("docker network connect front db")).toEqual([
+      "Error response from daemon: endpoint with name db already exists in network front",
+    ]);
+    expect(r.get("docker exec db ip -br addr show eth1")).toEqual(['Device "eth1" does not exist.']);
+    expect(r.get("docker network disconnect front db")).toEqual([]);
+    expect(r.get("docker network disconnect -f front db")?.[0]).toMatch(
+      /^Error response from daemon: container [0-9a-f]{64} is not connected to network front$/,
+    );
+    expect(r.get("docker network connect front h")).toEqual([
+      "Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network",
+    ]);
+  });
 });
