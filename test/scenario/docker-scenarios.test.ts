@@ -21,7 +21,7 @@ function scenario(name: string): string[] {
 }
 
 /** What the command printed (up to the next prompt). */
-function after(lines: string[], command: string): string[] {
+function outputOf(lines: string[], command: string): string[] {
   const i = lines.indexOf(`$ ${command}`);
   expect(i).toBeGreaterThanOrEqual(0);
   const next = lines.findIndex((l, k) => k > i && l.startsWith("$ "));
@@ -33,33 +33,35 @@ const IT_WORKS = "<html><body><h1>It works!</h1></body></html>";
 describe("docker scenarios", () => {
   it("default bridge: addresses in order, by address yes, by name no, legacy resolv.conf, port from the host", () => {
     const l = scenario("default-bridge");
-    expect(after(l, "docker exec a ip -br addr")).toContain("eth0@if3         UP             172.17.0.2/16 ");
-    expect(after(l, "docker exec a ip route")).toContain("default via 172.17.0.1 dev eth0 ");
-    expect(after(l, "docker exec a ping -c 1 172.17.0.3")).toContain(
+    expect(outputOf(l, "docker exec a ip -br addr")).toContain(
+      "eth0@if3         UP             172.17.0.2/16 ",
+    );
+    expect(outputOf(l, "docker exec a ip route")).toContain("default via 172.17.0.1 dev eth0 ");
+    expect(outputOf(l, "docker exec a ping -c 1 172.17.0.3")).toContain(
       "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
     );
-    expect(after(l, "docker exec a ping -c 1 -W 1 b || true")).toEqual([
+    expect(outputOf(l, "docker exec a ping -c 1 -W 1 b || true")).toEqual([
       "ping: b: Temporary failure in name resolution",
     ]);
-    expect(after(l, "docker exec a cat /etc/resolv.conf")).toContain("nameserver 8.8.8.8");
-    expect(after(l, "curl -s http://127.0.0.1:8080/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "docker exec a cat /etc/resolv.conf")).toContain("nameserver 8.8.8.8");
+    expect(outputOf(l, "curl -s http://127.0.0.1:8080/")).toEqual([IT_WORKS]);
     expect(l).toContain('                "MacAddress": "02:42:ac:11:00:03",');
   });
 
   it("host mode: the host's interfaces, ports discarded with a warning, no DNAT", () => {
     const l = scenario("host-mode");
     expect(l).toContain("WARNING: Published ports are discarded when using host network mode");
-    expect(after(l, "docker exec h ip -br addr").map((x) => x.split(/\s+/)[0])).toEqual(["lo", "docker0"]);
-    expect(after(l, "curl -s http://127.0.0.1:80/")).toEqual([IT_WORKS]);
-    expect(after(l, "iptables -t nat -S DOCKER")).toEqual(["-N DOCKER", "-A DOCKER -i docker0 -j RETURN"]);
+    expect(outputOf(l, "docker exec h ip -br addr").map((x) => x.split(/\s+/)[0])).toEqual(["lo", "docker0"]);
+    expect(outputOf(l, "curl -s http://127.0.0.1:80/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "iptables -t nat -S DOCKER")).toEqual(["-N DOCKER", "-A DOCKER -i docker0 -j RETURN"]);
   });
 
   it("none: only the loopback interface, nothing reachable", () => {
     const l = scenario("none");
-    expect(after(l, "docker exec lonely ip -br addr")).toEqual([
+    expect(outputOf(l, "docker exec lonely ip -br addr")).toEqual([
       "lo               UNKNOWN        127.0.0.1/8 ",
     ]);
-    expect(after(l, "docker exec lonely ping -c 1 -W 1 172.17.0.1 || true")).toEqual([
+    expect(outputOf(l, "docker exec lonely ping -c 1 -W 1 172.17.0.1 || true")).toEqual([
       "ping: connect: Network is unreachable",
     ]);
     expect(l).toContain('            "Config": []');
@@ -67,72 +69,74 @@ describe("docker scenarios", () => {
 
   it("container mode: the same eth0 and address, the server on localhost", () => {
     const l = scenario("container-mode");
-    expect(after(l, "docker exec side ip -br addr")).toContain(
+    expect(outputOf(l, "docker exec side ip -br addr")).toContain(
       "eth0@if3         UP             172.17.0.2/16 ",
     );
-    expect(after(l, "docker exec side curl -s http://127.0.0.1/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "docker exec side curl -s http://127.0.0.1/")).toEqual([IT_WORKS]);
   });
 
   it("publishing: fixed, address-bound, random and -P ports, their DNAT rules, reachable", () => {
     const l = scenario("publish");
-    expect(after(l, "docker port a")).toEqual(["80/tcp -> 0.0.0.0:8080"]);
-    expect(after(l, "docker port b")).toEqual(["80/tcp -> 127.0.0.1:9090"]);
-    expect(after(l, "docker port c")).toEqual(["80/tcp -> 0.0.0.0:32768"]);
-    expect(after(l, "docker port d")).toEqual(["80/tcp -> 0.0.0.0:32769"]);
-    expect(after(l, "iptables -t nat -S DOCKER")).toContain(
+    expect(outputOf(l, "docker port a")).toEqual(["80/tcp -> 0.0.0.0:8080"]);
+    expect(outputOf(l, "docker port b")).toEqual(["80/tcp -> 127.0.0.1:9090"]);
+    expect(outputOf(l, "docker port c")).toEqual(["80/tcp -> 0.0.0.0:32768"]);
+    expect(outputOf(l, "docker port d")).toEqual(["80/tcp -> 0.0.0.0:32769"]);
+    expect(outputOf(l, "iptables -t nat -S DOCKER")).toContain(
       "-A DOCKER -d 127.0.0.1/32 ! -i docker0 -p tcp -m tcp --dport 9090 -j DNAT --to-destination 172.17.0.3:80",
     );
-    expect(after(l, "curl -s http://127.0.0.1:32769/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "curl -s http://127.0.0.1:32769/")).toEqual([IT_WORKS]);
   });
 
   it("userland proxy off: the rules of §4.1 without the proxy, and the outside still gets in", () => {
     const l = scenario("proxy-off");
-    const nat = after(l, "iptables -t nat -S");
+    const nat = outputOf(l, "iptables -t nat -S");
     expect(nat).toContain("-A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER");
     expect(nat).toContain("-A POSTROUTING -o docker0 -m addrtype --src-type LOCAL -j MASQUERADE");
     expect(nat).toContain("-A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80");
-    expect(after(l, "ip netns exec outside curl -s http://192.0.2.1:8080/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "ip netns exec outside curl -s http://192.0.2.1:8080/")).toEqual([IT_WORKS]);
   });
 
   it("icc=false: containers cannot reach each other, the host can", () => {
     const l = scenario("icc");
-    expect(after(l, "docker exec a ping -c 1 -W 1 172.17.0.3 || true")).toContain(
+    expect(outputOf(l, "docker exec a ping -c 1 -W 1 172.17.0.3 || true")).toContain(
       "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
     );
-    expect(after(l, "ping -c 1 172.17.0.3")).toContain(
+    expect(outputOf(l, "ping -c 1 172.17.0.3")).toContain(
       "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
     );
-    expect(after(l, "iptables -S FORWARD").at(-1)).toBe("-A FORWARD -i docker0 -o docker0 -j DROP");
+    expect(outputOf(l, "iptables -S FORWARD").at(-1)).toBe("-A FORWARD -i docker0 -o docker0 -j DROP");
   });
 
   it("internal network: no default route, the neighbour by name, the outside unreachable", () => {
     const l = scenario("internal");
-    expect(after(l, "docker exec a ip route")).toEqual([
+    expect(outputOf(l, "docker exec a ip route")).toEqual([
       "172.18.0.0/16 dev eth0 proto kernel scope link src 172.18.0.2 ",
     ]);
-    expect(after(l, "docker exec a curl -s http://b/")).toEqual([IT_WORKS]);
-    expect(after(l, "docker exec a ping -c 1 -W 1 192.0.2.1 || true")).toEqual([
+    expect(outputOf(l, "docker exec a curl -s http://b/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "docker exec a ping -c 1 -W 1 192.0.2.1 || true")).toEqual([
       "ping: connect: Network is unreachable",
     ]);
   });
 
   it("isolation: the other network's container is dropped in DOCKER-ISOLATION-STAGE-2 and its name is unknown", () => {
     const l = scenario("isolation");
-    expect(after(l, "docker exec r ping -c 1 -W 1 172.19.0.2 || true")).toContain(
+    expect(outputOf(l, "docker exec r ping -c 1 -W 1 172.19.0.2 || true")).toContain(
       "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
     );
-    expect(after(l, "docker exec r ping -c 1 -W 1 b || true")).toEqual([
+    expect(outputOf(l, "docker exec r ping -c 1 -W 1 b || true")).toEqual([
       "ping: b: Temporary failure in name resolution",
     ]);
-    expect(after(l, "iptables -L DOCKER-ISOLATION-STAGE-2 -n -v")[2]).toMatch(
+    expect(outputOf(l, "iptables -L DOCKER-ISOLATION-STAGE-2 -n -v")[2]).toMatch(
       /^ +1 +84 DROP +0 +-- +\* +br-[0-9a-f]{12} /,
     );
   });
 
   it("--bip and --mtu: docker0 on 10.99.0.0/24, containers at MTU 1400", () => {
     const l = scenario("bip-mtu");
-    expect(after(l, "ip -br addr show docker0")).toEqual(["docker0          UP             10.99.0.1/24 "]);
-    const eth0 = after(l, "docker exec a ip addr show eth0");
+    expect(outputOf(l, "ip -br addr show docker0")).toEqual([
+      "docker0          UP             10.99.0.1/24 ",
+    ]);
+    const eth0 = outputOf(l, "docker exec a ip addr show eth0");
     expect(eth0[0]).toContain("mtu 1400");
     expect(eth0[1]).toContain("link/ether 02:42:0a:63:00:02");
     expect(eth0[2]).toBe("    inet 10.99.0.2/24 brd 10.99.0.255 scope global eth0");
