@@ -5,6 +5,7 @@
 
 import { benchCapture } from "./capture.bench.js";
 import { benchChecksum } from "./checksum.bench.js";
+import { dockerFromArgs } from "./docker.bench.js";
 import { benchEventQueue } from "./event-queue.bench.js";
 import type { BenchResult } from "./harness.js";
 import { report } from "./harness.js";
@@ -20,6 +21,9 @@ if (args[0] === "lan") {
 } else if (args[0] === "tcp") {
   // Bulk TCP on its own, with its parameters: one JSON line (see tcp-bulk.bench.ts).
   console.log(JSON.stringify(tcpBulkFromArgs(args.slice(1))));
+} else if (args[0] === "docker") {
+  // The Docker workload on its own, with its parameters: one JSON line (see docker.bench.ts).
+  console.log(JSON.stringify(dockerFromArgs(args.slice(1))));
 } else if (args[0] === "netfilter") {
   // The netfilter micro-benchmarks on their own.
   report(

@@ -314,8 +314,11 @@ function chainOf(table: Table, name: string | undefined): Chain {
 
 /** Run one `iptables` command line (without the word `iptables`). */
 export function runIptables(state: IptablesState, argv: string[]): IptablesOutput {
+  // The command works on one table: only that one is copied (the others are shared, unchanged).
+  const ti = argv.findIndex((a) => a === "-t" || a === "--table");
+  const tableName = ti >= 0 ? argv[ti + 1] : "filter";
   const staged = new IptablesState();
-  for (const [n, t] of state.tables) staged.tables.set(n, t.clone());
+  for (const [n, t] of state.tables) staged.tables.set(n, n === tableName ? t.clone() : t);
   for (const p of state.present) staged.present.add(p);
   try {
     const edit = { changed: false };

@@ -124,9 +124,12 @@ function ifaceMatcher(pattern: string): (name: string) => boolean {
   return (name) => name.startsWith(prefix);
 }
 
-function portIn(spec: string, port: number): boolean {
+/** A port or `lo:hi` range, parsed once into a test on numbers. */
+function portRange(spec: string): (port: number) => boolean {
   const [a = "", b] = spec.split(":");
-  return b === undefined ? port === Number(a) : port >= Number(a) && port <= Number(b);
+  const lo = Number(a);
+  const hi = b === undefined ? lo : Number(b);
+  return (port) => port >= lo && port <= hi;
 }
 
 export class Netfilter {
@@ -547,13 +550,17 @@ export class Netfilter {
       let c: Check;
       switch (`${m.name} ${o.flag}`) {
         case "tcp --sport":
-        case "udp --sport":
-          c = (f) => portIn(v, f.sport);
+        case "udp --sport": {
+          const inRange = portRange(v);
+          c = (f) => inRange(f.sport);
           break;
+        }
         case "tcp --dport":
-        case "udp --dport":
-          c = (f) => portIn(v, f.dport);
+        case "udp --dport": {
+          const inRange = portRange(v);
+          c = (f) => inRange(f.dport);
           break;
+        }
         case "tcp --tcp-flags": {
           const [mask = "", comp = ""] = v.split(" ");
           const bits = (s: string) =>
@@ -599,13 +606,9 @@ export class Netfilter {
         case "multiport --dports":
         case "multiport --sports":
         case "multiport --ports": {
-          const specs = v.split(",");
+          const specs = v.split(",").map(portRange);
           c = (f) =>
-            specs.some(
-              (s) =>
-                (o.flag !== "--sports" && portIn(s, f.dport)) ||
-                (o.flag !== "--dports" && portIn(s, f.sport)),
-            );
+            specs.some((s) => (o.flag !== "--sports" && s(f.dport)) || (o.flag !== "--dports" && s(f.sport)));
           break;
         }
         case "mark --mark": {
@@ -652,7 +655,8 @@ export class Netfilter {
         case "conntrack --ctorigdstport": {
           const src = o.flag === "--ctorigsrcport";
           this.tracking = true;
-          c = (f) => f.ct !== undefined && portIn(v, src ? f.ct.sport(false) : f.ct.dport(false));
+          const inRange = portRange(v);
+          c = (f) => f.ct !== undefined && inRange(src ? f.ct.sport(false) : f.ct.dport(false));
           break;
         }
         case "conntrack --ctstatus": {

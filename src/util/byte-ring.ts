@@ -5,6 +5,8 @@
  * transmission. The capacity doubles (a power of two) when an append does not fit.
  */
 
+const EMPTY = new Uint8Array(0);
+
 export class ByteRing {
   private buf: Uint8Array;
   private mask: number;
@@ -13,11 +15,18 @@ export class ByteRing {
   /** Bytes held. */
   length = 0;
 
-  constructor(initialCapacity = 4096) {
-    let cap = 64;
-    while (cap < initialCapacity) cap *= 2;
-    this.buf = new Uint8Array(cap);
-    this.mask = cap - 1;
+  /** The buffer is made on the first append (an idle or finished socket holds none). */
+  constructor(private readonly initialCapacity = 4096) {
+    this.buf = EMPTY;
+    this.mask = 0;
+  }
+
+  /** Give the buffer back when nothing is held (a socket in TIME_WAIT keeps no send buffer). */
+  release(): void {
+    if (this.length === 0) {
+      this.buf = EMPTY;
+      this.mask = 0;
+    }
   }
 
   /** Stream offset of the first byte held (everything before it was released). */
@@ -60,7 +69,8 @@ export class ByteRing {
   }
 
   private grow(needed: number): void {
-    let cap = this.buf.length * 2;
+    let cap = Math.max(64, this.buf.length * 2);
+    while (cap < this.initialCapacity) cap *= 2;
     while (cap < needed) cap *= 2;
     const next = new Uint8Array(cap);
     const at = this.startOffset & (cap - 1);

@@ -1004,6 +1004,9 @@ export class TcpSocket {
 
   private enterTimeWait(): void {
     this.state = TCP_TIME_WAIT;
+    // Like the kernel's timewait sock, the connection keeps no buffers while it waits.
+    this.sendQueue.releaseTo(this.sendQueue.end);
+    this.sendQueue.release();
     this.retransmitTimer.cancel();
     this.delackTimer.cancel();
     this.keepaliveTimer.cancel();
