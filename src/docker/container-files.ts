@@ -6,12 +6,15 @@
  * ndots:0`, the host's nameservers as ExtServers) on user-defined networks, and is the "legacy"
  * copy of the host's file without loopback nameservers (8.8.8.8 and 8.8.4.4 when none are left)
  * on the default bridge and with `none`. Both carry Docker's header and footer comments.
- * Deviation: no --add-host, --dns, --dns-search, --dns-opt or links yet; IPv6 lines always.
+ * --add-host and --link lines come between the defaults and the own addresses; --dns, --dns-search
+ * and --dns-opt replace the host's lines and are listed under `Overrides`. Deviation: the IPv6
+ * lines are always there.
  */
 
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 
-export function hostsFile(hostname: string, addresses: number[]): string {
+/** /etc/hosts: the defaults, the extra lines (--add-host, --link), then the container's own addresses. */
+export function hostsFile(hostname: string, addresses: number[], extra: string[] = []): string {
   const lines = [
     "127.0.0.1\tlocalhost",
     "::1\tlocalhost ip6-localhost ip6-loopback",
@@ -19,6 +22,7 @@ export function hostsFile(hostname: string, addresses: number[]): string {
     "ff00::0\tip6-mcastprefix",
     "ff02::1\tip6-allnodes",
     "ff02::2\tip6-allrouters",
+    ...extra,
     ...addresses.map((a) => `${ipv4ToString(a)}\t${hostname}`),
   ];
   return `${lines.join("\n")}\n`;
@@ -43,24 +47,55 @@ function parseHostFile(text: string): { nameservers: string[]; other: string[] }
   return { nameservers, other };
 }
 
+/** --dns, --dns-search and --dns-opt (empty: the host's). */
+export interface ResolvOverrides {
+  servers: string[];
+  search: string[];
+  options: string[];
+}
+
+const NONE: ResolvOverrides = { servers: [], search: [], options: [] };
+
+/** The host file with the overrides applied, and the names of what was overridden. */
+function withOverrides(hostFile: string, o: ResolvOverrides) {
+  const parsed = parseHostFile(hostFile);
+  const overridden: string[] = [];
+  let nameservers = parsed.nameservers;
+  let other = parsed.other;
+  if (o.servers.length > 0) {
+    nameservers = o.servers;
+    overridden.push("nameservers");
+  }
+  if (o.search.length > 0) {
+    other = [...other.filter((l) => !/^(search|domain)\s/.test(l)), `search ${o.search.join(" ")}`];
+    overridden.push("search");
+  }
+  if (o.options.length > 0) {
+    other = [...other.filter((l) => !l.startsWith("options")), `options ${o.options.join(" ")}`];
+    overridden.push("options");
+  }
+  return { nameservers, other, overridden, userServers: o.servers.length > 0 };
+}
+
 /** resolv.conf of a container on a user-defined network (the internal resolver). */
-export function internalResolvConf(hostFile: string): string {
-  const { nameservers, other } = parseHostFile(hostFile);
+export function internalResolvConf(hostFile: string, o: ResolvOverrides = NONE): string {
+  const { nameservers, other, overridden, userServers } = withOverrides(hostFile, o);
   const hasNdots = other.some((l) => /^options\s.*\bndots:/.test(l));
   const options = other.filter((l) => l.startsWith("options"));
   const lines = [...HEADER, "nameserver 127.0.0.11", ...other.filter((l) => !l.startsWith("options"))];
   if (hasNdots) lines.push(...options);
   else lines.push(options.length > 0 ? `${options[0]} ndots:0` : "options ndots:0");
   lines.push("", "# Based on host file: '/etc/resolv.conf' (internal resolver)");
-  if (nameservers.length > 0) lines.push(`# ExtServers: [${nameservers.map((n) => `host(${n})`).join(" ")}]`);
-  lines.push("# Overrides: []");
+  if (nameservers.length > 0)
+    lines.push(`# ExtServers: [${nameservers.map((n) => (userServers ? n : `host(${n})`)).join(" ")}]`);
+  lines.push(`# Overrides: [${overridden.join(" ")}]`);
   if (!hasNdots) lines.push("# Option ndots from: internal");
   return `${lines.join("\n")}\n`;
 }
 
 /** resolv.conf of a container on the default bridge or with no network (legacy). */
-export function legacyResolvConf(hostFile: string): string {
-  const { nameservers, other } = parseHostFile(hostFile);
+export function legacyResolvConf(hostFile: string, o: ResolvOverrides = NONE): string {
+  const { nameservers, other, overridden } = withOverrides(hostFile, o);
   const usable = nameservers.filter((n) => {
     const a = parseIpv4(n);
     return a !== undefined && a >>> 24 !== 127;
@@ -69,6 +104,7 @@ export function legacyResolvConf(hostFile: string): string {
   const lines = [...HEADER, ...servers.map((n) => `nameserver ${n}`), ...other, ""];
   lines.push("# Based on host file: '/etc/resolv.conf' (legacy)");
   if (usable.length === 0) lines.push("# Used default nameservers.");
+  if (overridden.length > 0) lines.push(`# Overrides: [${overridden.join(" ")}]`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -30,6 +30,19 @@ export interface EndpointRequest {
   aliases: string[];
 }
 
+/** --dns, --dns-search, --dns-opt, --add-host and --link of one container. */
+export interface DnsConfig {
+  servers: string[];
+  search: string[];
+  options: string[];
+  /** name → address (or `host-gateway`), in the order given. */
+  extraHosts: [string, string][];
+  /** container name → alias. */
+  links: [string, string][];
+}
+
+export const NO_DNS: DnsConfig = { servers: [], search: [], options: [], extraHosts: [], links: [] };
+
 export class Container {
   state: "created" | "running" | "exited" = "created";
   exitCode = 0;
@@ -39,6 +52,8 @@ export class Container {
   endpoints: Endpoint[] = [];
   bindings: PortBinding[] = [];
   process: RunningProcess | undefined;
+  /** The iptables lines that undo its links' rules (icc=false), run when it stops. */
+  linkRules: string[] = [];
   /** The embedded DNS server (user-defined networks). */
   resolver: EmbeddedResolver | undefined;
   /** eth<N> counter of the sandbox (classic: numbers are never reused). */
@@ -59,6 +74,7 @@ export class Container {
     readonly networks: Map<string, EndpointRequest>,
     readonly ports: PortRequest[],
     readonly macAddress: number,
+    readonly dns: DnsConfig = NO_DNS,
   ) {}
 
   get shortId(): string {

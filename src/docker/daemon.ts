@@ -16,6 +16,7 @@ import type { RunningProcess } from "../apps/process.js";
 import { rfc3339Nano } from "../apps/wall-clock.js";
 import type { Host } from "../kernel/host.js";
 import type { NetNamespace } from "../kernel/namespace.js";
+import { runIptables } from "../netfilter/iptables-command.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 import type { Rng } from "../util/rng.js";
 import {
@@ -27,12 +28,13 @@ import {
   OPT_MASQ,
   OPT_MTU,
 } from "./bridge-driver.js";
-import { Container, type PortBinding, type PortRequest } from "./container.js";
+import { Container, type DnsConfig, NO_DNS, type PortBinding, type PortRequest } from "./container.js";
 import { hostsFile, internalResolvConf, legacyResolvConf, nameservers } from "./container-files.js";
 import { DockerError } from "./docker-error.js";
 import { EmbeddedResolver } from "./embedded-dns.js";
 import { setupChains } from "./firewall.js";
 import { randomId } from "./ids.js";
+import { findImage } from "./images.js";
 import { Ipam, type PoolRequest } from "./ipam.js";
 import { type DriverName, Network, type NetworkSpec } from "./network.js";
 
@@ -231,6 +233,7 @@ export class Daemon {
     aliases: string[];
     ports: PortRequest[];
     macAddress: number;
+    dns?: DnsConfig;
   }): Container {
     if (req.name !== undefined && [...this.containers.values()].some((c) => c.name === req.name)) {
       const other = [...this.containers.values()].find((c) => c.name === req.name) as Container;
@@ -272,6 +275,7 @@ export class Daemon {
       new Map(n ? [[n.name, { ip: req.ip, aliases: req.aliases }]] : []),
       mode === "host" ? [] : req.ports,
       req.macAddress,
+      req.dns ?? NO_DNS,
     );
     this.containers.set(id, c);
     return c;
@@ -305,6 +309,7 @@ export class Daemon {
       c.state = "running";
       return other.sandbox;
     }
+    const links = this.linkedContainers(c);
     c.sandboxId = randomId(this.rng);
     const sandbox = this.host.addUnnamedNetns(this.sandboxLabel(c));
     sandbox.setUp(sandbox.lo, true);
@@ -314,6 +319,7 @@ export class Daemon {
       for (const [name, req] of c.networks) this.join(c, this.findNetwork(name), req.ip);
       this.electGateway(c);
       this.publish(c);
+      this.addLinkRules(c, links);
     } catch (e) {
       this.teardown(c);
       throw e;
@@ -321,6 +327,64 @@ export class Daemon {
     this.writeFiles(c);
     c.state = "running";
     return sandbox;
+  }
+
+  /** /etc/hosts with --add-host lines (host-gateway: the default bridge's gateway) and links. */
+  private hostsOf(c: Container): string {
+    const extra: string[] = [];
+    for (const [name, ip] of c.dns.extraHosts) {
+      const gw = [...this.networks.values()].find((n) => n.name === "bridge")?.pool?.gateway ?? 0;
+      extra.push(`${ip === "host-gateway" ? ipv4ToString(gw) : ip}\t${name}`);
+    }
+    for (const [name, alias] of c.dns.links) {
+      const child = [...this.containers.values()].find((x) => x.name === name);
+      const ep = child?.endpoints.find((e) => e.network.name === "bridge");
+      if (!child || !ep) continue;
+      const names = [alias, child.hostname, ...(child.name === alias ? [] : [child.name])];
+      extra.push(`${ipv4ToString(ep.address)}\t${names.join(" ")}`);
+    }
+    return hostsFile(
+      c.hostname,
+      c.endpoints.map((e) => e.address),
+      extra,
+    );
+  }
+
+  /** --link targets on the default bridge: running, and on that network (daemon/links checks). */
+  private linkedContainers(c: Container): [Container, string][] {
+    if (c.networkMode !== "bridge") return [];
+    return c.dns.links.map(([name, alias]) => {
+      const child = [...this.containers.values()].find((x) => x.name === name);
+      if (!child) throw new DockerError(`could not get container for ${name}`, 404);
+      if (child.state !== "running")
+        throw new DockerError(`Cannot link to a non running container: /${name} AS /${c.name}/${alias}`, 409);
+      if (!child.endpoints.some((e) => e.network.name === "bridge"))
+        throw new DockerError(`Cannot link to /${name}, as it does not belong to the default network`, 409);
+      return [child, alias];
+    });
+  }
+
+  /** With icc=false, a link opens the child's exposed ports to the parent (links/link.go). */
+  private addLinkRules(c: Container, links: [Container, string][]): void {
+    const bridge = [...this.networks.values()].find((n) => n.name === "bridge");
+    if (!bridge || bridge.flag("com.docker.network.bridge.enable_icc", true) || !this.options.iptables)
+      return;
+    const parent = c.endpoints.find((e) => e.network === bridge);
+    for (const [child] of links) {
+      const ep = child.endpoints.find((e) => e.network === bridge);
+      if (!parent || !ep) continue;
+      for (const port of findImage(child.image)?.exposed ?? []) {
+        const p = ipv4ToString(parent.address);
+        const k = ipv4ToString(ep.address);
+        for (const rule of [
+          `-A DOCKER -s ${p}/32 -d ${k}/32 -i docker0 -o docker0 -p ${port.proto} -m ${port.proto} --dport ${port.port} -j ACCEPT`,
+          `-A DOCKER -s ${k}/32 -d ${p}/32 -i docker0 -o docker0 -p ${port.proto} -m ${port.proto} --sport ${port.port} -j ACCEPT`,
+        ]) {
+          runIptables(this.ns.iptables, rule.split(" "));
+          c.linkRules.push(rule.replace("-A ", "-D "));
+        }
+      }
+    }
   }
 
   /** How the sandbox is known (capture names): the container's name, prefixed by a docker host that is not the initial namespace. */
@@ -331,18 +395,12 @@ export class Daemon {
   /** /etc/hosts and /etc/resolv.conf, and the embedded resolver on user-defined networks. */
   private writeFiles(c: Container): void {
     const sandbox = c.sandbox as NetNamespace;
-    sandbox.files.set(
-      "/etc/hosts",
-      hostsFile(
-        c.hostname,
-        c.endpoints.map((e) => e.address),
-      ),
-    );
+    sandbox.files.set("/etc/hosts", this.hostsOf(c));
     const hostResolv = this.ns.files.get("/etc/resolv.conf") ?? "";
     const internal = c.endpoints.some((e) => !e.network.predefined);
     sandbox.files.set(
       "/etc/resolv.conf",
-      internal ? internalResolvConf(hostResolv) : legacyResolvConf(hostResolv),
+      internal ? internalResolvConf(hostResolv, c.dns) : legacyResolvConf(hostResolv, c.dns),
     );
     if (!internal || c.resolver) return;
     const resolver = new EmbeddedResolver(
@@ -351,7 +409,12 @@ export class Daemon {
       {
         addresses: (name) => this.dnsAddresses(c, name),
         ptr: (addr) => this.dnsPtr(c, addr),
-        upstreams: () => nameservers(this.ns.files.get("/etc/resolv.conf") ?? ""),
+        upstreams: () =>
+          c.dns.servers.length > 0
+            ? nameservers(c.dns.servers.map((n) => `nameserver ${n}`).join("\n"))
+            : nameservers(this.ns.files.get("/etc/resolv.conf") ?? ""),
+        // --dns servers are asked from the container's namespace, the host's from the host's.
+        fromContainer: c.dns.servers.length > 0,
       },
       this.host.sim,
       this.rng,
@@ -630,6 +693,8 @@ export class Daemon {
       this.bridge.leave(ep);
     }
     c.endpoints = [];
+    for (const rule of c.linkRules) runIptables(this.ns.iptables, rule.split(" "));
+    c.linkRules = [];
     if (
       c.sandbox &&
       c.sandbox !== this.ns &&

@@ -325,6 +325,12 @@ const RUN_FLAGS: Record<string, "value" | "bool"> = {
   "--mac-address": "value",
   "--network-alias": "value",
   "--rm": "bool",
+  "--dns": "value",
+  "--dns-search": "value",
+  "--dns-opt": "value",
+  "--dns-option": "value",
+  "--add-host": "value",
+  "--link": "value",
   "-i": "bool",
   "-t": "bool",
   "-it": "bool",
@@ -399,6 +405,21 @@ function runCommand(
       aliases: all(flags, "--network-alias"),
       ports,
       macAddress: mac,
+      dns: {
+        servers: all(flags, "--dns"),
+        search: all(flags, "--dns-search"),
+        options: all(flags, "--dns-opt", "--dns-option"),
+        extraHosts: all(flags, "--add-host").map((h) => {
+          const sep = h.includes("=") ? "=" : ":";
+          const at = h.indexOf(sep);
+          if (at < 0) throw new DockerError(`bad format for add-host: "${h}"`, 400, false);
+          return [h.slice(0, at), h.slice(at + 1)] as [string, string];
+        }),
+        links: all(flags, "--link").map((l) => {
+          const [name = "", alias] = l.split(":");
+          return [name, alias ?? name] as [string, string];
+        }),
+      },
     });
   } catch (e) {
     if (!(e instanceof DockerError)) throw e;

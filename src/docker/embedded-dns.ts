@@ -5,8 +5,8 @@
  * TCP lines above UDP) send port 53 there and back. A and PTR questions for names and addresses of
  * the container's networks are answered from the daemon's records (TTL 600, addresses shuffled,
  * PTR `name.network`); other questions are forwarded, one upstream at a time with a 4 s timeout,
- * from the docker host's namespace to the nameservers of its /etc/resolv.conf; no upstream or no
- * answer gives SERVFAIL. Deviations: questions over TCP are accepted but not answered; no
+ * from the docker host's namespace to the nameservers of its /etc/resolv.conf (or, with --dns,
+ * from the container's namespace to those servers); no upstream or no answer gives SERVFAIL. Deviations: questions over TCP are accepted but not answered; no
  * container-scoped link aliases, no swarm service names.
  */
 
@@ -44,8 +44,10 @@ export interface DnsRecords {
   addresses(name: string): number[] | undefined;
   /** `name.network` for an address of the container's networks. */
   ptr(addr: number): string | undefined;
-  /** The upstream nameservers (the docker host's /etc/resolv.conf). */
+  /** The upstream nameservers (the docker host's /etc/resolv.conf, or --dns). */
   upstreams(): number[];
+  /** Ask the upstreams from the container's namespace (--dns) rather than the host's. */
+  fromContainer?: boolean;
 }
 
 export class EmbeddedResolver {
@@ -161,7 +163,7 @@ export class EmbeddedResolver {
       failed();
       return;
     }
-    const sock = this.hostNs.udp.socket();
+    const sock = (this.records.fromContainer ? this.sandbox : this.hostNs).udp.socket();
     const timer = this.sim.scheduleAfter(UPSTREAM_TIMEOUT, () => {
       sock.close();
       this.forward(data, rest, reply, failed);

@@ -141,4 +141,28 @@ describe("docker scenarios", () => {
     expect(eth0[1]).toContain("link/ether 02:42:0a:63:00:02");
     expect(eth0[2]).toBe("    inet 10.99.0.2/24 brd 10.99.0.255 scope global eth0");
   });
+
+  it("--link with icc=false: the alias line in /etc/hosts, the child's port open and nothing else, rules gone on stop", () => {
+    const l = scenario("link");
+    const hosts = outputOf(l, "docker exec web cat /etc/hosts");
+    expect(hosts.slice(6)).toEqual([
+      "172.17.0.1\tgw",
+      expect.stringMatching(/^172\.17\.0\.2\tmydb [0-9a-f]{12} db$/),
+      expect.stringMatching(/^172\.17\.0\.3\t[0-9a-f]{12}$/),
+    ]);
+    const resolv = outputOf(l, "docker exec web cat /etc/resolv.conf");
+    expect(resolv.slice(4, 6)).toEqual(["nameserver 9.9.9.9", "search example.com"]);
+    expect(resolv.at(-1)).toBe("# Overrides: [nameservers search]");
+    expect(outputOf(l, "docker exec web curl -s http://mydb/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "docker exec web ping -c 1 -W 1 db || true")).toContain(
+      "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+    );
+    const rulesWhileRunning = l.indexOf("$ iptables -S DOCKER");
+    expect(l.slice(rulesWhileRunning + 1, rulesWhileRunning + 4)).toEqual([
+      "-N DOCKER",
+      "-A DOCKER -s 172.17.0.3/32 -d 172.17.0.2/32 -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT",
+      "-A DOCKER -s 172.17.0.2/32 -d 172.17.0.3/32 -i docker0 -o docker0 -p tcp -m tcp --sport 80 -j ACCEPT",
+    ]);
+    expect(l.at(-1)).toBe("-N DOCKER");
+  });
 });
