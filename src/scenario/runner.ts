@@ -162,6 +162,17 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       const r = startDaemon(host, ns, args, daemons);
       for (const l of r.lines) ctx.err(l);
       ctx.exit(r.exit);
+    } else if (cmd === "host" && args[0] === "add" && args[1] !== undefined) {
+      // `host add NAME`: another machine — a namespace with its loopback up, ready to be a docker
+      // host of its own (`ip netns exec NAME docker ...`); the underlay is made with `ip`.
+      if (host.netns.has(args[1])) {
+        ctx.err(`host: ${args[1]}: already exists`);
+        ctx.exit(1);
+      } else {
+        const machine = host.addNetns(args[1]);
+        machine.setUp(machine.lo, true);
+        ctx.exit(0);
+      }
     } else if (cmd === "cat") {
       let status = 0;
       for (const path of args) {

@@ -165,4 +165,17 @@ describe("docker scenarios", () => {
     ]);
     expect(l.at(-1)).toBe("-N DOCKER");
   });
+
+  it("two docker hosts: each its own daemon and containers; one reaches the other's published port", () => {
+    const l = scenario("two-hosts");
+    expect(outputOf(l, "ip netns exec host2 docker exec client curl -s http://10.10.0.1:8080/")).toEqual([
+      IT_WORKS,
+    ]);
+    expect(outputOf(l, "ip netns exec host1 conntrack -L")[0]).toMatch(
+      /^tcp +6 \d+ TIME_WAIT src=10\.10\.0\.2 dst=10\.10\.0\.1 sport=\d+ dport=8080 src=172\.17\.0\.2 dst=10\.10\.0\.2 sport=80 /,
+    );
+    expect(outputOf(l, "ip netns exec host2 conntrack -L")[0]).toMatch(
+      /^tcp +6 \d+ TIME_WAIT src=172\.17\.0\.3 dst=10\.10\.0\.1 sport=(\d+) dport=8080 src=10\.10\.0\.1 dst=10\.10\.0\.2 sport=8080 /,
+    );
+  });
 });
