@@ -15,13 +15,7 @@ import type { Bridge } from "../link/bridge.js";
 import { ipv4ToString } from "../util/ipv4-address.js";
 import type { Rng } from "../util/rng.js";
 import type { Container, PortBinding } from "./container.js";
-import {
-  addBridgeRules,
-  addPortRules,
-  type BridgeRules,
-  removeBridgeRules,
-  removePortRules,
-} from "./firewall.js";
+import type { BridgeRules, FirewallLayout } from "./firewall.js";
 import { bridgeMac, vethName } from "./ids.js";
 import { Endpoint, type Network } from "./network.js";
 
@@ -34,6 +28,10 @@ export const OPT_HOST_BINDING = "com.docker.network.bridge.host_binding_ipv4";
 export interface BridgeDaemonSettings {
   iptables: boolean;
   userlandProxy: boolean;
+  /** The rules of the engine version being modelled. */
+  firewall: FirewallLayout;
+  /** v28+: random MACs (bridge and containers) and the lowest free eth<N>. */
+  randomMacs: boolean;
 }
 
 /** 02:42 followed by the IPv4 address (netutils.GenerateMACFromIP). */
@@ -69,17 +67,17 @@ export class BridgeDriver {
 
   createNetwork(n: Network): void {
     const br = this.host.addBridge(this.ns, n.bridgeName);
-    br.setAddress(bridgeMac(this.rng));
+    br.setAddress(this.settings.randomMacs ? this.host.randomMac() : bridgeMac(this.rng));
     const mtu = this.mtu(n);
     if (mtu > 0) this.ns.setMtu(br, mtu);
     const pool = n.pool;
     if (pool) this.ns.addAddress(br, pool.gateway, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
     this.ns.setUp(br, true);
-    if (this.settings.iptables) addBridgeRules(this.ns.iptables, this.rules(n));
+    if (this.settings.iptables) this.settings.firewall.addBridge(this.ns.iptables, this.rules(n));
   }
 
   deleteNetwork(n: Network): void {
-    if (this.settings.iptables) removeBridgeRules(this.ns.iptables, this.rules(n));
+    if (this.settings.iptables) this.settings.firewall.removeBridge(this.ns.iptables, this.rules(n));
     const br = this.ns.device(n.bridgeName);
     if (br) this.host.deleteDevice(this.ns, br);
   }
@@ -89,7 +87,14 @@ export class BridgeDriver {
     const sandbox = c.sandbox as NetNamespace;
     const pool = n.pool;
     if (!pool) throw new Error("bridge network without a pool");
-    const ifname = `eth${c.nextIfIndex++}`;
+    // Classic: a per-sandbox counter, never reused; v28+: the lowest free eth<N>.
+    let ifname = `eth${c.nextIfIndex++}`;
+    if (this.settings.randomMacs)
+      for (let i = 0; ; i++)
+        if (!sandbox.device(`eth${i}`)) {
+          ifname = `eth${i}`;
+          break;
+        }
     const [outside, inside] = this.host.addVeth(this.ns, vethName(this.rng), sandbox, ifname);
     inside.mac = mac;
     const mtu = this.mtu(n);
@@ -113,20 +118,28 @@ export class BridgeDriver {
         scope: "universe",
         prefsrc: 0,
       });
+    if (this.settings.iptables && !n.spec.internal)
+      this.settings.firewall.addEndpoint(this.ns.iptables, n.bridgeName, ipv4ToString(ip));
     return new Endpoint(endpointId, n, c.id, c.name, ip, mac, ifname, outside);
   }
 
   /** Leave and delete the endpoint: its veth pair goes (and with it the routes through it). */
   leave(ep: Endpoint): void {
+    if (this.settings.iptables && !ep.network.spec.internal)
+      this.settings.firewall.removeEndpoint(
+        this.ns.iptables,
+        ep.network.bridgeName,
+        ipv4ToString(ep.address),
+      );
     if (ep.hostDevice) this.host.deleteDevice(this.ns, ep.hostDevice);
   }
 
   publish(n: Network, ep: Endpoint, b: PortBinding): void {
-    if (this.settings.iptables) addPortRules(this.ns.iptables, this.portRule(n, ep, b));
+    if (this.settings.iptables) this.settings.firewall.addPort(this.ns.iptables, this.portRule(n, ep, b));
   }
 
   unpublish(n: Network, ep: Endpoint, b: PortBinding): void {
-    if (this.settings.iptables) removePortRules(this.ns.iptables, this.portRule(n, ep, b));
+    if (this.settings.iptables) this.settings.firewall.removePort(this.ns.iptables, this.portRule(n, ep, b));
   }
 
   private portRule(n: Network, ep: Endpoint, b: PortBinding) {

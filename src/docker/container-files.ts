@@ -1,7 +1,7 @@
 /**
  * The /etc/hosts and /etc/resolv.conf Docker 27 writes for a container (libnetwork
  * etchosts/etchosts.go, internal/resolvconf/resolvconf.go, sandbox_dns_unix.go): hosts has the
- * loopback and IPv6 lines (classic `fe00::0`, `ff00::0`) and one `<ip>\t<hostname>` line per own
+ * loopback and IPv6 lines (`fe00::0`, `ff00::0` in 27, `fe00::`, `ff00::` from 28) and one `<ip>\t<hostname>` line per own
  * address; resolv.conf points at the embedded resolver (`nameserver 127.0.0.11`, `options
  * ndots:0`, the host's nameservers as ExtServers) on user-defined networks, and is the "legacy"
  * copy of the host's file without loopback nameservers (8.8.8.8 and 8.8.4.4 when none are left)
@@ -14,12 +14,12 @@
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 
 /** /etc/hosts: the defaults, the extra lines (--add-host, --link), then the container's own addresses. */
-export function hostsFile(hostname: string, addresses: number[], extra: string[] = []): string {
+export function hostsFile(hostname: string, addresses: number[], extra: string[] = [], classic = true): string {
   const lines = [
     "127.0.0.1\tlocalhost",
     "::1\tlocalhost ip6-localhost ip6-loopback",
-    "fe00::0\tip6-localnet",
-    "ff00::0\tip6-mcastprefix",
+    classic ? "fe00::0\tip6-localnet" : "fe00::\tip6-localnet",
+    classic ? "ff00::0\tip6-mcastprefix" : "ff00::\tip6-mcastprefix",
     "ff02::1\tip6-allnodes",
     "ff02::2\tip6-allrouters",
     ...extra,

@@ -32,7 +32,8 @@ import { Container, type DnsConfig, NO_DNS, type PortBinding, type PortRequest }
 import { hostsFile, internalResolvConf, legacyResolvConf, nameservers } from "./container-files.js";
 import { DockerError } from "./docker-error.js";
 import { EmbeddedResolver } from "./embedded-dns.js";
-import { setupChains } from "./firewall.js";
+import { CLASSIC_LAYOUT, type FirewallLayout } from "./firewall.js";
+import { V29_LAYOUT } from "./firewall-v29.js";
 import { randomId } from "./ids.js";
 import { findImage } from "./images.js";
 import { Ipam, type PoolRequest } from "./ipam.js";
@@ -50,6 +51,8 @@ export interface DaemonOptions {
   /** Default host address for -p on the default bridge. */
   ip: string;
   defaultAddressPools?: { base: string; size: number }[];
+  /** The Docker Engine modelled: 27 (classic rules, MACs from addresses) or 29. */
+  engineVersion: number;
 }
 
 export const DAEMON_DEFAULTS: DaemonOptions = {
@@ -60,6 +63,7 @@ export const DAEMON_DEFAULTS: DaemonOptions = {
   ipMasq: true,
   userlandProxy: true,
   ip: "0.0.0.0",
+  engineVersion: 27,
 };
 
 export interface NetworkCreate {
@@ -77,6 +81,7 @@ export class Daemon {
   readonly containers = new Map<string, Container>();
   readonly ipam: Ipam;
   readonly bridge: BridgeDriver;
+  private readonly firewall: FirewallLayout;
   /** Round-robin host port allocation per (host address, protocol): the last port given. */
   private readonly lastPort = new Map<string, number>();
 
@@ -95,13 +100,16 @@ export class Daemon {
           .filter((r) => r.type === "unicast" && r.gateway === 0 && r.prefixLen > 0)
           .map((r) => `${ipv4ToString(r.dst)}/${r.prefixLen}`),
     });
+    this.firewall = options.engineVersion >= 29 ? V29_LAYOUT : CLASSIC_LAYOUT;
     this.bridge = new BridgeDriver(host, ns, rng, {
       iptables: options.iptables,
       userlandProxy: options.userlandProxy,
+      firewall: this.firewall,
+      randomMacs: options.engineVersion >= 28,
     });
     const forwardWasOff = !ns.ipForward;
     if (options.ipForward) ns.sysctl.set("net.ipv4.ip_forward", "1");
-    if (options.iptables) setupChains(ns.iptables, options.ipForward && forwardWasOff);
+    if (options.iptables) this.firewall.setup(ns.iptables, options.ipForward && forwardWasOff);
     this.addNetwork(
       { name: "none", driver: "null", internal: false, attachable: false, options: {}, labels: {} },
       undefined,
@@ -347,6 +355,7 @@ export class Daemon {
       c.hostname,
       c.endpoints.map((e) => e.address),
       extra,
+      this.options.engineVersion < 28,
     );
   }
 
@@ -546,7 +555,12 @@ export class Daemon {
     if (n.driver !== "bridge" || !n.pool) return;
     const label = `${n.name} (${n.id.slice(0, 12)})`;
     const address = n.pool.allocate(ip === 0 ? undefined : ip, label);
-    const mac = c.macAddress !== 0 && c.endpoints.length === 0 ? c.macAddress : macFromIp(address);
+    const mac =
+      c.macAddress !== 0 && c.endpoints.length === 0
+        ? c.macAddress
+        : this.options.engineVersion >= 28
+          ? this.host.randomMac()
+          : macFromIp(address);
     try {
       const ep = this.bridge.join(n, c, randomId(this.rng), address, mac);
       n.endpoints.set(c.id, ep);

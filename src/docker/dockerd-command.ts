@@ -2,7 +2,9 @@
  * `dockerd [OPTIONS]`: starts the Docker daemon of the namespace it runs in (that namespace becomes a
  * docker host) with the networking options of dockerd 27 (`--bip`, `--fixed-cidr`, `--mtu`,
  * `--icc`, `--ip-forward`, `--iptables`, `--ip-masq`, `--userland-proxy`, `--ip`,
- * `--default-address-pool base=CIDR,size=N`), booleans as `--flag=false`. It returns at once, as
+ * `--default-address-pool base=CIDR,size=N`), booleans as `--flag=false`, and dockwire's
+ * `--engine-version 27|29` (which Docker Engine to model: 27's classic rules and IP-derived MACs,
+ * or 29's DOCKER-FORWARD layout, raw drops, random MACs and lowest free eth<N>). It returns at once, as
  * if started in the background; a namespace whose daemon already runs (a `docker` command there
  * starts one with the defaults) refuses a second. Deviation: no log output, no daemon.json.
  */
@@ -45,7 +47,16 @@ export function parseDaemonOptions(args: string[]): DaemonOptions {
     else if (flag === "--fixed-cidr") o.fixedCidr = value;
     else if (flag === "--mtu") o.mtu = Number(value);
     else if (flag === "--ip") o.ip = value;
-    else if (flag === "--default-address-pool") {
+    else if (flag === "--engine-version") {
+      const v = Number(value);
+      if (v !== 27 && v !== 29)
+        throw new DockerError(
+          `--engine-version ${value}: dockwire models Docker Engine 27 and 29`,
+          400,
+          false,
+        );
+      o.engineVersion = v;
+    } else if (flag === "--default-address-pool") {
       const kv = Object.fromEntries(value.split(",").map((p) => p.split("=")));
       pools.push({ base: kv.base ?? "", size: Number(kv.size) });
     } else throw new DockerError(`unknown flag: ${flag}`, 400, false);

@@ -32,13 +32,26 @@ export interface PortRule {
   userlandProxy: boolean;
 }
 
-function ipt(state: IptablesState, line: string): void {
+/** The rules of one Docker version's layout, for the bridge driver to call. */
+export interface FirewallLayout {
+  /** Daemon start: the chains and fixed jumps (FORWARD policy DROP when Docker turned forwarding on). */
+  setup(state: IptablesState, forwardDrop: boolean): void;
+  addBridge(state: IptablesState, n: BridgeRules): void;
+  removeBridge(state: IptablesState, n: BridgeRules): void;
+  /** Per endpoint (v28.2+: the raw direct-access drop); nothing in the classic layout. */
+  addEndpoint(state: IptablesState, bridge: string, ip: string): void;
+  removeEndpoint(state: IptablesState, bridge: string, ip: string): void;
+  addPort(state: IptablesState, p: PortRule): void;
+  removePort(state: IptablesState, p: PortRule): void;
+}
+
+export function ipt(state: IptablesState, line: string): void {
   const r = runIptables(state, line.split(" "));
   if (r.exit !== 0) throw new Error(`docker firewall: iptables ${line}: ${r.stderr.trim()}`);
 }
 
 /** Does chain `chain` of `table` have this rule (iptables -C)? */
-function has(state: IptablesState, line: string): boolean {
+export function has(state: IptablesState, line: string): boolean {
   return runIptables(state, line.replace(/^(-t \w+ )?-[AI] /, "$1-C ").split(" ")).exit === 0;
 }
 
@@ -138,3 +151,14 @@ export function removePortRules(state: IptablesState, p: PortRule): void {
   const w = portWords(p);
   for (const line of [w.dnat, w.accept, w.masq]) ipt(state, line.replace(/^(-t \w+ )-A /, "$1-D "));
 }
+
+/** Docker 27's layout. */
+export const CLASSIC_LAYOUT: FirewallLayout = {
+  setup: setupChains,
+  addBridge: addBridgeRules,
+  removeBridge: removeBridgeRules,
+  addEndpoint: () => {},
+  removeEndpoint: () => {},
+  addPort: addPortRules,
+  removePort: removePortRules,
+};

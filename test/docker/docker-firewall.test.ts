@@ -128,3 +128,75 @@ describe("Docker's classic rules on a fresh host", () => {
     expect(all).toContain("-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE");
   });
 });
+
+/** The spec's iptables-save for Docker 29 (§4.3), same scenario. */
+const SPEC_V29 = `*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+:DOCKER-BRIDGE - [0:0]
+:DOCKER-CT - [0:0]
+:DOCKER-FORWARD - [0:0]
+:DOCKER-INTERNAL - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -j DOCKER-FORWARD
+-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
+-A DOCKER ! -i docker0 -o docker0 -j DROP
+-A DOCKER ! -i br-ID -o br-ID -j DROP
+-A DOCKER-BRIDGE -o docker0 -j DOCKER
+-A DOCKER-BRIDGE -o br-ID -j DOCKER
+-A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A DOCKER-CT -o br-ID -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A DOCKER-FORWARD -j DOCKER-CT
+-A DOCKER-FORWARD -j DOCKER-INTERNAL
+-A DOCKER-FORWARD -j DOCKER-BRIDGE
+-A DOCKER-FORWARD -i docker0 -j ACCEPT
+-A DOCKER-FORWARD -i br-ID -j ACCEPT
+COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
+-A POSTROUTING -s 172.18.0.0/16 ! -o br-ID -j MASQUERADE
+-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
+COMMIT`;
+
+describe("Docker 29's rules (dockerd --engine-version 29)", () => {
+  it("the same scenario gives the spec's v29 iptables-save", () => {
+    const t = saved(
+      "dockerd --engine-version 29\ndocker network create mynet\ndocker run -d -p 8080:80 nginx",
+      "v29",
+    );
+    for (const table of ["raw", "filter", "nat"])
+      expect(t.get(table)).toBe(
+        SPEC_V29.split("\nCOMMIT")
+          .find((b) => b.includes(`*${table}`))
+          ?.trim()
+          .concat("\nCOMMIT"),
+      );
+  });
+
+  it("containers get random locally administered MACs and the 28+ /etc/hosts lines; the raw drop goes with the container", () => {
+    const { lines } = runLines(
+      "dockerd --engine-version 29\ndocker run -d --name a alpine sleep infinity\ndocker exec a ip link show eth0\ndocker exec a cat /etc/hosts\ndocker rm -f a\niptables -t raw -S PREROUTING",
+      join(tmp, "v29-mac"),
+    );
+    const ether = lines.find((l) => l.includes("link/ether")) ?? "";
+    expect(ether).not.toContain("02:42:ac:11:00:02");
+    expect(Number.parseInt(ether.trim().split(" ")[1]?.slice(0, 2) ?? "", 16) & 3).toBe(2);
+    expect(lines).toContain("fe00::\tip6-localnet");
+    expect(lines.at(-1)).toBe("-P PREROUTING ACCEPT");
+  });
+});

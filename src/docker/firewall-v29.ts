@@ -1,0 +1,100 @@
+/**
+ * The iptables rules of Docker Engine 29 (daemon/libnetwork/drivers/bridge/internal/iptabler:
+ * iptabler.go, network.go, port.go, endpoint.go; shared/spec/docker-networking.md §4.3), chosen
+ * with `dockerd --engine-version 29`: a fixed FORWARD skeleton (DOCKER-USER, DOCKER-FORWARD →
+ * DOCKER-CT, DOCKER-INTERNAL, DOCKER-BRIDGE), each network's rules appended (older networks
+ * first), a default DROP per bridge at the end of filter DOCKER with each published port's ACCEPT
+ * inserted above, the hairpin MASQUERADE only without the userland proxy, and a raw PREROUTING
+ * drop per container for traffic that does not come from its bridge.
+ * Deviations: no gateway modes (nat only), no trusted_host_interfaces, no loopback-bound port drop.
+ */
+
+import type { IptablesState } from "../netfilter/tables.js";
+import { type BridgeRules, type FirewallLayout, has, ipt, type PortRule } from "./firewall.js";
+
+function bridgeLines(n: BridgeRules): string[] {
+  const br = n.bridge;
+  if (n.internal)
+    return [
+      `-t filter -I DOCKER-INTERNAL ! -d ${n.subnet} -i ${br} -j DROP`,
+      `-t filter -I DOCKER-INTERNAL ! -s ${n.subnet} -o ${br} -j DROP`,
+      `-t filter -A DOCKER-FORWARD -i ${br} -o ${br} -j ${n.icc ? "ACCEPT" : "DROP"}`,
+    ];
+  const lines = [
+    `-t filter -A DOCKER-CT -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    `-t filter -A DOCKER-BRIDGE -o ${br} -j DOCKER`,
+    `-t filter -A DOCKER ! -i ${br} -o ${br} -j DROP`,
+    ...(n.icc
+      ? [`-t filter -A DOCKER-FORWARD -i ${br} -j ACCEPT`]
+      : [
+          `-t filter -A DOCKER-FORWARD -i ${br} -o ${br} -j DROP`,
+          `-t filter -A DOCKER-FORWARD -i ${br} ! -o ${br} -j ACCEPT`,
+        ]),
+  ];
+  if (n.ipMasq) lines.push(`-t nat -I POSTROUTING -s ${n.subnet} ! -o ${br} -j MASQUERADE`);
+  if (!n.userlandProxy)
+    lines.push(`-t nat -I POSTROUTING -o ${br} -m addrtype --src-type LOCAL -j MASQUERADE`);
+  return lines;
+}
+
+function portLines(p: PortRule): string[] {
+  const hostIp = p.hostIp === "" || p.hostIp === "0.0.0.0" ? "" : ` -d ${p.hostIp}`;
+  const notIn = p.userlandProxy ? ` ! -i ${p.bridge}` : "";
+  const lines = [
+    `-t nat -A DOCKER${hostIp}${notIn} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
+    `-t filter -I DOCKER -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`,
+  ];
+  if (!p.userlandProxy)
+    lines.push(
+      `-t nat -A POSTROUTING -s ${p.containerIp}/32 -d ${p.containerIp}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`,
+    );
+  return lines;
+}
+
+const undo = (line: string) => line.replace(/^(-t \w+ )-[AI] /, "$1-D ");
+
+export const V29_LAYOUT: FirewallLayout = {
+  setup(state: IptablesState, forwardDrop: boolean): void {
+    ipt(state, "-t nat -N DOCKER");
+    for (const c of [
+      "DOCKER",
+      "DOCKER-BRIDGE",
+      "DOCKER-CT",
+      "DOCKER-FORWARD",
+      "DOCKER-INTERNAL",
+      "DOCKER-USER",
+    ])
+      ipt(state, `-t filter -N ${c}`);
+    ipt(state, "-t filter -A FORWARD -j DOCKER-USER");
+    ipt(state, "-t filter -A FORWARD -j DOCKER-FORWARD");
+    ipt(state, "-t filter -A DOCKER-FORWARD -j DOCKER-CT");
+    ipt(state, "-t filter -A DOCKER-FORWARD -j DOCKER-INTERNAL");
+    ipt(state, "-t filter -A DOCKER-FORWARD -j DOCKER-BRIDGE");
+    if (forwardDrop) ipt(state, "-t filter -P FORWARD DROP");
+  },
+  addBridge(state: IptablesState, n: BridgeRules): void {
+    for (const l of bridgeLines(n)) ipt(state, l);
+    if (n.internal) return;
+    const prerouting = "-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER";
+    if (!has(state, prerouting)) ipt(state, prerouting);
+    const output = n.userlandProxy
+      ? "-t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER"
+      : "-t nat -A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER";
+    if (!has(state, output)) ipt(state, output);
+  },
+  removeBridge(state: IptablesState, n: BridgeRules): void {
+    for (const l of bridgeLines(n)) ipt(state, undo(l));
+  },
+  addEndpoint(state: IptablesState, bridge: string, ip: string): void {
+    ipt(state, `-t raw -A PREROUTING -d ${ip}/32 ! -i ${bridge} -j DROP`);
+  },
+  removeEndpoint(state: IptablesState, bridge: string, ip: string): void {
+    ipt(state, `-t raw -D PREROUTING -d ${ip}/32 ! -i ${bridge} -j DROP`);
+  },
+  addPort(state: IptablesState, p: PortRule): void {
+    for (const l of portLines(p)) ipt(state, l);
+  },
+  removePort(state: IptablesState, p: PortRule): void {
+    for (const l of portLines(p)) ipt(state, undo(l));
+  },
+};
