@@ -14,7 +14,12 @@
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 
 /** /etc/hosts: the defaults, the extra lines (--add-host, --link), then the container's own addresses. */
-export function hostsFile(hostname: string, addresses: number[], extra: string[] = [], classic = true): string {
+export function hostsFile(
+  hostname: string,
+  addresses: number[],
+  extra: string[] = [],
+  classic = true,
+): string {
   const lines = [
     "127.0.0.1\tlocalhost",
     "::1\tlocalhost ip6-localhost ip6-loopback",
