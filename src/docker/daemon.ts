@@ -37,7 +37,8 @@ import { V29_LAYOUT } from "./firewall-v29.js";
 import { randomId } from "./ids.js";
 import { findImage } from "./images.js";
 import { Ipam, type PoolRequest } from "./ipam.js";
-import { type DriverName, Network, type NetworkSpec } from "./network.js";
+import { MacvlanDriver } from "./macvlan-driver.js";
+import { type DriverName, type Endpoint, Network, type NetworkSpec } from "./network.js";
 
 export interface DaemonOptions {
   bip?: string;
@@ -81,6 +82,7 @@ export class Daemon {
   readonly containers = new Map<string, Container>();
   readonly ipam: Ipam;
   readonly bridge: BridgeDriver;
+  readonly macvlan: MacvlanDriver;
   private readonly firewall: FirewallLayout;
   /** Round-robin host port allocation per (host address, protocol): the last port given. */
   private readonly lastPort = new Map<string, number>();
@@ -107,6 +109,7 @@ export class Daemon {
       firewall: this.firewall,
       randomMacs: options.engineVersion >= 28,
     });
+    this.macvlan = new MacvlanDriver(host, ns);
     const forwardWasOff = !ns.ipForward;
     if (options.ipForward) ns.sysctl.set("net.ipv4.ip_forward", "1");
     if (options.iptables) this.firewall.setup(ns.iptables, options.ipForward && forwardWasOff);
@@ -188,7 +191,9 @@ export class Daemon {
       throw new DockerError("operation is not permitted on predefined bridge network ", 403);
     if ([...this.networks.values()].some((n) => n.name === req.name))
       throw new DockerError(`network with name ${req.name} already exists`, 409);
-    if (req.driver !== "bridge") throw new DockerError(`plugin "${req.driver}" not found`, 404);
+    if (req.driver !== "bridge" && req.driver !== "macvlan")
+      throw new DockerError(`plugin "${req.driver}" not found`, 404);
+    if (req.driver === "macvlan") this.macvlan.validate(req.options);
     const pool = this.ipam.requestPool(req.ipam);
     return this.addNetwork(
       {
@@ -491,7 +496,7 @@ export class Daemon {
         "container cannot be connected to multiple networks with one of the networks in private (none) mode",
         400,
       );
-    if (n.driver !== "bridge")
+    if (n.driver !== "bridge" && n.driver !== "macvlan")
       throw new DockerError(
         "container cannot be disconnected from host network or connected to host network",
         400,
@@ -528,7 +533,7 @@ export class Daemon {
         }
       n.endpoints.delete(c.id);
       n.pool?.release(ep.address);
-      this.bridge.leave(ep);
+      this.leave(ep, c);
       c.endpoints = c.endpoints.filter((e) => e !== ep);
       if (wasGateway) {
         c.bindings = [];
@@ -552,7 +557,7 @@ export class Daemon {
   }
 
   private join(c: Container, n: Network, ip: number): void {
-    if (n.driver !== "bridge" || !n.pool) return;
+    if ((n.driver !== "bridge" && n.driver !== "macvlan") || !n.pool) return;
     const label = `${n.name} (${n.id.slice(0, 12)})`;
     const address = n.pool.allocate(ip === 0 ? undefined : ip, label);
     const mac =
@@ -562,7 +567,10 @@ export class Daemon {
           ? this.host.randomMac()
           : macFromIp(address);
     try {
-      const ep = this.bridge.join(n, c, randomId(this.rng), address, mac);
+      const ep =
+        n.driver === "macvlan"
+          ? this.macvlan.join(n, c, randomId(this.rng), address, mac)
+          : this.bridge.join(n, c, randomId(this.rng), address, mac);
       n.endpoints.set(c.id, ep);
       c.endpoints.push(ep);
     } catch (e) {
@@ -600,7 +608,7 @@ export class Daemon {
   /** Publish the container's ports on its gateway endpoint (host ports chosen now). */
   private publish(c: Container): void {
     const ep = this.gatewayEndpoint(c);
-    if (!ep) return;
+    if (ep?.network.driver !== "bridge") return;
     const n = ep.network;
     const defaultIp = n.spec.options[OPT_HOST_BINDING] ?? "0.0.0.0";
     c.bindings = [];
@@ -693,6 +701,12 @@ export class Daemon {
     c.exitCode = exitCode;
   }
 
+  /** The endpoint's driver takes its interface away. */
+  private leave(ep: Endpoint, c: Container): void {
+    if (ep.network.driver === "macvlan") this.macvlan.leave(ep, c);
+    else this.bridge.leave(ep);
+  }
+
   private teardown(c: Container): void {
     const gw = this.gatewayEndpoint(c);
     for (const b of c.bindings) {
@@ -704,7 +718,7 @@ export class Daemon {
     for (const ep of c.endpoints) {
       ep.network.endpoints.delete(c.id);
       ep.network.pool?.release(ep.address);
-      this.bridge.leave(ep);
+      this.leave(ep, c);
     }
     c.endpoints = [];
     for (const rule of c.linkRules) runIptables(this.ns.iptables, rule.split(" "));

@@ -7,7 +7,7 @@
 import type { NetDevice } from "../link/net-device.js";
 import type { IpamPool } from "./ipam.js";
 
-export type DriverName = "bridge" | "host" | "null";
+export type DriverName = "bridge" | "host" | "null" | "macvlan";
 
 export class Endpoint {
   constructor(

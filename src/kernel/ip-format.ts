@@ -7,6 +7,7 @@
 import { Bridge } from "../link/bridge.js";
 import { Dummy } from "../link/dummy.js";
 import { Loopback } from "../link/loopback.js";
+import { Macvlan } from "../link/macvlan.js";
 import type { NetDevice } from "../link/net-device.js";
 import { Veth } from "../link/veth.js";
 import { ipv4ToString } from "../util/ipv4-address.js";
@@ -34,7 +35,17 @@ export function linkLines(host: Host, ns: NetNamespace, dev: NetDevice, linkComm
   let name = dev.name;
   let netnsText = "";
   let peerHere = false;
-  if (dev instanceof Veth) {
+  if (dev instanceof Macvlan) {
+    // A macvlan names its lower device: by name in the same namespace, by ifindex in another.
+    const lower = dev.port.lower;
+    const lowerNs = host.namespaceOf(lower);
+    if (lowerNs === ns) name += `@${lower.name}`;
+    else {
+      name += `@if${lower.ifindex}`;
+      const lowerName = lowerNs ? host.nameOf(lowerNs) : undefined;
+      netnsText = lowerName === undefined ? " link-netnsid 0" : ` link-netns ${lowerName}`;
+    }
+  } else if (dev instanceof Veth) {
     const peerNs = host.namespaceOf(dev.peer);
     peerHere = peerNs === ns;
     if (peerHere) name += `@${dev.peer.name}`;

@@ -178,4 +178,23 @@ describe("docker scenarios", () => {
       /^tcp +6 \d+ TIME_WAIT src=172\.17\.0\.3 dst=10\.10\.0\.1 sport=(\d+) dport=8080 src=10\.10\.0\.1 dst=10\.10\.0\.2 sport=8080 /,
     );
   });
+
+  it("macvlan: containers on the host's LAN with their own MACs; the LAN reaches them, the host does not", () => {
+    const l = scenario("macvlan");
+    expect(outputOf(l, "docker exec m1 ip -br addr")).toContain(
+      "eth0@if2         UP             192.168.1.128/24 ",
+    );
+    expect(outputOf(l, "docker exec m1 ip route")).toContain("default via 192.168.1.1 dev eth0 ");
+    expect(outputOf(l, "docker exec m1 ping -c 1 192.168.1.20")).toContain(
+      "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+    );
+    expect(outputOf(l, "docker exec m1 curl -s http://m2/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "ip netns exec pc ip neigh")).toEqual([
+      "192.168.1.128 dev eth0 lladdr 02:42:c0:a8:01:80 DELAY ",
+    ]);
+    expect(outputOf(l, "ping -c 1 -W 1 192.168.1.128 || true")).toContain(
+      "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+    );
+    expect(l).toContain('        "Driver": "macvlan",');
+  });
 });
