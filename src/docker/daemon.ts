@@ -37,8 +37,8 @@ import { V29_LAYOUT } from "./firewall-v29.js";
 import { randomId } from "./ids.js";
 import { findImage } from "./images.js";
 import { Ipam, type PoolRequest } from "./ipam.js";
-import { MacvlanDriver } from "./macvlan-driver.js";
 import { type DriverName, type Endpoint, Network, type NetworkSpec } from "./network.js";
+import { ParentLinkDriver } from "./parent-link-driver.js";
 
 export interface DaemonOptions {
   bip?: string;
@@ -82,7 +82,8 @@ export class Daemon {
   readonly containers = new Map<string, Container>();
   readonly ipam: Ipam;
   readonly bridge: BridgeDriver;
-  readonly macvlan: MacvlanDriver;
+  readonly macvlan: ParentLinkDriver;
+  readonly ipvlan: ParentLinkDriver;
   private readonly firewall: FirewallLayout;
   /** Round-robin host port allocation per (host address, protocol): the last port given. */
   private readonly lastPort = new Map<string, number>();
@@ -109,7 +110,8 @@ export class Daemon {
       firewall: this.firewall,
       randomMacs: options.engineVersion >= 28,
     });
-    this.macvlan = new MacvlanDriver(host, ns);
+    this.macvlan = new ParentLinkDriver("macvlan", host, ns);
+    this.ipvlan = new ParentLinkDriver("ipvlan", host, ns);
     const forwardWasOff = !ns.ipForward;
     if (options.ipForward) ns.sysctl.set("net.ipv4.ip_forward", "1");
     if (options.iptables) this.firewall.setup(ns.iptables, options.ipForward && forwardWasOff);
@@ -191,9 +193,9 @@ export class Daemon {
       throw new DockerError("operation is not permitted on predefined bridge network ", 403);
     if ([...this.networks.values()].some((n) => n.name === req.name))
       throw new DockerError(`network with name ${req.name} already exists`, 409);
-    if (req.driver !== "bridge" && req.driver !== "macvlan")
-      throw new DockerError(`plugin "${req.driver}" not found`, 404);
-    if (req.driver === "macvlan") this.macvlan.validate(req.options);
+    const lanDriver = this.lanDriver(req.driver);
+    if (req.driver !== "bridge" && !lanDriver) throw new DockerError(`plugin "${req.driver}" not found`, 404);
+    lanDriver?.validate(req.options);
     const pool = this.ipam.requestPool(req.ipam);
     return this.addNetwork(
       {
@@ -496,7 +498,7 @@ export class Daemon {
         "container cannot be connected to multiple networks with one of the networks in private (none) mode",
         400,
       );
-    if (n.driver !== "bridge" && n.driver !== "macvlan")
+    if (n.driver !== "bridge" && !this.lanDriver(n.driver))
       throw new DockerError(
         "container cannot be disconnected from host network or connected to host network",
         400,
@@ -557,7 +559,8 @@ export class Daemon {
   }
 
   private join(c: Container, n: Network, ip: number): void {
-    if ((n.driver !== "bridge" && n.driver !== "macvlan") || !n.pool) return;
+    const lan = this.lanDriver(n.driver);
+    if ((n.driver !== "bridge" && !lan) || !n.pool) return;
     const label = `${n.name} (${n.id.slice(0, 12)})`;
     const address = n.pool.allocate(ip === 0 ? undefined : ip, label);
     const mac =
@@ -567,10 +570,9 @@ export class Daemon {
           ? this.host.randomMac()
           : macFromIp(address);
     try {
-      const ep =
-        n.driver === "macvlan"
-          ? this.macvlan.join(n, c, randomId(this.rng), address, mac)
-          : this.bridge.join(n, c, randomId(this.rng), address, mac);
+      const ep = lan
+        ? lan.join(n, c, randomId(this.rng), address, lan.macFor(n, mac))
+        : this.bridge.join(n, c, randomId(this.rng), address, mac);
       n.endpoints.set(c.id, ep);
       c.endpoints.push(ep);
     } catch (e) {
@@ -703,8 +705,14 @@ export class Daemon {
 
   /** The endpoint's driver takes its interface away. */
   private leave(ep: Endpoint, c: Container): void {
-    if (ep.network.driver === "macvlan") this.macvlan.leave(ep, c);
+    const lan = this.lanDriver(ep.network.driver);
+    if (lan) lan.leave(ep, c);
     else this.bridge.leave(ep);
+  }
+
+  /** The macvlan or ipvlan driver for `driver`, if it is one of those. */
+  private lanDriver(driver: string): ParentLinkDriver | undefined {
+    return driver === "macvlan" ? this.macvlan : driver === "ipvlan" ? this.ipvlan : undefined;
   }
 
   private teardown(c: Container): void {

@@ -7,7 +7,7 @@
 import type { NetDevice } from "../link/net-device.js";
 import type { IpamPool } from "./ipam.js";
 
-export type DriverName = "bridge" | "host" | "null" | "macvlan";
+export type DriverName = "bridge" | "host" | "null" | "macvlan" | "ipvlan";
 
 export class Endpoint {
   constructor(

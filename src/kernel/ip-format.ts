@@ -6,6 +6,7 @@
 
 import { Bridge } from "../link/bridge.js";
 import { Dummy } from "../link/dummy.js";
+import { Ipvlan } from "../link/ipvlan.js";
 import { Loopback } from "../link/loopback.js";
 import { Macvlan } from "../link/macvlan.js";
 import type { NetDevice } from "../link/net-device.js";
@@ -35,7 +36,7 @@ export function linkLines(host: Host, ns: NetNamespace, dev: NetDevice, linkComm
   let name = dev.name;
   let netnsText = "";
   let peerHere = false;
-  if (dev instanceof Macvlan) {
+  if (dev instanceof Macvlan || dev instanceof Ipvlan) {
     // A macvlan names its lower device: by name in the same namespace, by ifindex in another.
     const lower = dev.port.lower;
     const lowerNs = host.namespaceOf(lower);

@@ -197,4 +197,19 @@ describe("docker scenarios", () => {
     );
     expect(l).toContain('        "Driver": "macvlan",');
   });
+
+  it("ipvlan: the same LAN, but every container answers with the parent's MAC", () => {
+    const l = scenario("ipvlan");
+    const hostMac = /lladdr ([0-9a-f:]{17})/.exec(outputOf(l, "ip netns exec pc ip neigh")[0] ?? "")?.[1];
+    expect(hostMac).toBeDefined();
+    expect(hostMac).not.toMatch(/^02:42:/);
+    expect(outputOf(l, "docker exec i1 ping -c 1 192.168.1.20")).toContain(
+      "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+    );
+    expect(outputOf(l, "docker exec i1 curl -s http://i2/")).toEqual([IT_WORKS]);
+    expect(l).toContain(`                "MacAddress": "${hostMac}",`);
+    expect(outputOf(l, "ping -c 1 -W 1 192.168.1.128 || true")).toContain(
+      "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+    );
+  });
 });

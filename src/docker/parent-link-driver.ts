@@ -1,0 +1,111 @@
+/**
+ * The macvlan and ipvlan drivers (libnetwork/drivers/macvlan and drivers/ipvlan:
+ * *_network.go, *_endpoint.go, *_joinleave.go): a network names a parent interface of the docker
+ * host (`-o parent=eth0`); each container gets a child of that parent as `eth<N>` in its
+ * namespace — a macvlan with a MAC of its own (02:42 + the address in 27, random from 28;
+ * `-o macvlan_mode=bridge|private|vepa|passthru`, default bridge) or an ipvlan sharing the
+ * parent's MAC (`-o ipvlan_mode=l2`) — with an address of the network's subnet and the default
+ * route via the network's gateway (the LAN's router). No iptables, no NAT, no published ports.
+ * The host cannot reach its containers through the parent (neither device delivers between them).
+ * Deviations: no parent means no network (Docker makes a dummy `dm-…`/`di-…` parent and an
+ * internal network); no 802.1Q sub-interfaces (`parent=eth0.50`); ipvlan l3/l3s not modelled.
+ */
+
+import type { Host } from "../kernel/host.js";
+import type { NetNamespace } from "../kernel/namespace.js";
+import { Ipvlan, IpvlanPort } from "../link/ipvlan.js";
+import { Macvlan, type MacvlanMode, MacvlanPort } from "../link/macvlan.js";
+import type { NetDevice } from "../link/net-device.js";
+import type { Container } from "./container.js";
+import { DockerError } from "./docker-error.js";
+import { Endpoint, type Network } from "./network.js";
+
+const MACVLAN_MODES = ["bridge", "private", "vepa", "passthru"];
+
+export class ParentLinkDriver {
+  /** One port per parent device, shared by the networks on it. */
+  private readonly ports = new Map<NetDevice, MacvlanPort | IpvlanPort>();
+
+  constructor(
+    readonly kind: "macvlan" | "ipvlan",
+    private readonly host: Host,
+    /** The docker host's namespace (where the parents are). */
+    private readonly ns: NetNamespace,
+  ) {}
+
+  /** Check the options before anything is allocated (the driver's parseNetworkOptions). */
+  validate(options: Record<string, string>): void {
+    if (this.kind === "macvlan") {
+      const mode = options.macvlan_mode;
+      if (mode !== undefined && !MACVLAN_MODES.includes(mode))
+        throw new DockerError(
+          `requested macvlan mode '${mode}' is not valid, 'bridge' mode is the macvlan driver default`,
+          400,
+        );
+    } else {
+      const mode = options.ipvlan_mode;
+      if (mode !== undefined && !["l2", "l3", "l3s"].includes(mode))
+        throw new DockerError(
+          `requested ipvlan mode '${mode}' is not valid, 'l2' mode is the ipvlan driver default`,
+          400,
+        );
+      if (mode === "l3" || mode === "l3s")
+        throw new DockerError(`dockwire: ipvlan mode ${mode} is not modelled`, 400);
+    }
+    const parent = options.parent;
+    if (parent === undefined)
+      throw new DockerError(`dockwire: the ${this.kind} driver needs -o parent=IFACE`, 400);
+    if (parent === "lo")
+      throw new DockerError(`loopback interface is not a valid ${this.kind} parent link`, 400);
+    if (parent.includes("."))
+      throw new DockerError("dockwire: 802.1Q parent interfaces are not modelled", 400);
+    if (!this.ns.device(parent))
+      throw new DockerError(`-o parent interface was not found on the host: ${parent}`, 400);
+  }
+
+  private portOf(n: Network): MacvlanPort | IpvlanPort {
+    const lower = this.ns.device(n.spec.options.parent ?? "") as NetDevice;
+    let port = this.ports.get(lower);
+    if (!port) {
+      port = this.kind === "macvlan" ? new MacvlanPort(lower) : new IpvlanPort(lower);
+      this.ports.set(lower, port);
+    }
+    return port;
+  }
+
+  /** The MAC the container's interface will have (an ipvlan's is its parent's). */
+  macFor(n: Network, wanted: number): number {
+    return this.kind === "ipvlan" ? (this.ns.device(n.spec.options.parent ?? "")?.mac ?? wanted) : wanted;
+  }
+
+  join(n: Network, c: Container, endpointId: string, ip: number, mac: number): Endpoint {
+    const sandbox = c.sandbox as NetNamespace;
+    const pool = n.pool;
+    if (!pool) throw new Error(`${this.kind} network without a pool`);
+    let ifname = `eth${c.nextIfIndex++}`;
+    while (sandbox.device(ifname)) ifname = `eth${c.nextIfIndex++}`;
+    const port = this.portOf(n);
+    const sim = this.host.sim;
+    let dev: Macvlan | Ipvlan;
+    if (port instanceof MacvlanPort) {
+      const mode = (n.spec.options.macvlan_mode ?? "bridge") as MacvlanMode;
+      dev = new Macvlan(ifname, sandbox.allocIfindex(), mac, port, mode, sim);
+    } else {
+      const ipvlan = new Ipvlan(ifname, sandbox.allocIfindex(), port, sim);
+      ipvlan.owns = (a) => sandbox.addresses.some((x) => x.ifindex === ipvlan.ifindex && x.address === a);
+      dev = ipvlan;
+    }
+    sandbox.attach(dev);
+    sandbox.addAddress(dev, ip, pool.prefixLen, (pool.subnet | (0xffffffff >>> pool.prefixLen)) >>> 0);
+    sandbox.setUp(dev, true);
+    return new Endpoint(endpointId, n, c.id, c.name, ip, dev.mac, ifname, undefined);
+  }
+
+  leave(ep: Endpoint, c: Container): void {
+    const dev = c.sandbox?.device(ep.ifname);
+    if (dev instanceof Macvlan || dev instanceof Ipvlan) {
+      dev.detach();
+      c.sandbox?.removeDevice(dev);
+    }
+  }
+}
