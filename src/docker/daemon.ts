@@ -39,6 +39,7 @@ import { findImage } from "./images.js";
 import { Ipam, type PoolRequest } from "./ipam.js";
 import { type DriverName, type Endpoint, Network, type NetworkSpec } from "./network.js";
 import { ParentLinkDriver } from "./parent-link-driver.js";
+import { type NetworkDriverPlugin, RemoteDriver } from "./remote-driver.js";
 
 export interface DaemonOptions {
   bip?: string;
@@ -197,7 +198,7 @@ export class Daemon {
     if (req.driver !== "bridge" && !lanDriver) throw new DockerError(`plugin "${req.driver}" not found`, 404);
     lanDriver?.validate(req.options);
     const pool = this.ipam.requestPool(req.ipam);
-    return this.addNetwork(
+    const n = this.addNetwork(
       {
         name: req.name,
         driver: req.driver as DriverName,
@@ -208,6 +209,16 @@ export class Daemon {
       },
       pool,
     );
+    if (lanDriver instanceof RemoteDriver) {
+      try {
+        lanDriver.createNetwork(n);
+      } catch (e) {
+        this.networks.delete(n.id);
+        this.ipam.releasePool(pool);
+        throw e;
+      }
+    }
+    return n;
   }
 
   /** `docker network rm`: refused for predefined networks and while endpoints remain. */
@@ -220,6 +231,8 @@ export class Daemon {
         403,
       );
     if (n.driver === "bridge") this.bridge.deleteNetwork(n);
+    const remote = this.remote.get(n.driver);
+    if (remote) remote.deleteNetwork(n);
     if (n.pool) this.ipam.releasePool(n.pool);
     this.networks.delete(n.id);
   }
@@ -587,13 +600,14 @@ export class Daemon {
     sandbox.main.removeWhere((r) => r.dst === 0 && r.prefixLen === 0);
     const gw = this.gatewayEndpoint(c);
     if (!gw?.network.pool) return;
+    const via = gw.gateway ?? gw.network.pool.gateway;
     const dev = sandbox.device(gw.ifname);
-    if (!dev) return;
+    if (!dev || via === 0) return;
     sandbox.main.add({
       dst: 0,
       prefixLen: 0,
       type: "unicast",
-      gateway: gw.network.pool.gateway,
+      gateway: via,
       ifindex: dev.ifindex,
       metric: 0,
       protocol: "boot",
@@ -710,9 +724,17 @@ export class Daemon {
     else this.bridge.leave(ep);
   }
 
-  /** The macvlan or ipvlan driver for `driver`, if it is one of those. */
-  private lanDriver(driver: string): ParentLinkDriver | undefined {
-    return driver === "macvlan" ? this.macvlan : driver === "ipvlan" ? this.ipvlan : undefined;
+  /** The macvlan, ipvlan or remote driver for `driver`, if it is one of those. */
+  private lanDriver(driver: string): ParentLinkDriver | RemoteDriver | undefined {
+    return driver === "macvlan" ? this.macvlan : driver === "ipvlan" ? this.ipvlan : this.remote.get(driver);
+  }
+
+  /** Remote network drivers by name (`docker network create -d NAME`). */
+  private readonly remote = new Map<string, RemoteDriver>();
+
+  /** Register a network driver plugin (what `docker plugin install` and a plugin socket do). */
+  registerPlugin(name: string, plugin: NetworkDriverPlugin): void {
+    this.remote.set(name, new RemoteDriver(name, plugin, this.host, this.ns));
   }
 
   private teardown(c: Container): void {

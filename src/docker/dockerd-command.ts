@@ -13,6 +13,7 @@ import type { Host } from "../kernel/host.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import { DAEMON_DEFAULTS, Daemon, type DaemonOptions } from "./daemon.js";
 import { DockerError } from "./docker-error.js";
+import type { NetworkDriverPlugin } from "./remote-driver.js";
 
 const BOOLS: Record<string, keyof DaemonOptions> = {
   "--icc": "icc",
@@ -70,6 +71,7 @@ export function startDaemon(
   ns: NetNamespace,
   args: string[],
   daemons: Map<NetNamespace, Daemon>,
+  plugins: Record<string, NetworkDriverPlugin>,
 ): { lines: string[]; exit: number } {
   try {
     if (daemons.has(ns))
@@ -79,7 +81,9 @@ export function startDaemon(
         false,
       );
     const options = parseDaemonOptions(args);
-    daemons.set(ns, new Daemon(host, ns, options, host.sim.random(`docker:${ns.name}`)));
+    const daemon = new Daemon(host, ns, options, host.sim.random(`docker:${ns.name}`));
+    for (const [name, plugin] of Object.entries(plugins)) daemon.registerPlugin(name, plugin);
+    daemons.set(ns, daemon);
     return { lines: [], exit: 0 };
   } catch (e) {
     if (!(e instanceof DockerError)) throw e;

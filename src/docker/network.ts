@@ -7,7 +7,8 @@
 import type { NetDevice } from "../link/net-device.js";
 import type { IpamPool } from "./ipam.js";
 
-export type DriverName = "bridge" | "host" | "null" | "macvlan" | "ipvlan";
+/** A built-in driver, or the name of a remote driver plugin. */
+export type DriverName = string;
 
 export class Endpoint {
   constructor(
@@ -22,6 +23,8 @@ export class Endpoint {
     readonly ifname: string,
     /** The host side of the veth (bridge driver). */
     readonly hostDevice: NetDevice | undefined,
+    /** The default route's next hop through it: the network's gateway unless the driver says (0: none). */
+    readonly gateway?: number,
   ) {}
 }
 

@@ -23,6 +23,7 @@ import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../capture/
 import { DAEMON_DEFAULTS, Daemon } from "../docker/daemon.js";
 import { docker } from "../docker/docker-command.js";
 import { startDaemon } from "../docker/dockerd-command.js";
+import type { NetworkDriverPlugin } from "../docker/remote-driver.js";
 import { runBridge } from "../kernel/bridge-command.js";
 import { Host } from "../kernel/host.js";
 import { type CommandResult, runIp } from "../kernel/ip-command.js";
@@ -48,6 +49,8 @@ export interface ScenarioOptions {
   /** The application name written into pcapng files. */
   application: string;
   print: (line: string) => void;
+  /** Network driver plugins every docker daemon knows (`docker network create -d NAME`). */
+  plugins?: Record<string, NetworkDriverPlugin>;
   /** Called every 250,000 events with the simulated time and events so far (a progress line). */
   progress?: (simNs: number, events: number) => void;
 }
@@ -104,6 +107,7 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
     let d = daemons.get(ns);
     if (!d) {
       d = new Daemon(host, ns, DAEMON_DEFAULTS, sim.random(`docker:${ns.name}`));
+      for (const [name, plugin] of Object.entries(opts.plugins ?? {})) d.registerPlugin(name, plugin);
       daemons.set(ns, d);
     }
     return d;
@@ -159,7 +163,7 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
         sim,
       });
     } else if (cmd === "dockerd") {
-      const r = startDaemon(host, ns, args, daemons);
+      const r = startDaemon(host, ns, args, daemons, opts.plugins ?? {});
       for (const l of r.lines) ctx.err(l);
       ctx.exit(r.exit);
     } else if (cmd === "host" && args[0] === "add" && args[1] !== undefined) {
