@@ -37,7 +37,7 @@ import { V29_LAYOUT } from "./firewall-v29.js";
 import { randomId } from "./ids.js";
 import { findImage } from "./images.js";
 import { Ipam, type PoolRequest } from "./ipam.js";
-import { type DriverName, type Endpoint, Network, type NetworkSpec } from "./network.js";
+import { type DriverName, Endpoint, Network, type NetworkSpec } from "./network.js";
 import { ParentLinkDriver } from "./parent-link-driver.js";
 import { type NetworkDriverPlugin, RemoteDriver } from "./remote-driver.js";
 
@@ -327,6 +327,7 @@ export class Daemon {
     if (c.networkMode === "host") {
       c.sandbox = this.ns;
       c.state = "running";
+      this.attachPlain(c, "host");
       return this.ns;
     }
     if (c.networkMode.startsWith("container:")) {
@@ -343,6 +344,7 @@ export class Daemon {
     sandbox.setUp(sandbox.lo, true);
     c.sandbox = sandbox;
     c.nextIfIndex = 0;
+    if (c.networkMode === "none") this.attachPlain(c, "none");
     try {
       for (const [name, req] of c.networks) this.join(c, this.findNetwork(name), req.ip);
       this.electGateway(c);
@@ -594,6 +596,15 @@ export class Daemon {
     }
   }
 
+  /**
+   * host and none: an endpoint with no interface of its own, so that the network lists the
+   * container (with empty MAC and addresses, as inspect shows it).
+   */
+  private attachPlain(c: Container, name: string): void {
+    const n = this.findNetwork(name);
+    n.endpoints.set(c.id, new Endpoint(randomId(this.rng), n, c.id, c.name, 0, 0, "", undefined));
+  }
+
   /** One default route, via the gateway endpoint: non-internal first, then by network name. */
   private electGateway(c: Container): void {
     const sandbox = c.sandbox as NetNamespace;
@@ -751,6 +762,7 @@ export class Daemon {
       this.leave(ep, c);
     }
     c.endpoints = [];
+    for (const name of ["host", "none"]) this.findNetwork(name).endpoints.delete(c.id);
     for (const rule of c.linkRules) runIptables(this.ns.iptables, rule.split(" "));
     c.linkRules = [];
     if (

@@ -15,6 +15,7 @@ import type { Simulation } from "../sim/simulation.js";
 import { SECOND } from "../sim/time.js";
 import { parseMac } from "../util/mac-address.js";
 import type { Container, PortRequest } from "./container.js";
+import { containerInspect } from "./container-inspect.js";
 import type { Daemon, NetworkCreate } from "./daemon.js";
 import { Daemon as DaemonClass } from "./daemon.js";
 import { DockerError } from "./docker-error.js";
@@ -65,6 +66,27 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
       case "ps":
         psCommand(daemon, rest, io);
         return undefined;
+      case "inspect":
+      case "container": {
+        const refs = group === "container" && rest[0] === "inspect" ? rest.slice(1) : rest;
+        if (group === "container" && rest[0] !== "inspect") break;
+        const found: Container[] = [];
+        let status = 0;
+        for (const ref of refs) {
+          try {
+            found.push(daemon.findContainer(ref));
+          } catch (e) {
+            if (!(e instanceof DockerError)) throw e;
+            status = 1;
+            io.err(e.message.replace(/^No such container: /, "Error: No such object: "));
+          }
+        }
+        if (found.length > 0 || status === 0) io.out(containerInspect(found, daemon));
+        io.exit(status);
+        return undefined;
+      }
+    }
+    switch (group) {
       default:
         io.err(`docker: '${group ?? ""}' is not a docker command.`);
         io.err("See 'docker --help'");

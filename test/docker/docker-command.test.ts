@@ -238,4 +238,36 @@ describe("docker run", () => {
       "Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network",
     ]);
   });
+
+  it("inspect: the container's network settings; host-mode containers listed by the host network", () => {
+    const r = run([
+      "docker network create mynet",
+      "docker run -d --name web --network mynet --network-alias www -p 8080:80 nginx",
+      "docker inspect web",
+      "docker inspect nope",
+      "docker run -d --name h --network host alpine sleep infinity",
+      "docker network inspect host",
+    ]);
+    const web = JSON.parse((r.get("docker inspect web") ?? []).join("\n"))[0];
+    expect(web.Name).toBe("/web");
+    expect(web.NetworkSettings.Ports).toEqual({ "80/tcp": [{ HostIp: "0.0.0.0", HostPort: "8080" }] });
+    expect(web.NetworkSettings.Networks.mynet).toMatchObject({
+      Aliases: ["www"],
+      MacAddress: "02:42:ac:12:00:02",
+      Gateway: "172.18.0.1",
+      IPAddress: "172.18.0.2",
+      IPPrefixLen: 16,
+    });
+    expect(r.get("docker inspect nope")).toEqual(["Error: No such object: nope"]);
+    const host = JSON.parse((r.get("docker network inspect host") ?? []).join("\n"))[0];
+    expect(Object.values(host.Containers)).toEqual([
+      {
+        Name: "h",
+        EndpointID: expect.stringMatching(/^[0-9a-f]{64}$/),
+        MacAddress: "",
+        IPv4Address: "",
+        IPv6Address: "",
+      },
+    ]);
+  });
 });
