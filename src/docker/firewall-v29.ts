@@ -10,7 +10,7 @@
  */
 
 import type { IptablesState } from "../netfilter/tables.js";
-import { type BridgeRules, type FirewallLayout, has, ipt, type PortRule } from "./firewall.js";
+import { addDockerJumps, type BridgeRules, type FirewallLayout, ipt, type PortRule } from "./firewall.js";
 
 function bridgeLines(n: BridgeRules): string[] {
   const br = n.bridge;
@@ -74,13 +74,7 @@ export const V29_LAYOUT: FirewallLayout = {
   },
   addBridge(state: IptablesState, n: BridgeRules): void {
     for (const l of bridgeLines(n)) ipt(state, l);
-    if (n.internal) return;
-    const prerouting = "-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER";
-    if (!has(state, prerouting)) ipt(state, prerouting);
-    const output = n.userlandProxy
-      ? "-t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER"
-      : "-t nat -A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER";
-    if (!has(state, output)) ipt(state, output);
+    if (!n.internal) addDockerJumps(state, n.userlandProxy);
   },
   removeBridge(state: IptablesState, n: BridgeRules): void {
     for (const l of bridgeLines(n)) ipt(state, undo(l));

@@ -68,6 +68,19 @@ export function setupChains(state: IptablesState, forwardDrop: boolean): void {
   if (forwardDrop) ipt(state, "-t filter -P FORWARD DROP");
 }
 
+/**
+ * The nat PREROUTING and OUTPUT jumps to DOCKER, made once (OUTPUT leaves loopback alone while the
+ * userland proxy is on).
+ */
+export function addDockerJumps(state: IptablesState, userlandProxy: boolean): void {
+  const prerouting = "-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER";
+  if (!has(state, prerouting)) ipt(state, prerouting);
+  const output = userlandProxy
+    ? "-t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER"
+    : "-t nat -A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER";
+  if (!has(state, output)) ipt(state, output);
+}
+
 /** A chain's jump moved to the top of FORWARD (Docker deletes and re-inserts it). */
 function jumpFirst(state: IptablesState, chain: string): void {
   if (has(state, `-t filter -A FORWARD -j ${chain}`)) ipt(state, `-t filter -D FORWARD -j ${chain}`);
@@ -111,14 +124,7 @@ export function addBridgeRules(state: IptablesState, n: BridgeRules): void {
   // The isolation pair comes after the jumps are settled (steps 6-9 of the classic driver).
   const isolation = n.internal ? [] : lines.splice(-2);
   for (const l of lines) ipt(state, l);
-  if (!n.internal) {
-    const prerouting = "-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER";
-    if (!has(state, prerouting)) ipt(state, prerouting);
-    const output = n.userlandProxy
-      ? "-t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER"
-      : "-t nat -A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER";
-    if (!has(state, output)) ipt(state, output);
-  }
+  if (!n.internal) addDockerJumps(state, n.userlandProxy);
   jumpFirst(state, "DOCKER-ISOLATION-STAGE-1");
   for (const l of isolation) ipt(state, l);
   jumpFirst(state, "DOCKER-USER");

@@ -6,10 +6,9 @@
 
 import { Bridge } from "../link/bridge.js";
 import { Dummy } from "../link/dummy.js";
-import { Ipvlan } from "../link/ipvlan.js";
 import { Loopback } from "../link/loopback.js";
-import { Macvlan } from "../link/macvlan.js";
 import type { NetDevice } from "../link/net-device.js";
+import { StackedDevice } from "../link/stacked-device.js";
 import { Veth } from "../link/veth.js";
 import { ipv4ToString } from "../util/ipv4-address.js";
 import { macToString } from "../util/mac-address.js";
@@ -36,9 +35,9 @@ export function linkLines(host: Host, ns: NetNamespace, dev: NetDevice, linkComm
   let name = dev.name;
   let netnsText = "";
   let peerHere = false;
-  if (dev instanceof Macvlan || dev instanceof Ipvlan) {
+  if (dev instanceof StackedDevice) {
     // A macvlan names its lower device: by name in the same namespace, by ifindex in another.
-    const lower = dev.port.lower;
+    const lower = dev.lower;
     const lowerNs = host.namespaceOf(lower);
     if (lowerNs === ns) name += `@${lower.name}`;
     else {

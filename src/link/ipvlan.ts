@@ -1,8 +1,7 @@
 /**
  * ipvlan in L2 mode (drivers/net/ipvlan/ipvlan_core.c): child devices share the lower device's MAC
- * and are told apart by IP address. The lower device's receive handler is taken over: a unicast
- * IPv4 frame (or ARP) for a child's address goes to that child, broadcast and multicast to every
- * child and the lower device's own stack, anything else to the stack. A child sends out through the
+ * and are told apart by IP address (stacked-device.ts: a unicast IPv4 frame, or ARP, for a
+ * child's address goes to that child). A child sends out through the
  * lower device, except a frame addressed to the shared MAC (a sibling answering), which is
  * delivered to the sibling owning the destination address (ipvlan_xmit_mode_l2). Deviations: L2
  * mode only (no l3/l3s), no private/vepa flags.
@@ -11,8 +10,8 @@
 import type { Simulation } from "../sim/simulation.js";
 import { u16, u32, u48 } from "../util/bytes.js";
 import { isMulticastMac } from "../util/mac-address.js";
-import { NetDevice, type RxHandler } from "./net-device.js";
 import type { Packet } from "./packet.js";
+import { LowerPort, StackedDevice } from "./stacked-device.js";
 
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_ARP = 0x0806;
@@ -27,34 +26,19 @@ function destinationAddress(pkt: Packet): number | undefined {
   return undefined;
 }
 
-export class IpvlanPort {
-  readonly children: Ipvlan[] = [];
-  private readonly stack: RxHandler | undefined;
-
-  constructor(readonly lower: NetDevice) {
-    this.stack = lower.rxHandler;
-    lower.rxHandler = (dev, pkt) => this.receive(dev, pkt);
-  }
-
+export class IpvlanPort extends LowerPort<Ipvlan> {
   /** The child that has address `ip`, if any. */
   owner(ip: number | undefined): Ipvlan | undefined {
     if (ip === undefined) return undefined;
     return this.children.find((c) => c.owns(ip));
   }
 
-  private receive(dev: NetDevice, pkt: Packet): void {
-    if (isMulticastMac(u48(pkt.buf, pkt.head))) {
-      for (const c of this.children) c.receive(pkt.copy());
-      this.stack?.(dev, pkt);
-      return;
-    }
-    const child = this.owner(destinationAddress(pkt));
-    if (child) child.receive(pkt);
-    else this.stack?.(dev, pkt);
+  protected childFor(pkt: Packet): Ipvlan | undefined {
+    return this.owner(destinationAddress(pkt));
   }
 }
 
-export class Ipvlan extends NetDevice {
+export class Ipvlan extends StackedDevice {
   readonly kind: string = "ipvlan";
   /** Does the child hold this IPv4 address? (The namespace it lives in answers.) */
   owns: (ip: number) => boolean = () => false;
@@ -65,17 +49,8 @@ export class Ipvlan extends NetDevice {
     readonly port: IpvlanPort,
     private readonly sim: Simulation,
   ) {
-    super(name, ifindex, port.lower.mac);
+    super(name, ifindex, port.lower.mac, port.lower, port.children);
     port.children.push(this);
-  }
-
-  override get running(): boolean {
-    return this.up && this.port.lower.running;
-  }
-
-  detach(): void {
-    const i = this.port.children.indexOf(this);
-    if (i >= 0) this.port.children.splice(i, 1);
   }
 
   protected transmitFrame(pkt: Packet): void {
@@ -90,6 +65,6 @@ export class Ipvlan extends NetDevice {
         return;
       }
     }
-    this.port.lower.transmit(pkt);
+    this.lower.transmit(pkt);
   }
 }

@@ -1,49 +1,29 @@
 /**
- * macvlan (drivers/net/macvlan.c): child devices on a lower device, each with a MAC of its own.
- * The lower device's receive handler is taken over (netdev_rx_handler_register): a unicast frame
- * for a child's MAC goes to that child, broadcast and multicast to every child and the lower
- * device's own stack, anything else to the stack. A child sends out through the lower device —
- * except, in bridge mode, to a sibling's MAC, which is delivered directly (and broadcasts reach the
- * siblings too). The lower device's own stack and its children never talk to each other: frames
- * the host sends leave the wire, and none come back. Deviations: no private/vepa/passthru
- * differences beyond "no sibling delivery", no source-MAC filtering.
+ * macvlan (drivers/net/macvlan.c): child devices on a lower device, each with a MAC of its own
+ * (stacked-device.ts: the lower device's receive handler hands a unicast frame to the child with
+ * that MAC). A child sends out through the lower device — except, in bridge mode, to a sibling's
+ * MAC, which is delivered directly (and broadcasts reach the siblings too). The lower device's own
+ * stack and its children never talk to each other: frames the host sends leave the wire, and none
+ * come back. Deviations: no private/vepa/passthru differences beyond "no sibling delivery", no
+ * source-MAC filtering.
  */
 
 import type { Simulation } from "../sim/simulation.js";
 import { u48 } from "../util/bytes.js";
 import { isMulticastMac } from "../util/mac-address.js";
-import { NetDevice, type RxHandler } from "./net-device.js";
 import type { Packet } from "./packet.js";
+import { LowerPort, StackedDevice } from "./stacked-device.js";
 
 export type MacvlanMode = "bridge" | "private" | "vepa" | "passthru";
 
-/** The lower device's side: its children and what it did with received frames before. */
-export class MacvlanPort {
-  readonly children: Macvlan[] = [];
-  private readonly stack: RxHandler | undefined;
-
-  constructor(readonly lower: NetDevice) {
-    this.stack = lower.rxHandler;
-    lower.rxHandler = (dev, pkt) => this.receive(dev, pkt);
-  }
-
-  private receive(dev: NetDevice, pkt: Packet): void {
+export class MacvlanPort extends LowerPort<Macvlan> {
+  protected childFor(pkt: Packet): Macvlan | undefined {
     const dst = u48(pkt.buf, pkt.head);
-    if (isMulticastMac(dst)) {
-      for (const c of this.children) c.receive(pkt.copy());
-      this.stack?.(dev, pkt);
-      return;
-    }
-    for (const c of this.children)
-      if (c.mac === dst) {
-        c.receive(pkt);
-        return;
-      }
-    this.stack?.(dev, pkt);
+    return this.children.find((c) => c.mac === dst);
   }
 }
 
-export class Macvlan extends NetDevice {
+export class Macvlan extends StackedDevice {
   readonly kind: string = "macvlan";
 
   constructor(
@@ -54,18 +34,8 @@ export class Macvlan extends NetDevice {
     readonly mode: MacvlanMode,
     private readonly sim: Simulation,
   ) {
-    super(name, ifindex, mac);
+    super(name, ifindex, mac, port.lower, port.children);
     port.children.push(this);
-  }
-
-  override get running(): boolean {
-    return this.up && this.port.lower.running;
-  }
-
-  /** Leave the lower device (the child is deleted). */
-  detach(): void {
-    const i = this.port.children.indexOf(this);
-    if (i >= 0) this.port.children.splice(i, 1);
   }
 
   protected transmitFrame(pkt: Packet): void {
@@ -82,6 +52,6 @@ export class Macvlan extends NetDevice {
         }
       }
     }
-    this.port.lower.transmit(pkt);
+    this.lower.transmit(pkt);
   }
 }
