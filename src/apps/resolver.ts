@@ -49,7 +49,8 @@ function fromHostsFile(ns: NetNamespace, name: string): number | undefined {
   return undefined;
 }
 
-function nameserver(ns: NetNamespace): number | undefined {
+/** The first `nameserver` of the namespace's /etc/resolv.conf. */
+export function nameserverOf(ns: NetNamespace): number | undefined {
   for (const line of (ns.files.get("/etc/resolv.conf") ?? "").split("\n")) {
     const m = /^\s*nameserver\s+(\S+)/.exec(line);
     const a = m ? parseIpv4(m[1] as string) : undefined;
@@ -62,7 +63,7 @@ function nameserver(ns: NetNamespace): number | undefined {
  * Ask the nameserver one question; `done` gets the parsed answer, or undefined when every
  * attempt timed out.
  */
-function query(
+export function queryServer(
   ctx: ProcessContext,
   server: number,
   name: string,
@@ -130,12 +131,12 @@ export function lookupHost(
     done(fromFile);
     return;
   }
-  const server = nameserver(ctx.ns);
+  const server = nameserverOf(ctx.ns);
   if (server === undefined) {
     done(undefined, "EAI_NONAME");
     return;
   }
-  query(ctx, server, name.replace(/\.$/, ""), TYPE_A, (m) => {
+  queryServer(ctx, server, name.replace(/\.$/, ""), TYPE_A, (m) => {
     if (!m) {
       done(undefined, "EAI_AGAIN");
       return;
@@ -163,13 +164,13 @@ export function lookupAddress(
       return;
     }
   }
-  const server = nameserver(ctx.ns);
+  const server = nameserverOf(ctx.ns);
   if (server === undefined) {
     done(undefined);
     return;
   }
   const reversed = ipv4ToString(addr).split(".").reverse().join(".");
-  query(ctx, server, `${reversed}.in-addr.arpa`, TYPE_PTR, (m) => {
+  queryServer(ctx, server, `${reversed}.in-addr.arpa`, TYPE_PTR, (m) => {
     const ptr = m?.answers.find((r) => r.type === TYPE_PTR);
     done(ptr ? dataName(ptr) : undefined);
   });

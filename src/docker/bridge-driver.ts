@@ -73,6 +73,9 @@ export class BridgeDriver {
     const pool = n.pool;
     if (pool) this.ns.addAddress(br, pool.gateway, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
     this.ns.setUp(br, true);
+    // Without the userland proxy, published ports are reached from the host's 127.0.0.1 through
+    // the bridge (route_localnet) and from the containers of the bridge (hairpin on each port).
+    if (!this.settings.userlandProxy) this.ns.sysctl.set(`net.ipv4.conf.${n.bridgeName}.route_localnet`, "1");
     if (this.settings.iptables) this.settings.firewall.addBridge(this.ns.iptables, this.rules(n));
   }
 
@@ -83,7 +86,7 @@ export class BridgeDriver {
   }
 
   /** Create the endpoint and join the container's sandbox: the veth pair, address, routes. */
-  join(n: Network, c: Container, endpointId: string, ip: number, mac: number): Endpoint {
+  join(n: Network, c: Container, endpointId: string, ip: number, mac: number, gateway?: number): Endpoint {
     const sandbox = c.sandbox as NetNamespace;
     const pool = n.pool;
     if (!pool) throw new Error("bridge network without a pool");
@@ -102,7 +105,10 @@ export class BridgeDriver {
       this.ns.setMtu(outside, mtu);
       sandbox.setMtu(inside, mtu);
     }
-    this.ns.setMaster(outside, this.ns.device(n.bridgeName) as Bridge);
+    const bridge = this.ns.device(n.bridgeName) as Bridge;
+    this.ns.setMaster(outside, bridge);
+    const port = bridge.portOf(outside);
+    if (port && !this.settings.userlandProxy) port.hairpin = true;
     this.ns.setUp(outside, true);
     sandbox.addAddress(inside, ip, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
     sandbox.setUp(inside, true);
@@ -120,7 +126,7 @@ export class BridgeDriver {
       });
     if (this.settings.iptables && !n.spec.internal)
       this.settings.firewall.addEndpoint(this.ns.iptables, n.bridgeName, ipv4ToString(ip));
-    return new Endpoint(endpointId, n, c.id, c.name, ip, mac, ifname, outside);
+    return new Endpoint(endpointId, n, c.id, c.name, ip, mac, ifname, outside, gateway);
   }
 
   /** Leave and delete the endpoint: its veth pair goes (and with it the routes through it). */

@@ -53,6 +53,10 @@ export interface DaemonOptions {
   /** Default host address for -p on the default bridge. */
   ip: string;
   defaultAddressPools?: { base: string; size: number }[];
+  /** --dns: nameservers for every container that gives none of its own. */
+  dns?: string[];
+  /** --default-gateway: the default bridge's containers route through this address. */
+  defaultGateway?: string;
   /** The Docker Engine modelled: 27 (classic rules, MACs from addresses) or 29. */
   engineVersion: number;
 }
@@ -124,13 +128,18 @@ export class Daemon {
       { name: "host", driver: "host", internal: false, attachable: false, options: {}, labels: {} },
       undefined,
     );
-    const bip = options.bip;
+    const bip = options.bip ?? this.defaultBridgeAddress(options);
+    // --default-gateway is kept as the pool's aux address DefaultGatewayIPv4.
+    const defaultGatewayAux: [string, string][] | undefined = options.defaultGateway
+      ? [["DefaultGatewayIPv4", options.defaultGateway]]
+      : undefined;
     const pool = this.ipam.requestPool(
       bip
         ? {
             subnet: networkOf(bip),
             gateway: bip.split("/")[0],
             ipRange: options.fixedCidr,
+            auxAddresses: defaultGatewayAux,
           }
         : {
             ipRange: options.fixedCidr,
@@ -155,6 +164,17 @@ export class Daemon {
       },
       pool,
     );
+  }
+
+  /**
+   * With --default-gateway and no --bip, docker0 still takes the lowest free pool; its first
+   * address becomes the bridge's, as getDefaultBridgeIPAMConf does.
+   */
+  private defaultBridgeAddress(options: DaemonOptions): string | undefined {
+    if (!options.defaultGateway || options.fixedCidr) return undefined;
+    const probe = this.ipam.requestPool({});
+    this.ipam.releasePool(probe);
+    return `${ipv4ToString(probe.subnet + 1)}/${probe.prefixLen}`;
   }
 
   private now(): string {
@@ -303,7 +323,10 @@ export class Daemon {
       new Map(n ? [[n.name, { ip: req.ip, aliases: req.aliases }]] : []),
       mode === "host" ? [] : req.ports,
       req.macAddress,
-      req.dns ?? NO_DNS,
+      {
+        ...(req.dns ?? NO_DNS),
+        servers: req.dns?.servers.length ? req.dns.servers : (this.options.dns ?? []),
+      },
     );
     this.containers.set(id, c);
     return c;
@@ -587,7 +610,7 @@ export class Daemon {
     try {
       const ep = lan
         ? lan.join(n, c, randomId(this.rng), address, lan.macFor(n, mac))
-        : this.bridge.join(n, c, randomId(this.rng), address, mac);
+        : this.bridge.join(n, c, randomId(this.rng), address, mac, this.defaultGatewayFor(n));
       n.endpoints.set(c.id, ep);
       c.endpoints.push(ep);
     } catch (e) {
@@ -603,6 +626,12 @@ export class Daemon {
   private attachPlain(c: Container, name: string): void {
     const n = this.findNetwork(name);
     n.endpoints.set(c.id, new Endpoint(randomId(this.rng), n, c.id, c.name, 0, 0, "", undefined));
+  }
+
+  /** --default-gateway applies to the default bridge only. */
+  private defaultGatewayFor(n: Network): number | undefined {
+    const gw = this.options.defaultGateway;
+    return gw && n.name === "bridge" ? parseIpv4(gw) : undefined;
   }
 
   /** One default route, via the gateway endpoint: non-internal first, then by network name. */

@@ -2,7 +2,8 @@
  * `dockerd [OPTIONS]`: starts the Docker daemon of the namespace it runs in (that namespace becomes a
  * docker host) with the networking options of dockerd 27 (`--bip`, `--fixed-cidr`, `--mtu`,
  * `--icc`, `--ip-forward`, `--iptables`, `--ip-masq`, `--userland-proxy`, `--ip`,
- * `--default-address-pool base=CIDR,size=N`), booleans as `--flag=false`, and dockwire's
+ * `--default-address-pool base=CIDR,size=N`, `--dns`, `--default-gateway`), booleans as
+ * `--flag=false`, and dockwire's
  * `--engine-version 27|29` (which Docker Engine to model: 27's classic rules and IP-derived MACs,
  * or 29's DOCKER-FORWARD layout, raw drops, random MACs and lowest free eth<N>). It returns at once, as
  * if started in the background; a namespace whose daemon already runs (a `docker` command there
@@ -48,6 +49,8 @@ export function parseDaemonOptions(args: string[]): DaemonOptions {
     else if (flag === "--fixed-cidr") o.fixedCidr = value;
     else if (flag === "--mtu") o.mtu = Number(value);
     else if (flag === "--ip") o.ip = value;
+    else if (flag === "--dns") o.dns = [...(o.dns ?? []), value];
+    else if (flag === "--default-gateway") o.defaultGateway = value;
     else if (flag === "--engine-version") {
       const v = Number(value);
       if (v !== 27 && v !== 29)

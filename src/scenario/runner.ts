@@ -14,9 +14,11 @@ import { curl } from "../apps/curl.js";
 import { httpd } from "../apps/httpd.js";
 import { iperf3 } from "../apps/iperf3.js";
 import { nc } from "../apps/nc.js";
+import { nslookup } from "../apps/nslookup.js";
 import { ping } from "../apps/ping.js";
 import type { ProcessContext, RunningProcess } from "../apps/process.js";
 import { ctime } from "../apps/wall-clock.js";
+import { wget } from "../apps/wget.js";
 import { FileSink } from "../capture/byte-sink.js";
 import { PcapWriter } from "../capture/pcap-writer.js";
 import { DIRECTION_INBOUND, DIRECTION_OUTBOUND, PcapngWriter } from "../capture/pcapng-writer.js";
@@ -150,6 +152,10 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       job.running = nc(args, ctx, stdin);
     } else if (cmd === "curl") {
       job.running = curl(args, ctx);
+    } else if (cmd === "wget") {
+      job.running = wget(args, ctx);
+    } else if (cmd === "nslookup") {
+      job.running = nslookup(args, ctx);
     } else if (cmd === "httpd") {
       job.running = httpd(args, ctx);
     } else if (cmd === "iperf3") {

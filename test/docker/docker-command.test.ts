@@ -270,4 +270,46 @@ describe("docker run", () => {
       },
     ]);
   });
+
+  it("busybox's wget and nslookup in a container, by name", () => {
+    const r = run([
+      "docker network create mynet",
+      "docker run -d --name web --network mynet nginx",
+      "docker run -d --name c --network mynet alpine sleep infinity",
+      "docker exec c wget -qO- http://web/",
+      "docker exec c wget -O- http://web/",
+      "docker exec c wget -qO- http://nosuch/",
+      "docker exec c nslookup web",
+    ]);
+    expect(r.get("docker exec c wget -qO- http://web/")).toEqual([
+      "<html><body><h1>It works!</h1></body></html>",
+    ]);
+    expect(r.get("docker exec c wget -O- http://web/")).toEqual([
+      "Connecting to web (172.18.0.2:80)",
+      "writing to stdout",
+      "<html><body><h1>It works!</h1></body></html>",
+      "written to stdout",
+    ]);
+    expect(r.get("docker exec c wget -qO- http://nosuch/")).toEqual(["wget: bad address 'nosuch'"]);
+    expect(r.get("docker exec c nslookup web")).toEqual([
+      "Server:\t\t127.0.0.11",
+      "Address:\t127.0.0.11:53",
+      "",
+      "Non-authoritative answer:",
+      "Name:\tweb",
+      "Address: 172.18.0.2",
+      "",
+    ]);
+  });
+
+  it("dockerd --default-gateway and --dns: the default bridge's containers route and resolve through them", () => {
+    const r = run([
+      "dockerd --default-gateway 172.17.0.254 --dns 9.9.9.9",
+      "docker run -d --name a alpine sleep infinity",
+      "docker exec a ip route",
+      "docker exec a cat /etc/resolv.conf",
+    ]);
+    expect(r.get("docker exec a ip route")?.[0]).toBe("default via 172.17.0.254 dev eth0 ");
+    expect(r.get("docker exec a cat /etc/resolv.conf")).toContain("nameserver 9.9.9.9");
+  });
 });

@@ -94,6 +94,13 @@ describe("docker scenarios", () => {
     expect(nat).toContain("-A POSTROUTING -o docker0 -m addrtype --src-type LOCAL -j MASQUERADE");
     expect(nat).toContain("-A DOCKER -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80");
     expect(outputOf(l, "ip netns exec outside curl -s http://192.0.2.1:8080/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "sysctl net.ipv4.conf.docker0.route_localnet")).toEqual([
+      "net.ipv4.conf.docker0.route_localnet = 1",
+    ]);
+    expect(outputOf(l, "docker exec client curl -s http://192.0.2.1:8080/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "curl -s http://127.0.0.1:8080/")).toEqual([IT_WORKS]);
+    // Its own published port: out of its bridge port and back in (hairpin), source MASQUERADEd.
+    expect(outputOf(l, "docker exec web curl -s http://192.0.2.1:8080/")).toEqual([IT_WORKS]);
   });
 
   it("icc=false: containers cannot reach each other, the host can", () => {

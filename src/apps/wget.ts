@@ -1,0 +1,64 @@
+/**
+ * `wget [-q] [-O FILE|-O-] URL` as the alpine/busybox images have it (busybox 1.36 wget): an HTTP
+ * GET through curl's machinery (curl.ts), the page written to standard output with `-O-`. Without
+ * -q it says `Connecting to HOST (ADDR:PORT)` and `writing to stdout` first and `written to stdout`
+ * last on standard error. A failure is busybox's `wget: bad address 'HOST'` (unknown name) or
+ * `wget: can't connect to remote host (ADDR): Connection refused`, exit 1.
+ * Deviations: no progress bar; `-O FILE` writes nothing (there is no filesystem).
+ */
+
+import { ipv4ToString } from "../util/ipv4-address.js";
+import { curl } from "./curl.js";
+import type { ProcessContext, RunningProcess } from "./process.js";
+import { lookupHost } from "./resolver.js";
+
+export function wget(args: string[], ctx: ProcessContext): RunningProcess | undefined {
+  let quiet = false;
+  let url = "";
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "-q") quiet = true;
+    else if (a === "-qO-" || a === "-qO" || a === "-q-O-") quiet = true;
+    else if (a === "-O" || a === "-O-") {
+      if (a === "-O") i++;
+    } else if (a.startsWith("-")) {
+      ctx.err(`wget: unrecognized option '${a}'`);
+      ctx.exit(1);
+      return undefined;
+    } else url = a;
+  }
+  const m = /^(?:http:\/\/)?([^/:]+)(?::(\d+))?/.exec(url);
+  const host = m?.[1] ?? "";
+  const port = m?.[2] ?? "80";
+  let inner: RunningProcess | undefined;
+  let stopped = false;
+  lookupHost(ctx, host, (addr) => {
+    if (stopped) return;
+    if (addr === undefined) {
+      ctx.err(`wget: bad address '${host}'`);
+      ctx.exit(1);
+      return;
+    }
+    const dotted = ipv4ToString(addr);
+    if (!quiet) {
+      ctx.err(`Connecting to ${host} (${dotted}:${port})`);
+      ctx.err("writing to stdout");
+    }
+    // curl does the transfer quietly; its errors become busybox's texts.
+    inner = curl(["-s", url], {
+      ...ctx,
+      err: () => {},
+      exit: (code) => {
+        if (code === 7) ctx.err(`wget: can't connect to remote host (${dotted}): Connection refused`);
+        else if (code === 0 && !quiet) ctx.err("written to stdout");
+        ctx.exit(code === 0 ? 0 : 1);
+      },
+    });
+  });
+  return {
+    interrupt: () => {
+      stopped = true;
+      inner?.interrupt();
+    },
+  };
+}
