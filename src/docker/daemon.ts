@@ -229,7 +229,7 @@ export class Daemon {
       },
       pool,
     );
-    if (lanDriver instanceof RemoteDriver) {
+    if (lanDriver) {
       try {
         lanDriver.createNetwork(n);
       } catch (e) {
@@ -251,8 +251,7 @@ export class Daemon {
         403,
       );
     if (n.driver === "bridge") this.bridge.deleteNetwork(n);
-    const remote = this.remote.get(n.driver);
-    if (remote) remote.deleteNetwork(n);
+    this.lanDriver(n.driver)?.deleteNetwork(n, [...this.networks.values()]);
     if (n.pool) this.ipam.releasePool(n.pool);
     this.networks.delete(n.id);
   }

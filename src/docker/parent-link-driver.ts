@@ -7,8 +7,9 @@
  * parent's MAC (`-o ipvlan_mode=l2`) — with an address of the network's subnet and the default
  * route via the network's gateway (the LAN's router). No iptables, no NAT, no published ports.
  * The host cannot reach its containers through the parent (neither device delivers between them).
- * Deviations: no parent means no network (Docker makes a dummy `dm-…`/`di-…` parent and an
- * internal network); no 802.1Q sub-interfaces (`parent=eth0.50`); ipvlan l3/l3s not modelled.
+ * A parent `eth0.50` that does not exist is made as an 802.1Q sub-interface of eth0 (VLAN 50) and
+ * deleted with the last network on it. Deviations: no parent means no network (Docker makes a dummy
+ * `dm-…`/`di-…` parent and an internal network); ipvlan l3/l3s not modelled.
  */
 
 import type { Host } from "../kernel/host.js";
@@ -57,10 +58,54 @@ export class ParentLinkDriver {
       throw new DockerError(`dockwire: the ${this.kind} driver needs -o parent=IFACE`, 400);
     if (parent === "lo")
       throw new DockerError(`loopback interface is not a valid ${this.kind} parent link`, 400);
-    if (parent.includes("."))
-      throw new DockerError("dockwire: 802.1Q parent interfaces are not modelled", 400);
-    if (!this.ns.device(parent))
-      throw new DockerError(`-o parent interface was not found on the host: ${parent}`, 400);
+    if (this.ns.device(parent)) return;
+    if (parent.includes(".")) {
+      // eth0.50: Docker makes the 802.1Q sub-interface on eth0 when it is not there.
+      const m = /^(.+)\.(\d+)$/.exec(parent);
+      if (!m)
+        throw new DockerError(
+          `required interface name format is: name.vlan_id, ex. eth0.10 for vlan 10, instead received ${parent}`,
+          400,
+        );
+      const vid = Number(m[2]);
+      if (vid < 1 || vid > 4094)
+        throw new DockerError(`vlan id must be between 1-4094, received: ${vid}`, 400);
+      if (!this.ns.device(m[1] as string))
+        throw new DockerError(`-o parent interface was not found on the host: ${m[1]}`, 400);
+      return;
+    }
+    throw new DockerError(`-o parent interface was not found on the host: ${parent}`, 400);
+  }
+
+  /** Sub-interfaces this driver made (deleted with the last network on them). */
+  private readonly madeVlans = new Set<string>();
+
+  /** A parent like eth0.50 that is not there yet is made (and brought up). */
+  createNetwork(n: Network): void {
+    const parent = n.spec.options.parent ?? "";
+    if (this.ns.device(parent)) return;
+    const m = /^(.+)\.(\d+)$/.exec(parent) as RegExpExecArray;
+    const vlan = this.host.addVlan(
+      this.ns,
+      parent,
+      this.ns.device(m[1] as string) as NetDevice,
+      Number(m[2]),
+    );
+    this.ns.setUp(vlan, true);
+    this.madeVlans.add(parent);
+  }
+
+  /** The last network on a sub-interface Docker made takes it away. */
+  deleteNetwork(n: Network, others: Network[]): void {
+    const parent = n.spec.options.parent ?? "";
+    if (!this.madeVlans.has(parent) || others.some((o) => o !== n && o.spec.options.parent === parent))
+      return;
+    const dev = this.ns.device(parent);
+    if (dev) {
+      this.ports.delete(dev);
+      this.host.deleteDevice(this.ns, dev);
+    }
+    this.madeVlans.delete(parent);
   }
 
   private portOf(n: Network): MacvlanPort | IpvlanPort {

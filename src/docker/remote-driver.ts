@@ -72,7 +72,7 @@ export class RemoteDriver {
     });
   }
 
-  deleteNetwork(n: Network): void {
+  deleteNetwork(n: Network, _others?: Network[]): void {
     this.call("DeleteNetwork", { NetworkID: n.id });
   }
 

@@ -8,7 +8,9 @@
 import { Bridge } from "../link/bridge.js";
 import { Dummy } from "../link/dummy.js";
 import type { NetDevice } from "../link/net-device.js";
+import { StackedDevice } from "../link/stacked-device.js";
 import { createVethPair, Veth } from "../link/veth.js";
+import { Vlan, VlanPort } from "../link/vlan.js";
 import type { Simulation } from "../sim/simulation.js";
 import type { Rng } from "../util/rng.js";
 import { NetNamespace } from "./namespace.js";
@@ -103,6 +105,21 @@ export class Host {
     return br;
   }
 
+  /** The 802.1Q side of each lower device that has VLAN sub-interfaces. */
+  private readonly vlanPorts = new Map<NetDevice, VlanPort>();
+
+  /** `ip link add link LOWER name NAME type vlan id ID` (in the lower device's namespace). */
+  addVlan(ns: NetNamespace, name: string, lower: NetDevice, id: number): Vlan {
+    let port = this.vlanPorts.get(lower);
+    if (!port) {
+      port = new VlanPort(lower);
+      this.vlanPorts.set(lower, port);
+    }
+    const dev = new Vlan(name, ns.allocIfindex(), port, id);
+    ns.attach(dev);
+    return dev;
+  }
+
   /** `ip link add NAME type dummy`. */
   addDummy(ns: NetNamespace, name: string): Dummy {
     const d = new Dummy(name, ns.allocIfindex(), this.randomMac());
@@ -112,6 +129,7 @@ export class Host {
 
   /** `ip link del DEV`: a veth takes its peer with it; a bridge releases its ports. */
   deleteDevice(ns: NetNamespace, dev: NetDevice): void {
+    if (dev instanceof StackedDevice) dev.detach();
     if (dev instanceof Veth) {
       const peerNs = this.namespaceOf(dev.peer);
       if (peerNs) peerNs.removeDevice(dev.peer);

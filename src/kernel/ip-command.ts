@@ -166,6 +166,13 @@ function linkOptions(host: Host, args: string[], stop: string, into: NewLinkOpti
 }
 
 function linkAdd(host: Host, ns: NetNamespace, args: string[]): void {
+  // `link DEV` (the lower device of a vlan) may come before the name.
+  let lowerName: string | undefined;
+  const at = args.indexOf("link");
+  if (at >= 0 && at < (args.indexOf("type") < 0 ? args.length : args.indexOf("type"))) {
+    lowerName = args[at + 1];
+    args.splice(at, 2);
+  }
   if (args[0] === "name") args.shift();
   const name = args.shift() ?? fail('Not enough information: "dev" argument is required.', 1);
   const own: NewLinkOptions = { ns };
@@ -196,6 +203,16 @@ function linkAdd(host: Host, ns: NetNamespace, args: string[]): void {
     if (peer.mac !== undefined) b.mac = peer.mac;
     if (peer.mtu !== undefined) b.mtu = peer.mtu;
     dev = a;
+  } else if (kind === "vlan") {
+    const lower = lowerName === undefined ? undefined : ns.device(lowerName);
+    if (lowerName === undefined) fail('Error: "link" argument is required for VLAN devices.', 2);
+    if (!lower) fail(`Cannot find device "${lowerName}"`, 1);
+    if (args[0] !== "id") fail("Error: 8021q: VLAN id not specified.", 2);
+    const id = Number(args[1]);
+    if (!(Number.isInteger(id) && id >= 0 && id < 4095))
+      fail(`Error: argument "${args[1]}" is wrong: id is invalid`, 1);
+    if (own.ns !== ns) fail("Error: the VLAN device is made where its lower device is.", 2);
+    dev = host.addVlan(ns, name as string, lower as NetDevice, id);
   } else {
     fail("Error: Unknown device type.", 2);
     return;

@@ -12,7 +12,7 @@ import type { Packet } from "./packet.js";
 
 export abstract class LowerPort<C extends StackedDevice> {
   readonly children: C[] = [];
-  private readonly stack: RxHandler | undefined;
+  protected readonly stack: RxHandler | undefined;
 
   constructor(readonly lower: NetDevice) {
     this.stack = lower.rxHandler;
@@ -22,7 +22,7 @@ export abstract class LowerPort<C extends StackedDevice> {
   /** The child a unicast frame is for, if any. */
   protected abstract childFor(pkt: Packet): C | undefined;
 
-  private receive(dev: NetDevice, pkt: Packet): void {
+  protected receive(dev: NetDevice, pkt: Packet): void {
     if (isMulticastMac(u48(pkt.buf, pkt.head))) {
       for (const c of this.children) c.receive(pkt.copy());
       this.stack?.(dev, pkt);

@@ -219,4 +219,14 @@ describe("docker scenarios", () => {
       "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
     );
   });
+
+  it("macvlan on eth0.50: Docker makes the VLAN sub-interface, frames leave tagged, and it goes with the network", () => {
+    const l = scenario("macvlan-vlan");
+    expect(outputOf(l, "ip -br link show eth0.50")[0]).toMatch(/^eth0\.50@eth0 +UP /);
+    const ping = outputOf(l, "docker exec m1 ping -c 1 192.168.50.20");
+    expect(ping).toContain("1 packets transmitted, 1 received, 0% packet loss, time 0ms");
+    const tagged = ping.filter((x) => x.includes("ethertype 802.1Q (0x8100)") && x.includes("vlan 50, p 0"));
+    expect(tagged).toHaveLength(4);
+    expect(outputOf(l, "ip link show eth0.50 || true")[0]).toBe('Device "eth0.50" does not exist.');
+  });
 });
