@@ -8,8 +8,9 @@
  * route via the network's gateway (the LAN's router). No iptables, no NAT, no published ports.
  * The host cannot reach its containers through the parent (neither device delivers between them).
  * A parent `eth0.50` that does not exist is made as an 802.1Q sub-interface of eth0 (VLAN 50) and
- * deleted with the last network on it. Deviations: no parent means no network (Docker makes a dummy
- * `dm-…`/`di-…` parent and an internal network); ipvlan l3/l3s not modelled.
+ * deleted with the last network on it. Without a parent the network gets a dummy one of its own
+ * (`dm-<id>` / `di-<id>`) and no default route: its containers only talk to each other.
+ * Deviation: ipvlan l3/l3s not modelled.
  */
 
 import type { Host } from "../kernel/host.js";
@@ -54,8 +55,7 @@ export class ParentLinkDriver {
         throw new DockerError(`dockwire: ipvlan mode ${mode} is not modelled`, 400);
     }
     const parent = options.parent;
-    if (parent === undefined)
-      throw new DockerError(`dockwire: the ${this.kind} driver needs -o parent=IFACE`, 400);
+    if (parent === undefined) return; // a dummy parent of its own, see createNetwork
     if (parent === "lo")
       throw new DockerError(`loopback interface is not a valid ${this.kind} parent link`, 400);
     if (this.ns.device(parent)) return;
@@ -77,12 +77,19 @@ export class ParentLinkDriver {
     throw new DockerError(`-o parent interface was not found on the host: ${parent}`, 400);
   }
 
-  /** Sub-interfaces this driver made (deleted with the last network on them). */
+  /** Sub-interfaces and dummies this driver made (deleted with the last network on them). */
   private readonly madeVlans = new Set<string>();
 
   /** A parent like eth0.50 that is not there yet is made (and brought up). */
   createNetwork(n: Network): void {
-    const parent = n.spec.options.parent ?? "";
+    const parent = this.parentOf(n);
+    if (n.spec.options.parent === undefined) {
+      // No parent: a dummy device of the network's own; its containers only talk to each other.
+      const dummy = this.host.addDummy(this.ns, parent);
+      this.ns.setUp(dummy, true);
+      this.madeVlans.add(parent);
+      return;
+    }
     if (this.ns.device(parent)) return;
     const m = /^(.+)\.(\d+)$/.exec(parent) as RegExpExecArray;
     const vlan = this.host.addVlan(
@@ -97,7 +104,7 @@ export class ParentLinkDriver {
 
   /** The last network on a sub-interface Docker made takes it away. */
   deleteNetwork(n: Network, others: Network[]): void {
-    const parent = n.spec.options.parent ?? "";
+    const parent = this.parentOf(n);
     if (!this.madeVlans.has(parent) || others.some((o) => o !== n && o.spec.options.parent === parent))
       return;
     const dev = this.ns.device(parent);
@@ -108,8 +115,13 @@ export class ParentLinkDriver {
     this.madeVlans.delete(parent);
   }
 
+  /** `-o parent`, or the dummy `dm-<id>` (macvlan) / `di-<id>` (ipvlan) made when there is none. */
+  parentOf(n: Network): string {
+    return n.spec.options.parent ?? `${this.kind === "macvlan" ? "dm" : "di"}-${n.id.slice(0, 12)}`;
+  }
+
   private portOf(n: Network): MacvlanPort | IpvlanPort {
-    const lower = this.ns.device(n.spec.options.parent ?? "") as NetDevice;
+    const lower = this.ns.device(this.parentOf(n)) as NetDevice;
     let port = this.ports.get(lower);
     if (!port) {
       port = this.kind === "macvlan" ? new MacvlanPort(lower) : new IpvlanPort(lower);
@@ -120,7 +132,7 @@ export class ParentLinkDriver {
 
   /** The MAC the container's interface will have (an ipvlan's is its parent's). */
   macFor(n: Network, wanted: number): number {
-    return this.kind === "ipvlan" ? (this.ns.device(n.spec.options.parent ?? "")?.mac ?? wanted) : wanted;
+    return this.kind === "ipvlan" ? (this.ns.device(this.parentOf(n))?.mac ?? wanted) : wanted;
   }
 
   join(n: Network, c: Container, endpointId: string, ip: number, mac: number): Endpoint {
@@ -143,7 +155,9 @@ export class ParentLinkDriver {
     sandbox.attach(dev);
     sandbox.addAddress(dev, ip, pool.prefixLen, (pool.subnet | (0xffffffff >>> pool.prefixLen)) >>> 0);
     sandbox.setUp(dev, true);
-    return new Endpoint(endpointId, n, c.id, c.name, ip, dev.mac, ifname, undefined);
+    // Without a parent the network is internal: no default route.
+    const gateway = n.spec.options.parent === undefined ? 0 : undefined;
+    return new Endpoint(endpointId, n, c.id, c.name, ip, dev.mac, ifname, undefined, gateway);
   }
 
   leave(ep: Endpoint, c: Container): void {

@@ -312,4 +312,25 @@ describe("docker run", () => {
     expect(r.get("docker exec a ip route")?.[0]).toBe("default via 172.17.0.254 dev eth0 ");
     expect(r.get("docker exec a cat /etc/resolv.conf")).toContain("nameserver 9.9.9.9");
   });
+
+  it("macvlan without a parent: a dummy dm-<id> of its own, no default route, the containers still talk", () => {
+    const r = run([
+      "docker network create -d macvlan --subnet 10.77.0.0/24 island",
+      "ip -br link",
+      "docker run -d --name a --network island alpine sleep infinity",
+      "docker run -d --name b --network island nginx",
+      "docker exec a ip route",
+      "docker exec a curl -s http://b/",
+      "docker rm -f a b",
+      "docker network rm island",
+    ]);
+    const id = r.get("docker network create -d macvlan --subnet 10.77.0.0/24 island")?.[0] ?? "";
+    expect(r.get("ip -br link")?.some((l) => l.startsWith(`dm-${id.slice(0, 12)} `))).toBe(true);
+    expect(r.get("docker exec a ip route")).toEqual([
+      "10.77.0.0/24 dev eth0 proto kernel scope link src 10.77.0.2 ",
+    ]);
+    expect(r.get("docker exec a curl -s http://b/")).toEqual([
+      "<html><body><h1>It works!</h1></body></html>",
+    ]);
+  });
 });
