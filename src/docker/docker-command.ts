@@ -20,6 +20,7 @@ import type { Daemon, NetworkCreate } from "./daemon.js";
 import { Daemon as DaemonClass } from "./daemon.js";
 import { DockerError } from "./docker-error.js";
 import { findImage, missingImageText } from "./images.js";
+import type { Network } from "./network.js";
 import { networkInspect } from "./network-inspect.js";
 
 export interface DockerIo {
@@ -231,12 +232,13 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
     case "list": {
       const { flags } = takeFlags(
         rest,
-        { "-q": "bool", "--quiet": "bool", "--no-trunc": "bool" },
+        { "-q": "bool", "--quiet": "bool", "--no-trunc": "bool", "-f": "value", "--filter": "value" },
         "network ls",
       );
-      const nets = [...daemon.networks.values()].sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-      );
+      const filters = networkFilters(all(flags, "-f", "--filter"));
+      const nets = [...daemon.networks.values()]
+        .filter(filters)
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const id = (full: string) => (flags.has("--no-trunc") ? full : full.slice(0, 12));
       if (flags.has("-q") || flags.has("--quiet")) for (const n of nets) io.out(id(n.id));
       else
@@ -327,6 +329,36 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         false,
       );
   }
+}
+
+/**
+ * `docker network ls -f KEY=VALUE` (daemon/network/filter.go): driver, id (prefix), name
+ * (substring), label (key or key=value), scope, type (custom|builtin), dangling (no containers);
+ * the values of one key are alternatives, different keys must all hold.
+ */
+function networkFilters(specs: string[]): (n: Network) => boolean {
+  const byKey = new Map<string, string[]>();
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq < 0) throw new DockerError("bad format of filter (expected name=value)", 400, false);
+    const key = spec.slice(0, eq);
+    if (!["driver", "id", "name", "label", "scope", "type", "dangling"].includes(key))
+      throw new DockerError(`invalid filter '${key}'`, 400);
+    byKey.set(key, [...(byKey.get(key) ?? []), spec.slice(eq + 1)]);
+  }
+  const test: Record<string, (n: Network, v: string) => boolean> = {
+    driver: (n, v) => n.driver === v,
+    id: (n, v) => n.id.startsWith(v),
+    name: (n, v) => n.name.includes(v),
+    label: (n, v) => {
+      const [k = "", want] = v.split("=");
+      return k in n.spec.labels && (want === undefined || n.spec.labels[k] === want);
+    },
+    scope: (_n, v) => v === "local",
+    type: (n, v) => (v === "builtin" ? n.predefined : !n.predefined),
+    dangling: (n, v) => (v === "true" || v === "1") === (!n.predefined && n.endpoints.size === 0),
+  };
+  return (n) => [...byKey].every(([k, vs]) => vs.some((v) => test[k]?.(n, v) ?? false));
 }
 
 // ==== docker run / create ==================================================================

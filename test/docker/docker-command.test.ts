@@ -333,4 +333,22 @@ describe("docker run", () => {
       "<html><body><h1>It works!</h1></body></html>",
     ]);
   });
+
+  it("network ls filters: driver, name, type, label; values of one key are alternatives", () => {
+    const r = run([
+      "docker network create --label team=web front",
+      "docker network create back",
+      "docker network ls -q -f type=custom",
+      "docker network ls -f name=ba -f name=fr",
+      "docker network ls -f label=team=web -f type=custom",
+      "docker network ls -f colour=red",
+    ]);
+    const names = (cmd: string) => (r.get(cmd) ?? []).slice(1).map((l) => l.split(/\s+/)[1]);
+    expect(r.get("docker network ls -q -f type=custom")).toHaveLength(2);
+    expect(names("docker network ls -f name=ba -f name=fr")).toEqual(["back", "front"]);
+    expect(names("docker network ls -f label=team=web -f type=custom")).toEqual(["front"]);
+    expect(r.get("docker network ls -f colour=red")).toEqual([
+      "Error response from daemon: invalid filter 'colour'",
+    ]);
+  });
 });
