@@ -4,13 +4,17 @@
  * tcp_proxy.go): it listens on H:P in the docker host's namespace and, for each connection,
  * opens one to C:p and copies bytes both ways; an end of stream on one side is passed on as a
  * shutdown of the other, and the pair closes when both are done. So the container sees the
- * proxy's address (the bridge gateway for a container on the host) as the source. Deviation:
- * TCP only (no UDP or SCTP proxy); back-pressure is left to the socket buffers.
+ * proxy's address (the bridge gateway for a container on the host) as the source. With `-proto
+ * udp` it relays datagrams per client. Deviations: no SCTP; back-pressure is left to the socket
+ * buffers.
  */
 
 import { TcpError } from "../kernel/tcp/tcp-error.js";
 import type { TcpSocket } from "../kernel/tcp/tcp-socket.js";
 import { TCP_SYN_SENT } from "../kernel/tcp/tcp-state.js";
+import type { UdpSocket } from "../kernel/udp.js";
+import { SECOND } from "../sim/time.js";
+import { Timer } from "../sim/timer.js";
 import { parseIpv4 } from "../util/ipv4-address.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
 
@@ -23,11 +27,19 @@ export function dockerProxy(args: string[], ctx: ProcessContext): RunningProcess
   const hostPort = Number(opt("host-port"));
   const containerIp = parseIpv4(opt("container-ip") ?? "");
   const containerPort = Number(opt("container-port"));
-  if (opt("proto") !== "tcp" || hostIp === undefined || containerIp === undefined || !(hostPort > 0)) {
+  const proto = opt("proto");
+  if (
+    (proto !== "tcp" && proto !== "udp") ||
+    hostIp === undefined ||
+    containerIp === undefined ||
+    !(hostPort > 0)
+  ) {
     ctx.err("docker-proxy: invalid arguments");
     ctx.exit(1);
     return undefined;
   }
+  if (proto === "udp")
+    return udpProxy(ctx, hostIp, hostPort, containerIp, containerPort, opt("host-ip") ?? "");
   const server = ctx.ns.tcp.socket();
   try {
     server.bind(hostIp, hostPort).listen(4096);
@@ -75,5 +87,63 @@ function pipe(from: TcpSocket, to: TcpSocket): void {
       connected?.();
       to.shutdown();
     };
+  };
+}
+
+const UDP_IDLE = 90 * SECOND;
+
+/**
+ * The UDP side (udp_proxy.go): one socket toward the container per client address and port,
+ * datagrams copied both ways, forgotten after 90 s without traffic.
+ */
+function udpProxy(
+  ctx: ProcessContext,
+  hostIp: number,
+  hostPort: number,
+  containerIp: number,
+  containerPort: number,
+  hostIpText: string,
+): RunningProcess | undefined {
+  const sim = ctx.host.sim;
+  const front = ctx.ns.udp.socket();
+  try {
+    front.bind(hostIp, hostPort);
+  } catch {
+    ctx.err(`listen udp4 ${hostIpText}:${hostPort}: bind: address already in use`);
+    ctx.exit(1);
+    return undefined;
+  }
+  const clients = new Map<string, { sock: UdpSocket; idle: Timer }>();
+  front.onMessage = (d) => {
+    const key = `${d.srcAddr}:${d.srcPort}`;
+    let c = clients.get(key);
+    if (!c) {
+      const sock = ctx.ns.udp.socket();
+      sock.connect(containerIp, containerPort);
+      const srcAddr = d.srcAddr;
+      const srcPort = d.srcPort;
+      const idle = new Timer(sim, () => {
+        sock.close();
+        clients.delete(key);
+      });
+      sock.onMessage = (r) => {
+        idle.setAfter(UDP_IDLE);
+        front.send(r.data.slice(), srcAddr, srcPort);
+      };
+      c = { sock, idle };
+      clients.set(key, c);
+    }
+    c.idle.setAfter(UDP_IDLE);
+    c.sock.send(d.data.slice());
+  };
+  return {
+    interrupt: () => {
+      for (const c of clients.values()) {
+        c.idle.cancel();
+        c.sock.close();
+      }
+      front.close();
+      ctx.exit(0);
+    },
   };
 }

@@ -52,6 +52,8 @@ export class Container {
   endpoints: Endpoint[] = [];
   bindings: PortBinding[] = [];
   process: RunningProcess | undefined;
+  /** What its main program printed (`docker logs`). */
+  readonly logs: string[] = [];
   /** The iptables lines that undo its links' rules (icc=false), run when it stops. */
   linkRules: string[] = [];
   /** The embedded DNS server (user-defined networks). */

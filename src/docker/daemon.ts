@@ -677,7 +677,7 @@ export class Daemon {
           500,
         );
       const b: PortBinding = { ...p, hostIp, hostPort };
-      if (this.options.userlandProxy && p.proto === "tcp") {
+      if (this.options.userlandProxy) {
         const proxy = this.startProxy(b, ep.address);
         if (typeof proxy === "string")
           throw new DockerError(

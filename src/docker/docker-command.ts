@@ -27,8 +27,13 @@ export interface DockerIo {
   out(line: string): void;
   err(line: string): void;
   exit(status: number): void;
-  /** Run `words` in `ns`; `done(status)` when the program ends. */
-  spawn(words: string[], ns: NetNamespace, done: (status: number) => void): RunningProcess | undefined;
+  /** Run `words` in `ns`; `done(status)` when the program ends; `output` takes its lines (default: the terminal). */
+  spawn(
+    words: string[],
+    ns: NetNamespace,
+    done: (status: number) => void,
+    output?: (line: string) => void,
+  ): RunningProcess | undefined;
   sim: Simulation;
 }
 
@@ -67,6 +72,12 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
       case "ps":
         psCommand(daemon, rest, io);
         return undefined;
+      case "logs": {
+        const c = daemon.findContainer(rest.at(-1) ?? "");
+        for (const l of c.logs) io.out(l);
+        io.exit(0);
+        return undefined;
+      }
       case "inspect":
       case "container": {
         const refs = group === "container" && rest[0] === "inspect" ? rest.slice(1) : rest;
@@ -489,10 +500,16 @@ function runCommand(
   const detach = flags.has("-d") || flags.has("--detach");
   const removeAfter = flags.has("--rm");
   try {
-    startContainer(daemon, c, io, (status) => {
-      if (removeAfter && daemon.containers.has(c.id)) daemon.removeContainer(c, true);
-      if (!detach) io.exit(status);
-    });
+    startContainer(
+      daemon,
+      c,
+      io,
+      (status) => {
+        if (removeAfter && daemon.containers.has(c.id)) daemon.removeContainer(c, true);
+        if (!detach) io.exit(status);
+      },
+      !detach,
+    );
   } catch (e) {
     if (!(e instanceof DockerError)) throw e;
     return fail(e.text);
@@ -509,13 +526,25 @@ function runCommand(
  * Start the container and its main program; `ended(status)` when the program ends (the
  * container stops then).
  */
-function startContainer(daemon: Daemon, c: Container, io: DockerIo, ended: (status: number) => void): void {
+function startContainer(
+  daemon: Daemon,
+  c: Container,
+  io: DockerIo,
+  ended: (status: number) => void,
+  attached = false,
+): void {
   const ns = daemon.startContainer(c);
   const finish = (status: number) => {
     if (c.state === "running") daemon.stopContainer(c, status);
     ended(status);
   };
-  c.process = containerProgram(c.command, ns, io, finish);
+  // The main program's output goes to the container's log (`docker logs`), and to the terminal
+  // too when `docker run` is attached.
+  const log = (line: string) => {
+    c.logs.push(line);
+    if (attached) io.out(line);
+  };
+  c.process = containerProgram(c.command, ns, io, finish, log);
 }
 
 /** The programs a container runs: sh (ends at once), sleep, or anything the scenario knows. */
@@ -524,6 +553,7 @@ function containerProgram(
   ns: NetNamespace,
   io: DockerIo,
   done: (status: number) => void,
+  output?: (line: string) => void,
 ): RunningProcess | undefined {
   const [cmd, arg] = words;
   if (cmd === "sh" || cmd === "/bin/sh" || cmd === "true") {
@@ -539,7 +569,7 @@ function containerProgram(
       },
     };
   }
-  return io.spawn(words, ns, done);
+  return io.spawn(words, ns, done, output);
 }
 
 function lifecycle(daemon: Daemon, verb: string, args: string[], io: DockerIo): void {

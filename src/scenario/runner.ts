@@ -116,13 +116,19 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
   };
 
   /** Start `words` in `ns`; `onExit` hears the status too (a program started by another). */
-  const start = (words: string[], ns: NetNamespace, stdin = "", onExit?: (status: number) => void): Job => {
+  const start = (
+    words: string[],
+    ns: NetNamespace,
+    stdin = "",
+    onExit?: (status: number) => void,
+    output: (line: string) => void = opts.print,
+  ): Job => {
     const job: Job = { running: undefined, done: false, status: 0 };
     const ctx: ProcessContext = {
       host,
       ns,
-      out: (l) => opts.print(l),
-      err: (l) => opts.print(l),
+      out: output,
+      err: output,
       exit: (status) => {
         if (job.done) return;
         job.done = true;
@@ -165,7 +171,7 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
         out: ctx.out,
         err: ctx.err,
         exit: ctx.exit,
-        spawn: (w, where, done) => start(w, where, "", done).running,
+        spawn: (w, where, done, output) => start(w, where, "", done, output).running,
         sim,
       });
     } else if (cmd === "dockerd") {

@@ -351,4 +351,18 @@ describe("docker run", () => {
       "Error response from daemon: invalid filter 'colour'",
     ]);
   });
+
+  it("a published UDP port goes through docker-proxy; a detached container's output is in docker logs", () => {
+    const r = run([
+      "docker run -d --name u -p 5353:53/udp alpine nc -u -l -p 53",
+      "echo hello | nc -u -w 1 127.0.0.1 5353",
+      "docker logs u",
+      "docker run --rm alpine cat /etc/hostname-does-not-exist",
+    ]);
+    expect(r.get("echo hello | nc -u -w 1 127.0.0.1 5353")).toEqual([]);
+    expect(r.get("docker logs u")).toEqual(["hello"]);
+    expect(r.get("docker run --rm alpine cat /etc/hostname-does-not-exist")).toEqual([
+      "cat: /etc/hostname-does-not-exist: No such file or directory",
+    ]);
+  });
 });
