@@ -6,8 +6,9 @@
  * the container's networks are answered from the daemon's records (TTL 600, addresses shuffled,
  * PTR `name.network`); other questions are forwarded, one upstream at a time with a 4 s timeout,
  * from the docker host's namespace to the nameservers of its /etc/resolv.conf (or, with --dns,
- * from the container's namespace to those servers); no upstream or no answer gives SERVFAIL. Deviations: questions over TCP are accepted but not answered; no
- * container-scoped link aliases, no swarm service names.
+ * from the container's namespace to those servers); no upstream or no answer gives SERVFAIL.
+ * Questions over TCP are answered the same way (length-prefixed). Deviations: no container-scoped
+ * link aliases, no swarm service names; forwarding is over UDP only.
  */
 
 import type { NetNamespace } from "../kernel/namespace.js";
@@ -74,7 +75,30 @@ export class EmbeddedResolver {
     } catch (e) {
       if (!(e instanceof TcpError)) throw e;
     }
-    tcp.onConnection = (c) => c.close();
+    // DNS over TCP: each message behind a two-byte length (RFC 1035 §4.2.2).
+    tcp.onConnection = (c) => {
+      let buffered = new Uint8Array(0);
+      c.onData = (d) => {
+        const joined = new Uint8Array(buffered.length + d.length);
+        joined.set(buffered);
+        joined.set(d, buffered.length);
+        buffered = joined;
+        while (buffered.length >= 2) {
+          const len = ((buffered[0] as number) << 8) | (buffered[1] as number);
+          if (buffered.length < 2 + len) break;
+          const message = buffered.slice(2, 2 + len);
+          buffered = buffered.slice(2 + len);
+          this.serve(message, (answer) => {
+            const framed = new Uint8Array(2 + answer.length);
+            framed[0] = answer.length >> 8;
+            framed[1] = answer.length & 0xff;
+            framed.set(answer, 2);
+            c.write(framed);
+          });
+        }
+      };
+      c.onEnd = () => c.close();
+    };
     this.tcp = tcp;
     const ipt = (line: string) => runIptables(this.sandbox.iptables, line.split(" "));
     const [u, t] = [udp.localPort, tcp.localPort];
