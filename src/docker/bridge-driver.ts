@@ -71,7 +71,9 @@ export class BridgeDriver {
     const mtu = this.mtu(n);
     if (mtu > 0) this.ns.setMtu(br, mtu);
     const pool = n.pool;
-    if (pool) this.ns.addAddress(br, pool.gateway, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
+    // com.docker.network.bridge.inhibit_ipv4: the bridge keeps no address (routing is done elsewhere).
+    if (pool && !n.flag("com.docker.network.bridge.inhibit_ipv4", false))
+      this.ns.addAddress(br, pool.gateway, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
     this.ns.setUp(br, true);
     // Without the userland proxy, published ports are reached from the host's 127.0.0.1 through
     // the bridge (route_localnet) and from the containers of the bridge (hairpin on each port).
@@ -90,12 +92,14 @@ export class BridgeDriver {
     const sandbox = c.sandbox as NetNamespace;
     const pool = n.pool;
     if (!pool) throw new Error("bridge network without a pool");
-    // Classic: a per-sandbox counter, never reused; v28+: the lowest free eth<N>.
-    let ifname = `eth${c.nextIfIndex++}`;
+    // Classic: a per-sandbox counter, never reused; v28+: the lowest free eth<N>. The prefix is
+    // the network's com.docker.network.container_iface_prefix, `eth` by default.
+    const prefix = n.spec.options["com.docker.network.container_iface_prefix"] ?? "eth";
+    let ifname = `${prefix}${c.nextIfIndex++}`;
     if (this.settings.randomMacs)
       for (let i = 0; ; i++)
-        if (!sandbox.device(`eth${i}`)) {
-          ifname = `eth${i}`;
+        if (!sandbox.device(`${prefix}${i}`)) {
+          ifname = `${prefix}${i}`;
           break;
         }
     const [outside, inside] = this.host.addVeth(this.ns, vethName(this.rng), sandbox, ifname);

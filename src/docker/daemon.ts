@@ -74,6 +74,8 @@ export const DAEMON_DEFAULTS: DaemonOptions = {
 
 export interface NetworkCreate {
   name: string;
+  /** --ipam-opt (shown as IPAM.Options). */
+  ipamOptions?: Record<string, string>;
   driver: string;
   internal: boolean;
   attachable: boolean;
@@ -226,6 +228,7 @@ export class Daemon {
         attachable: req.attachable,
         options: req.options,
         labels: req.labels,
+        ipamOptions: req.ipamOptions ?? {},
       },
       pool,
     );

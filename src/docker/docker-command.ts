@@ -208,6 +208,13 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
           "--internal": "bool",
           "--attachable": "bool",
           "--ipam-driver": "value",
+          "--ipam-opt": "value",
+          "--ipv6": "bool",
+          "--ipv4": "value",
+          "--scope": "value",
+          "--ingress": "bool",
+          "--config-only": "bool",
+          "--config-from": "value",
         },
         "network create",
       );
@@ -226,6 +233,7 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         attachable: flags.has("--attachable"),
         options: keyValues(all(flags, "-o", "--opt")),
         labels: keyValues(all(flags, "--label")),
+        ipamOptions: keyValues(all(flags, "--ipam-opt")),
         ipam: {
           subnet: subnets[0],
           gateway: first(flags, "--gateway"),
@@ -233,6 +241,20 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
           auxAddresses: Object.entries(keyValues(all(flags, "--aux-address"))),
         },
       };
+      const ipamDriver = first(flags, "--ipam-driver") ?? "default";
+      if (ipamDriver !== "default") throw new DockerError(`plugin "${ipamDriver}" not found`, 404);
+      if (flags.has("--ipv6") || first(flags, "--ipv4") === "false")
+        throw new DockerError("dockwire: IPv6 networks are not modelled", 400, false);
+      if (flags.has("--ingress"))
+        throw new DockerError(
+          'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+          403,
+        );
+      const scope = first(flags, "--scope");
+      if (scope !== undefined && scope !== "local")
+        throw new DockerError(`dockwire: only local scope networks are modelled, not ${scope}`, 400, false);
+      if (flags.has("--config-only") || flags.has("--config-from"))
+        throw new DockerError("dockwire: config-only networks are not modelled", 400, false);
       if (!subnets[0] && (req.ipam.gateway || req.ipam.ipRange))
         throw new DockerError("every ip-range or gateway must have a corresponding subnet", 400, false);
       io.out(daemon.createNetwork(req).id);

@@ -30,7 +30,7 @@ function resource(n: Network, daemon: Daemon): unknown {
     EnableIPv6: false,
     IPAM: {
       Driver: "default",
-      Options: n.predefined ? null : {},
+      Options: n.predefined ? null : (n.spec.ipamOptions ?? {}),
       Config: n.pool ? [n.pool.config()] : [],
     },
     Internal: n.spec.internal,

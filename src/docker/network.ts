@@ -36,6 +36,8 @@ export interface NetworkSpec {
   /** -o options as given (what inspect echoes), and --label labels. */
   options: Record<string, string>;
   labels: Record<string, string>;
+  /** --ipam-opt (predefined networks: none, shown as null). */
+  ipamOptions?: Record<string, string>;
 }
 
 export class Network {

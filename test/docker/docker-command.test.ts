@@ -365,4 +365,29 @@ describe("docker run", () => {
       "cat: /etc/hostname-does-not-exist: No such file or directory",
     ]);
   });
+
+  it("bridge options and daemon switches: interface prefix, no bridge address, no rules, no masquerade", () => {
+    const r = run([
+      "docker network create -o com.docker.network.container_iface_prefix=ens -o com.docker.network.bridge.inhibit_ipv4=true --ipam-opt x=y n",
+      "docker run -d --name a --network n alpine sleep infinity",
+      "docker exec a ip -br link",
+      "docker network inspect n",
+      "docker network create --ipv6 six",
+      "docker network create --ipam-driver other o",
+    ]);
+    expect(r.get("docker exec a ip -br link")?.[1]).toMatch(/^ens0@if\d+ /);
+    expect((r.get("docker network inspect n") ?? []).join("\n")).toMatch(/"Options": \{\n\s+"x": "y"\n\s+\}/);
+    expect(r.get("docker network create --ipv6 six")).toEqual(["dockwire: IPv6 networks are not modelled"]);
+    expect(r.get("docker network create --ipam-driver other o")).toEqual([
+      'Error response from daemon: plugin "other" not found',
+    ]);
+    const off = run([
+      "dockerd --iptables=false --ip-masq=false",
+      "docker run -d -p 8080:80 nginx",
+      "iptables-save",
+    ]);
+    expect(off.get("iptables-save")).toEqual([]);
+    const noMasq = run(["dockerd --ip-masq=false", "iptables -t nat -S POSTROUTING"]);
+    expect(noMasq.get("iptables -t nat -S POSTROUTING")).toEqual(["-P POSTROUTING ACCEPT"]);
+  });
 });
