@@ -390,4 +390,49 @@ describe("docker run", () => {
     const noMasq = run(["dockerd --ip-masq=false", "iptables -t nat -S POSTROUTING"]);
     expect(noMasq.get("iptables -t nat -S POSTROUTING")).toEqual(["-P POSTROUTING ACCEPT"]);
   });
+
+  it("network inspect of the default bridge: the spec's fields in the spec's order (API 1.47: no EnableIPv4)", () => {
+    const r = run(["docker run -d --name web nginx", "docker network inspect bridge"]);
+    const [bridge] = JSON.parse((r.get("docker network inspect bridge") ?? []).join("\n"));
+    expect(Object.keys(bridge)).toEqual([
+      "Name",
+      "Id",
+      "Created",
+      "Scope",
+      "Driver",
+      "EnableIPv6",
+      "IPAM",
+      "Internal",
+      "Attachable",
+      "Ingress",
+      "ConfigFrom",
+      "ConfigOnly",
+      "Containers",
+      "Options",
+      "Labels",
+    ]);
+    expect(bridge.IPAM).toEqual({
+      Driver: "default",
+      Options: null,
+      Config: [{ Subnet: "172.17.0.0/16", Gateway: "172.17.0.1" }],
+    });
+    expect(Object.values(bridge.Containers)).toEqual([
+      {
+        Name: "web",
+        EndpointID: expect.stringMatching(/^[0-9a-f]{64}$/),
+        MacAddress: "02:42:ac:11:00:02",
+        IPv4Address: "172.17.0.2/16",
+        IPv6Address: "",
+      },
+    ]);
+    expect(bridge.Options).toEqual({
+      "com.docker.network.bridge.default_bridge": "true",
+      "com.docker.network.bridge.enable_icc": "true",
+      "com.docker.network.bridge.enable_ip_masquerade": "true",
+      "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
+      "com.docker.network.bridge.name": "docker0",
+      "com.docker.network.driver.mtu": "1500",
+    });
+    expect(bridge.Created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+  });
 });
