@@ -33,7 +33,7 @@ import { hostsFile, internalResolvConf, legacyResolvConf, nameservers } from "./
 import { DockerError } from "./docker-error.js";
 import { EmbeddedResolver } from "./embedded-dns.js";
 import { CLASSIC_LAYOUT, type FirewallLayout } from "./firewall.js";
-import { V29_LAYOUT } from "./firewall-v29.js";
+import { modernLayout } from "./firewall-modern.js";
 import { randomId } from "./ids.js";
 import { findImage } from "./images.js";
 import { Ipam, type PoolRequest } from "./ipam.js";
@@ -57,7 +57,7 @@ export interface DaemonOptions {
   dns?: string[];
   /** --default-gateway: the default bridge's containers route through this address. */
   defaultGateway?: string;
-  /** The Docker Engine modelled: 27 (classic rules, MACs from addresses) or 29. */
+  /** The Docker Engine modelled: 27 (classic rules, MACs from addresses), 28 or 29. */
   engineVersion: number;
 }
 
@@ -110,7 +110,12 @@ export class Daemon {
           .filter((r) => r.type === "unicast" && r.gateway === 0 && r.prefixLen > 0)
           .map((r) => `${ipv4ToString(r.dst)}/${r.prefixLen}`),
     });
-    this.firewall = options.engineVersion >= 29 ? V29_LAYOUT : CLASSIC_LAYOUT;
+    this.firewall =
+      options.engineVersion >= 29
+        ? modernLayout(29)
+        : options.engineVersion === 28
+          ? modernLayout(28)
+          : CLASSIC_LAYOUT;
     this.bridge = new BridgeDriver(host, ns, rng, {
       iptables: options.iptables,
       userlandProxy: options.userlandProxy,

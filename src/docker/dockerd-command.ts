@@ -4,8 +4,8 @@
  * `--icc`, `--ip-forward`, `--iptables`, `--ip-masq`, `--userland-proxy`, `--ip`,
  * `--default-address-pool base=CIDR,size=N`, `--dns`, `--default-gateway`), booleans as
  * `--flag=false`, and dockwire's
- * `--engine-version 27|29` (which Docker Engine to model: 27's classic rules and IP-derived MACs,
- * or 29's DOCKER-FORWARD layout, raw drops, random MACs and lowest free eth<N>). It returns at once, as
+ * `--engine-version 27|28|29` (which Docker Engine to model: 27's classic rules and IP-derived MACs,
+ * or 28's/29's DOCKER-FORWARD layout, raw drops, random MACs and lowest free eth<N>). It returns at once, as
  * if started in the background; a namespace whose daemon already runs (a `docker` command there
  * starts one with the defaults) refuses a second. Deviation: no log output, no daemon.json.
  */
@@ -53,9 +53,9 @@ export function parseDaemonOptions(args: string[]): DaemonOptions {
     else if (flag === "--default-gateway") o.defaultGateway = value;
     else if (flag === "--engine-version") {
       const v = Number(value);
-      if (v !== 27 && v !== 29)
+      if (v !== 27 && v !== 28 && v !== 29)
         throw new DockerError(
-          `--engine-version ${value}: dockwire models Docker Engine 27 and 29`,
+          `--engine-version ${value}: dockwire models Docker Engine 27, 28 and 29`,
           400,
           false,
         );

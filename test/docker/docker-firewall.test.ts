@@ -200,3 +200,36 @@ describe("Docker 29's rules (dockerd --engine-version 29)", () => {
     expect(lines.at(-1)).toBe("-P PREROUTING ACCEPT");
   });
 });
+
+describe("Docker 28's rules (dockerd --engine-version 28)", () => {
+  it("v29's layout with the classic isolation chains instead of DOCKER-INTERNAL and nat RETURNs for the proxy", () => {
+    const t = saved(
+      "dockerd --engine-version 28\ndocker network create mynet\ndocker run -d -p 8080:80 nginx",
+      "v28",
+    );
+    const filter = (t.get("filter") ?? "").split("\n");
+    expect(filter).toContain(":DOCKER-ISOLATION-STAGE-1 - [0:0]");
+    expect(filter).not.toContain(":DOCKER-INTERNAL - [0:0]");
+    expect(filter.filter((l) => l.startsWith("-A DOCKER-FORWARD"))).toEqual([
+      "-A DOCKER-FORWARD -j DOCKER-CT",
+      "-A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1",
+      "-A DOCKER-FORWARD -j DOCKER-BRIDGE",
+      "-A DOCKER-FORWARD -i docker0 -j ACCEPT",
+      "-A DOCKER-FORWARD -i br-ID -j ACCEPT",
+    ]);
+    expect(filter.filter((l) => l.startsWith("-A DOCKER-ISOLATION"))).toEqual([
+      "-A DOCKER-ISOLATION-STAGE-1 -i br-ID ! -o br-ID -j DOCKER-ISOLATION-STAGE-2",
+      "-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2",
+      "-A DOCKER-ISOLATION-STAGE-1 -j RETURN",
+      "-A DOCKER-ISOLATION-STAGE-2 -o br-ID -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-2 -j RETURN",
+    ]);
+    expect((t.get("nat") ?? "").split("\n").filter((l) => l.startsWith("-A DOCKER"))).toEqual([
+      "-A DOCKER -i br-ID -j RETURN",
+      "-A DOCKER -i docker0 -j RETURN",
+      "-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80",
+    ]);
+    expect(t.get("raw")).toContain("-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP");
+  });
+});

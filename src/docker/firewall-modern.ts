@@ -1,0 +1,114 @@
+/**
+ * The iptables rules of Docker Engine 28.5 and 29 (daemon/libnetwork/drivers/bridge/internal/
+ * iptabler: iptabler.go, network.go, port.go, endpoint.go; shared/spec/docker-networking.md §4.3),
+ * chosen with `dockerd --engine-version 28|29`: a fixed FORWARD skeleton (DOCKER-USER,
+ * DOCKER-FORWARD → DOCKER-CT, DOCKER-INTERNAL (29) or DOCKER-ISOLATION-STAGE-1 (28),
+ * DOCKER-BRIDGE), each network's rules appended (older networks first), a default DROP per bridge
+ * at the end of filter DOCKER with each published port's ACCEPT inserted above, the hairpin
+ * MASQUERADE only without the userland proxy, and a raw PREROUTING drop per container for
+ * traffic that does not come from its bridge. 28 keeps the classic isolation pair per network and
+ * the nat `-i <br> -j RETURN` (with the userland proxy); 29 has DOCKER-INTERNAL and neither.
+ * Deviations: no gateway modes (nat only), no trusted_host_interfaces, no loopback-bound port
+ * drop; 28 is 28.3–28.5 (28.0–28.2 differ in DOCKER-USER's RETURN and per-port raw drops).
+ */
+
+import type { IptablesState } from "../netfilter/tables.js";
+import { addDockerJumps, type BridgeRules, type FirewallLayout, ipt, type PortRule } from "./firewall.js";
+
+function bridgeLines(n: BridgeRules, v28: boolean): string[] {
+  const br = n.bridge;
+  if (n.internal)
+    return [
+      ...(v28
+        ? [
+            `-t filter -I DOCKER-ISOLATION-STAGE-1 -i ${br} ! -d ${n.subnet} -j DROP`,
+            `-t filter -I DOCKER-ISOLATION-STAGE-1 -o ${br} ! -s ${n.subnet} -j DROP`,
+          ]
+        : [
+            `-t filter -I DOCKER-INTERNAL ! -d ${n.subnet} -i ${br} -j DROP`,
+            `-t filter -I DOCKER-INTERNAL ! -s ${n.subnet} -o ${br} -j DROP`,
+          ]),
+      `-t filter -A DOCKER-FORWARD -i ${br} -o ${br} -j ${n.icc ? "ACCEPT" : "DROP"}`,
+    ];
+  const lines = [
+    `-t filter -A DOCKER-CT -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    `-t filter -A DOCKER-BRIDGE -o ${br} -j DOCKER`,
+    `-t filter -A DOCKER ! -i ${br} -o ${br} -j DROP`,
+    ...(n.icc
+      ? [`-t filter -A DOCKER-FORWARD -i ${br} -j ACCEPT`]
+      : [
+          `-t filter -A DOCKER-FORWARD -i ${br} -o ${br} -j DROP`,
+          `-t filter -A DOCKER-FORWARD -i ${br} ! -o ${br} -j ACCEPT`,
+        ]),
+  ];
+  if (n.ipMasq) lines.push(`-t nat -I POSTROUTING -s ${n.subnet} ! -o ${br} -j MASQUERADE`);
+  if (!n.userlandProxy)
+    lines.push(`-t nat -I POSTROUTING -o ${br} -m addrtype --src-type LOCAL -j MASQUERADE`);
+  if (v28) {
+    if (n.userlandProxy) lines.push(`-t nat -I DOCKER -i ${br} -j RETURN`);
+    lines.push(
+      `-t filter -I DOCKER-ISOLATION-STAGE-1 -i ${br} ! -o ${br} -j DOCKER-ISOLATION-STAGE-2`,
+      `-t filter -I DOCKER-ISOLATION-STAGE-2 -o ${br} -j DROP`,
+    );
+  }
+  return lines;
+}
+
+function portLines(p: PortRule): string[] {
+  const hostIp = p.hostIp === "" || p.hostIp === "0.0.0.0" ? "" : ` -d ${p.hostIp}`;
+  const notIn = p.userlandProxy ? ` ! -i ${p.bridge}` : "";
+  const lines = [
+    `-t nat -A DOCKER${hostIp}${notIn} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
+    `-t filter -I DOCKER -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`,
+  ];
+  if (!p.userlandProxy)
+    lines.push(
+      `-t nat -A POSTROUTING -s ${p.containerIp}/32 -d ${p.containerIp}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`,
+    );
+  return lines;
+}
+
+const undo = (line: string) => line.replace(/^(-t \w+ )-[AI] /, "$1-D ");
+
+/** The layout of Docker 28 (28.3–28.5) or 29. */
+export function modernLayout(version: 28 | 29): FirewallLayout {
+  const v28 = version === 28;
+  return {
+    setup(state: IptablesState, forwardDrop: boolean): void {
+      ipt(state, "-t nat -N DOCKER");
+      const middle = v28 ? "DOCKER-ISOLATION-STAGE-1" : "DOCKER-INTERNAL";
+      const chains = ["DOCKER", "DOCKER-BRIDGE", "DOCKER-CT", "DOCKER-FORWARD", middle, "DOCKER-USER"];
+      if (v28) chains.push("DOCKER-ISOLATION-STAGE-2");
+      for (const c of chains) ipt(state, `-t filter -N ${c}`);
+      ipt(state, "-t filter -A FORWARD -j DOCKER-USER");
+      ipt(state, "-t filter -A FORWARD -j DOCKER-FORWARD");
+      ipt(state, "-t filter -A DOCKER-FORWARD -j DOCKER-CT");
+      ipt(state, `-t filter -A DOCKER-FORWARD -j ${middle}`);
+      ipt(state, "-t filter -A DOCKER-FORWARD -j DOCKER-BRIDGE");
+      if (v28) {
+        ipt(state, "-t filter -A DOCKER-ISOLATION-STAGE-1 -j RETURN");
+        ipt(state, "-t filter -A DOCKER-ISOLATION-STAGE-2 -j RETURN");
+      }
+      if (forwardDrop) ipt(state, "-t filter -P FORWARD DROP");
+    },
+    addBridge(state: IptablesState, n: BridgeRules): void {
+      for (const l of bridgeLines(n, v28)) ipt(state, l);
+      if (!n.internal) addDockerJumps(state, n.userlandProxy);
+    },
+    removeBridge(state: IptablesState, n: BridgeRules): void {
+      for (const l of bridgeLines(n, v28)) ipt(state, undo(l));
+    },
+    addEndpoint(state: IptablesState, bridge: string, ip: string): void {
+      ipt(state, `-t raw -A PREROUTING -d ${ip}/32 ! -i ${bridge} -j DROP`);
+    },
+    removeEndpoint(state: IptablesState, bridge: string, ip: string): void {
+      ipt(state, `-t raw -D PREROUTING -d ${ip}/32 ! -i ${bridge} -j DROP`);
+    },
+    addPort(state: IptablesState, p: PortRule): void {
+      for (const l of portLines(p)) ipt(state, l);
+    },
+    removePort(state: IptablesState, p: PortRule): void {
+      for (const l of portLines(p)) ipt(state, undo(l));
+    },
+  };
+}
