@@ -301,21 +301,9 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
       return;
     }
     case "rm":
-    case "remove": {
-      let status = 0;
-      for (const ref of rest) {
-        try {
-          daemon.removeNetwork(ref);
-          io.out(ref);
-        } catch (e) {
-          if (!(e instanceof DockerError)) throw e;
-          status = 1;
-          io.err(e.text);
-        }
-      }
-      io.exit(status);
+    case "remove":
+      eachRef(rest, io, (ref) => daemon.removeNetwork(ref));
       return;
-    }
     case "connect":
     case "disconnect": {
       const { flags, rest: words } = takeFlags(
@@ -596,15 +584,24 @@ function containerProgram(
 
 function lifecycle(daemon: Daemon, verb: string, args: string[], io: DockerIo): void {
   const { flags, rest } = takeFlags(args, verb === "rm" ? { "-f": "bool", "--force": "bool" } : {}, verb);
+  eachRef(rest, io, (ref) => {
+    const c = daemon.findContainer(ref);
+    if (verb === "stop" || verb === "restart") daemon.stopContainer(c, 0);
+    if ((verb === "start" || verb === "restart") && c.state !== "running")
+      startContainer(daemon, c, io, () => {});
+    if (verb === "rm") daemon.removeContainer(c, flags.has("-f") || flags.has("--force"));
+  });
+}
+
+/**
+ * Act on each name given (`docker rm a b`, `docker network rm n1 n2`): the name printed when it
+ * worked, Docker's error when not, and on to the next; exit 1 if any failed.
+ */
+function eachRef(refs: string[], io: DockerIo, act: (ref: string) => void): void {
   let status = 0;
-  for (const ref of rest) {
+  for (const ref of refs) {
     try {
-      const c = daemon.findContainer(ref);
-      if (verb === "stop" || verb === "restart") daemon.stopContainer(c, 0);
-      if (verb === "start" || verb === "restart") {
-        if (c.state !== "running") startContainer(daemon, c, io, () => {});
-      }
-      if (verb === "rm") daemon.removeContainer(c, flags.has("-f") || flags.has("--force"));
+      act(ref);
       io.out(ref);
     } catch (e) {
       if (!(e instanceof DockerError)) throw e;
