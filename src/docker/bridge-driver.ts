@@ -6,18 +6,21 @@
  * iptables block; an endpoint is a veth pair, `vethXXXXXXX` on the bridge and `eth<N>` in the
  * container with the address, MAC 02:42 + the IPv4 address (classic), the network's MTU and a
  * default route via the gateway (none on internal networks); a published port is its DNAT,
- * ACCEPT and MASQUERADE rules. Deviation: no IPv6, no gateway modes, no docker-proxy yet.
+ * ACCEPT and MASQUERADE rules. Options are checked as bridge_linux.go's fromLabels does, with its
+ * `failed to parse … value: …` errors. Gateway modes (nat, nat-unprotected, routed, isolated) need
+ * the 28/29 layouts. Deviation: no IPv6, no trusted_host_interfaces.
  */
 
 import type { Host } from "../kernel/host.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import type { Bridge } from "../link/bridge.js";
-import { ipv4ToString } from "../util/ipv4-address.js";
+import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 import type { Rng } from "../util/rng.js";
 import type { Container, PortBinding } from "./container.js";
+import { DockerError } from "./docker-error.js";
 import type { BridgeRules, FirewallLayout } from "./firewall.js";
 import { bridgeMac, vethName } from "./ids.js";
-import { Endpoint, type Network } from "./network.js";
+import { Endpoint, type Network, parseGoBool } from "./network.js";
 
 export const OPT_BRIDGE_NAME = "com.docker.network.bridge.name";
 export const OPT_ICC = "com.docker.network.bridge.enable_icc";
@@ -32,6 +35,18 @@ export interface BridgeDaemonSettings {
   firewall: FirewallLayout;
   /** v28+: random MACs (bridge and containers) and the lowest free eth<N>. */
   randomMacs: boolean;
+  /** v28+: com.docker.network.bridge.gateway_mode_ipv4 is modelled. */
+  gatewayModes: boolean;
+}
+
+export const OPT_GATEWAY_MODE = "com.docker.network.bridge.gateway_mode_ipv4";
+export const OPT_HOST_IPV4 = "com.docker.network.host_ipv4";
+const OPT_INHIBIT_IPV4 = "com.docker.network.bridge.inhibit_ipv4";
+const GATEWAY_MODES = ["nat", "nat-unprotected", "routed", "isolated"];
+
+/** The network's IPv4 gateway mode (nat unless the option says otherwise). */
+export function gatewayMode(n: Network): string {
+  return n.spec.options[OPT_GATEWAY_MODE] ?? "nat";
 }
 
 /** 02:42 followed by the IPv4 address (netutils.GenerateMACFromIP). */
@@ -57,7 +72,37 @@ export class BridgeDriver {
       ipMasq: n.flag(OPT_MASQ, true),
       internal: n.spec.internal,
       userlandProxy: this.settings.userlandProxy,
+      gatewayMode: gatewayMode(n),
+      snatSource: n.spec.options[OPT_HOST_IPV4] ?? "",
     };
+  }
+
+  /** Check a new network's options (bridge_linux.go fromLabels and createNetwork). */
+  validate(options: Record<string, string>, internal: boolean): void {
+    const bad = (key: string, why: string) =>
+      new DockerError(`failed to parse ${key} value: ${options[key]} (${why})`, 400);
+    for (const key of [OPT_ICC, OPT_MASQ, OPT_INHIBIT_IPV4]) {
+      const v = options[key];
+      if (v !== undefined && parseGoBool(v) === undefined)
+        throw bad(key, `strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+    }
+    const mtu = options[OPT_MTU];
+    if (mtu !== undefined && !/^[+-]?\d+$/.test(mtu))
+      throw bad(OPT_MTU, `strconv.Atoi: parsing ${JSON.stringify(mtu)}: invalid syntax`);
+    for (const key of [OPT_HOST_BINDING, OPT_HOST_IPV4]) {
+      const v = options[key];
+      if (v !== undefined && parseIpv4(v) === undefined) throw bad(key, "nil ip");
+    }
+    const mode = options[OPT_GATEWAY_MODE];
+    if (mode === undefined) return;
+    if (!GATEWAY_MODES.includes(mode)) throw bad(OPT_GATEWAY_MODE, `unknown gateway mode ${mode}`);
+    if (!this.settings.gatewayModes)
+      throw new DockerError(
+        "gateway modes are modelled with Docker 28's and 29's rules only: start the daemon with --engine-version 28 or 29",
+        400,
+      );
+    if (mode === "isolated" && !internal)
+      throw new DockerError("gateway mode 'isolated' can only be used for an internal network", 400);
   }
 
   /** The network's MTU (0: not set, the kernel's 1500 stays). */
@@ -72,7 +117,7 @@ export class BridgeDriver {
     if (mtu > 0) this.ns.setMtu(br, mtu);
     const pool = n.pool;
     // com.docker.network.bridge.inhibit_ipv4: the bridge keeps no address (routing is done elsewhere).
-    if (pool && !n.flag("com.docker.network.bridge.inhibit_ipv4", false))
+    if (pool && !n.flag(OPT_INHIBIT_IPV4, false) && gatewayMode(n) !== "isolated")
       this.ns.addAddress(br, pool.gateway, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
     this.ns.setUp(br, true);
     // Without the userland proxy, published ports are reached from the host's 127.0.0.1 through
@@ -129,7 +174,7 @@ export class BridgeDriver {
         prefsrc: 0,
       });
     if (this.settings.iptables && !n.spec.internal)
-      this.settings.firewall.addEndpoint(this.ns.iptables, n.bridgeName, ipv4ToString(ip));
+      this.settings.firewall.addEndpoint(this.ns.iptables, this.rules(n), ipv4ToString(ip));
     return new Endpoint(endpointId, n, c.id, c.name, ip, mac, ifname, outside, gateway);
   }
 
@@ -138,7 +183,7 @@ export class BridgeDriver {
     if (this.settings.iptables && !ep.network.spec.internal)
       this.settings.firewall.removeEndpoint(
         this.ns.iptables,
-        ep.network.bridgeName,
+        this.rules(ep.network),
         ipv4ToString(ep.address),
       );
     if (ep.hostDevice) this.host.deleteDevice(this.ns, ep.hostDevice);
@@ -161,6 +206,7 @@ export class BridgeDriver {
       containerIp: ipv4ToString(ep.address),
       containerPort: b.containerPort,
       userlandProxy: this.settings.userlandProxy,
+      gatewayMode: gatewayMode(n),
     };
   }
 }

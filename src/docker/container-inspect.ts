@@ -24,7 +24,8 @@ function ports(c: Container): Record<string, { HostIp: string; HostPort: string 
   return out;
 }
 
-function resource(c: Container, daemon: Daemon): unknown {
+/** The object `docker inspect` prints (and `-f` templates read). */
+export function containerResource(c: Container, daemon: Daemon): unknown {
   const networks: Record<string, unknown> = {};
   for (const [name, req] of c.networks) {
     const n = daemon.findNetwork(name);
@@ -94,7 +95,7 @@ function resource(c: Container, daemon: Daemon): unknown {
 
 export function containerInspect(containers: Container[], daemon: Daemon): string {
   return JSON.stringify(
-    containers.map((c) => resource(c, daemon)),
+    containers.map((c) => containerResource(c, daemon)),
     null,
     4,
   );

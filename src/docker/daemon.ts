@@ -21,6 +21,7 @@ import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 import type { Rng } from "../util/rng.js";
 import {
   BridgeDriver,
+  gatewayMode,
   macFromIp,
   OPT_BRIDGE_NAME,
   OPT_HOST_BINDING,
@@ -121,6 +122,7 @@ export class Daemon {
       userlandProxy: options.userlandProxy,
       firewall: this.firewall,
       randomMacs: options.engineVersion >= 28,
+      gatewayModes: options.engineVersion >= 28,
     });
     this.macvlan = new ParentLinkDriver("macvlan", host, ns);
     this.ipvlan = new ParentLinkDriver("ipvlan", host, ns);
@@ -223,7 +225,8 @@ export class Daemon {
       throw new DockerError(`network with name ${req.name} already exists`, 409);
     const lanDriver = this.lanDriver(req.driver);
     if (req.driver !== "bridge" && !lanDriver) throw new DockerError(`plugin "${req.driver}" not found`, 404);
-    lanDriver?.validate(req.options);
+    if (lanDriver) lanDriver.validate(req.options);
+    else this.bridge.validate(req.options, req.internal);
     const pool = this.ipam.requestPool(req.ipam);
     const n = this.addNetwork(
       {
@@ -676,6 +679,13 @@ export class Daemon {
     const defaultIp = n.spec.options[OPT_HOST_BINDING] ?? "0.0.0.0";
     c.bindings = [];
     for (const p of c.ports) {
+      // Gateway mode routed (portmappers/routed): no host port, no proxy, the container's port opened.
+      if (gatewayMode(n) === "routed") {
+        const b: PortBinding = { ...p, hostIp: "0.0.0.0", hostPort: 0 };
+        c.bindings.push(b);
+        this.bridge.publish(n, ep, b);
+        continue;
+      }
       const hostIp = p.hostIp === "" ? defaultIp : p.hostIp;
       const hostPort = p.hostPort === 0 ? this.randomHostPort(hostIp, p.proto) : p.hostPort;
       const clash = this.bindingOwner(hostIp, hostPort, p.proto);

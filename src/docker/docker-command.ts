@@ -15,13 +15,14 @@ import type { Simulation } from "../sim/simulation.js";
 import { SECOND } from "../sim/time.js";
 import { parseMac } from "../util/mac-address.js";
 import type { Container, PortRequest } from "./container.js";
-import { containerInspect } from "./container-inspect.js";
+import { containerInspect, containerResource } from "./container-inspect.js";
 import type { Daemon, NetworkCreate } from "./daemon.js";
 import { Daemon as DaemonClass } from "./daemon.js";
 import { DockerError } from "./docker-error.js";
+import { parseTemplate, renderTemplate, runTemplate, TemplateError } from "./go-template.js";
 import { findImage, missingImageText } from "./images.js";
 import type { Network } from "./network.js";
-import { networkInspect } from "./network-inspect.js";
+import { networkInspect, networkResource } from "./network-inspect.js";
 
 export interface DockerIo {
   out(line: string): void;
@@ -80,8 +81,12 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
       }
       case "inspect":
       case "container": {
-        const refs = group === "container" && rest[0] === "inspect" ? rest.slice(1) : rest;
         if (group === "container" && rest[0] !== "inspect") break;
+        const { flags, rest: refs } = takeFlags(
+          group === "container" ? rest.slice(1) : rest,
+          { "-f": "value", "--format": "value", "-s": "bool", "--size": "bool" },
+          group === "container" ? "container inspect" : "inspect",
+        );
         const found: Container[] = [];
         let status = 0;
         for (const ref of refs) {
@@ -93,7 +98,10 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
             io.err(e.message.replace(/^No such container: /, "Error: No such object: "));
           }
         }
-        if (found.length > 0 || status === 0) io.out(containerInspect(found, daemon));
+        const format = flags.get("-f")?.at(-1) ?? flags.get("--format")?.at(-1);
+        if (format !== undefined)
+          for (const c of found) io.out(renderTemplate(format, containerResource(c, daemon)));
+        else if (found.length > 0 || status === 0) io.out(containerInspect(found, daemon));
         io.exit(status);
         return undefined;
       }
@@ -106,9 +114,10 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
         return undefined;
     }
   } catch (e) {
-    if (!(e instanceof DockerError)) throw e;
-    io.err(e.text);
-    io.exit(1);
+    if (e instanceof TemplateError) io.err(e.parse ? `template parsing error: ${e.message}` : e.message);
+    else if (e instanceof DockerError) io.err(e.text);
+    else throw e;
+    io.exit(e instanceof TemplateError && e.parse ? 64 : 1);
     return undefined;
   }
 }
@@ -180,6 +189,52 @@ function keyValues(list: string[]): Record<string, string> {
 }
 
 /** Go's text/tabwriter as the docker CLI sets it up: min width 10, padding 3. */
+/** `docker network ls`'s columns: the template field and its table header. */
+const NETWORK_LS_HEADERS: Record<string, string> = {
+  ID: "NETWORK ID",
+  Name: "NAME",
+  Driver: "DRIVER",
+  Scope: "SCOPE",
+  IPv4: "IPV4",
+  IPv6: "IPV6",
+  Internal: "INTERNAL",
+  Labels: "LABELS",
+  CreatedAt: "CREATED AT",
+};
+
+/** One network as `docker network ls --format` sees it (cli/command/formatter's networkContext). */
+function networkListRow(n: Network, id: string): Record<string, unknown> {
+  const labels = n.spec.labels;
+  return {
+    ID: id,
+    Name: n.name,
+    Driver: n.driver,
+    Scope: "local",
+    IPv4: n.driver === "null" || n.driver === "host" ? "false" : "true",
+    IPv6: "false",
+    Internal: String(n.spec.internal),
+    Labels: Object.keys(labels)
+      .map((k) => `${k}=${labels[k]}`)
+      .join(","),
+    Label: (k: unknown) => labels[String(k)] ?? "",
+    CreatedAt: n.created,
+  };
+}
+
+/**
+ * A list through a `--format` template: `table ...` gets a header row (each field's header, other
+ * text kept) and tabwriter columns; `\t` and `\n` as typed are a tab and a newline.
+ */
+function formatList(format: string, rows: unknown[], headers: Record<string, string>): string[] {
+  const isTable = format.startsWith("table ");
+  const body = (isTable ? format.slice(6) : format).replace(/\\t/g, "\t").replace(/\\n/g, "\n");
+  const nodes = parseTemplate(body);
+  const lines = rows.map((r) => runTemplate(nodes, r));
+  if (!isTable) return lines;
+  const header = body.replace(/\{\{\s*\.(\w+)[^}]*\}\}/g, (_, f: string) => headers[f] ?? f.toUpperCase());
+  return table([header, ...lines].map((l) => l.split("\t")));
+}
+
 function table(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const r of rows)
@@ -265,7 +320,14 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
     case "list": {
       const { flags } = takeFlags(
         rest,
-        { "-q": "bool", "--quiet": "bool", "--no-trunc": "bool", "-f": "value", "--filter": "value" },
+        {
+          "-q": "bool",
+          "--quiet": "bool",
+          "--no-trunc": "bool",
+          "-f": "value",
+          "--filter": "value",
+          "--format": "value",
+        },
         "network ls",
       );
       const filters = networkFilters(all(flags, "-f", "--filter"));
@@ -273,20 +335,27 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         .filter(filters)
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const id = (full: string) => (flags.has("--no-trunc") ? full : full.slice(0, 12));
+      const format = flags.get("--format")?.at(-1);
       if (flags.has("-q") || flags.has("--quiet")) for (const n of nets) io.out(id(n.id));
       else
-        for (const l of table([
-          ["NETWORK ID", "NAME", "DRIVER", "SCOPE"],
-          ...nets.map((n) => [id(n.id), n.name, n.driver, "local"]),
-        ]))
+        for (const l of formatList(
+          format ?? "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
+          nets.map((n) => networkListRow(n, id(n.id))),
+          NETWORK_LS_HEADERS,
+        ))
           io.out(l);
       io.exit(0);
       return;
     }
     case "inspect": {
+      const { flags, rest: refs } = takeFlags(
+        rest,
+        { "-f": "value", "--format": "value", "-v": "bool", "--verbose": "bool" },
+        "network inspect",
+      );
       const found = [];
       let status = 0;
-      for (const ref of rest) {
+      for (const ref of refs) {
         try {
           found.push(daemon.findNetwork(ref));
         } catch (e) {
@@ -295,7 +364,10 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
           io.err(`Error response from daemon: ${e.message}`);
         }
       }
-      if (found.length > 0 || status === 0)
+      const format = flags.get("-f")?.at(-1) ?? flags.get("--format")?.at(-1);
+      if (format !== undefined)
+        for (const n of found) io.out(renderTemplate(format, networkResource(n, daemon)));
+      else if (found.length > 0 || status === 0)
         for (const l of networkInspect(found, daemon).split("\n")) io.out(l);
       io.exit(status);
       return;

@@ -8,12 +8,21 @@
  * MASQUERADE only without the userland proxy, and a raw PREROUTING drop per container for
  * traffic that does not come from its bridge. 28 keeps the classic isolation pair per network and
  * the nat `-i <br> -j RETURN` (with the userland proxy); 29 has DOCKER-INTERNAL and neither.
- * Deviations: no gateway modes (nat only), no trusted_host_interfaces, no loopback-bound port
- * drop; 28 is 28.3–28.5 (28.0–28.2 differ in DOCKER-USER's RETURN and per-port raw drops).
+ * Gateway modes (com.docker.network.bridge.gateway_mode_ipv4): nat; nat-unprotected (ACCEPT instead
+ * of the per-bridge DROP, no per-port ACCEPT); routed (no NAT, no DNAT, ICMP and the published
+ * ports' ACCEPTs); isolated (internal, no address on the bridge). Deviations: no
+ * trusted_host_interfaces, no loopback-bound port drop; 28 is 28.3–28.5 (28.0–28.2 differ in DOCKER-USER's RETURN and per-port raw drops).
  */
 
 import type { IptablesState } from "../netfilter/tables.js";
-import { addDockerJumps, type BridgeRules, type FirewallLayout, ipt, type PortRule } from "./firewall.js";
+import {
+  addDockerJumps,
+  type BridgeRules,
+  type FirewallLayout,
+  ipt,
+  masqueradeTarget,
+  type PortRule,
+} from "./firewall.js";
 
 function bridgeLines(n: BridgeRules, v28: boolean): string[] {
   const br = n.bridge;
@@ -30,10 +39,13 @@ function bridgeLines(n: BridgeRules, v28: boolean): string[] {
           ]),
       `-t filter -A DOCKER-FORWARD -i ${br} -o ${br} -j ${n.icc ? "ACCEPT" : "DROP"}`,
     ];
+  const routed = n.gatewayMode === "routed";
   const lines = [
     `-t filter -A DOCKER-CT -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
     `-t filter -A DOCKER-BRIDGE -o ${br} -j DOCKER`,
-    `-t filter -A DOCKER ! -i ${br} -o ${br} -j DROP`,
+    // Routed: the network's addresses are reached directly, ICMP let in ahead of the default rule.
+    ...(routed ? [`-t filter -A DOCKER -o ${br} -p icmp -j ACCEPT`] : []),
+    `-t filter -A DOCKER ! -i ${br} -o ${br} -j ${n.gatewayMode === "nat-unprotected" ? "ACCEPT" : "DROP"}`,
     ...(n.icc
       ? [`-t filter -A DOCKER-FORWARD -i ${br} -j ACCEPT`]
       : [
@@ -41,25 +53,35 @@ function bridgeLines(n: BridgeRules, v28: boolean): string[] {
           `-t filter -A DOCKER-FORWARD -i ${br} ! -o ${br} -j ACCEPT`,
         ]),
   ];
-  if (n.ipMasq) lines.push(`-t nat -I POSTROUTING -s ${n.subnet} ! -o ${br} -j MASQUERADE`);
+  if (!routed && n.ipMasq)
+    lines.push(`-t nat -I POSTROUTING -s ${n.subnet} ! -o ${br} -j ${masqueradeTarget(n)}`);
   if (!n.userlandProxy)
-    lines.push(`-t nat -I POSTROUTING -o ${br} -m addrtype --src-type LOCAL -j MASQUERADE`);
+    lines.push(`-t nat -I POSTROUTING -o ${br} -m addrtype --src-type LOCAL -j ${masqueradeTarget(n)}`);
   if (v28) {
-    if (n.userlandProxy) lines.push(`-t nat -I DOCKER -i ${br} -j RETURN`);
+    if (n.userlandProxy && !routed) lines.push(`-t nat -I DOCKER -i ${br} -j RETURN`);
     lines.push(
       `-t filter -I DOCKER-ISOLATION-STAGE-1 -i ${br} ! -o ${br} -j DOCKER-ISOLATION-STAGE-2`,
       `-t filter -I DOCKER-ISOLATION-STAGE-2 -o ${br} -j DROP`,
     );
+    // Routed (28): replies to other networks' NATed connections and anything routed into it skip isolation.
+    if (routed)
+      lines.push(
+        `-t filter -I DOCKER-ISOLATION-STAGE-1 -o ${br} -j RETURN`,
+        `-t filter -I DOCKER-ISOLATION-STAGE-1 -i ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+      );
   }
   return lines;
 }
 
 function portLines(p: PortRule): string[] {
+  // Routed: only the ACCEPT for the container's port; nat-unprotected: only the DNAT.
+  const accept = `-t filter -I DOCKER -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`;
+  if (p.gatewayMode === "routed") return [accept];
   const hostIp = p.hostIp === "" || p.hostIp === "0.0.0.0" ? "" : ` -d ${p.hostIp}`;
   const notIn = p.userlandProxy ? ` ! -i ${p.bridge}` : "";
   const lines = [
     `-t nat -A DOCKER${hostIp}${notIn} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
-    `-t filter -I DOCKER -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`,
+    ...(p.gatewayMode === "nat-unprotected" ? [] : [accept]),
   ];
   if (!p.userlandProxy)
     lines.push(
@@ -98,11 +120,11 @@ export function modernLayout(version: 28 | 29): FirewallLayout {
     removeBridge(state: IptablesState, n: BridgeRules): void {
       for (const l of bridgeLines(n, v28)) ipt(state, undo(l));
     },
-    addEndpoint(state: IptablesState, bridge: string, ip: string): void {
-      ipt(state, `-t raw -A PREROUTING -d ${ip}/32 ! -i ${bridge} -j DROP`);
+    addEndpoint(state: IptablesState, n: BridgeRules, ip: string): void {
+      if (n.gatewayMode === "nat") ipt(state, `-t raw -A PREROUTING -d ${ip}/32 ! -i ${n.bridge} -j DROP`);
     },
-    removeEndpoint(state: IptablesState, bridge: string, ip: string): void {
-      ipt(state, `-t raw -D PREROUTING -d ${ip}/32 ! -i ${bridge} -j DROP`);
+    removeEndpoint(state: IptablesState, n: BridgeRules, ip: string): void {
+      if (n.gatewayMode === "nat") ipt(state, `-t raw -D PREROUTING -d ${ip}/32 ! -i ${n.bridge} -j DROP`);
     },
     addPort(state: IptablesState, p: PortRule): void {
       for (const l of portLines(p)) ipt(state, l);

@@ -4,8 +4,8 @@
  * (libnetwork/drivers/bridge/setup_ip_tables_linux.go, port_mapping_linux.go, link.go,
  * libnetwork/firewall_linux.go): the chains at daemon start, each bridge network's block (NAT,
  * ICC, the DOCKER jumps, the isolation pair, DOCKER-USER kept first), internal networks, and each
- * published port's DNAT, ACCEPT and hairpin MASQUERADE. Deviation: the v28/v29 layouts
- * (DOCKER-FORWARD, DOCKER-CT, DOCKER-BRIDGE, raw drops) are not written yet.
+ * published port's DNAT, ACCEPT and hairpin MASQUERADE (SNAT to com.docker.network.host_ipv4 when
+ * set). The v28/v29 layouts are in firewall-modern.ts.
  */
 
 import { runIptables } from "../netfilter/iptables-command.js";
@@ -19,6 +19,15 @@ export interface BridgeRules {
   ipMasq: boolean;
   internal: boolean;
   userlandProxy: boolean;
+  /** com.docker.network.bridge.gateway_mode_ipv4 (28/29): nat, nat-unprotected, routed, isolated. */
+  gatewayMode: string;
+  /** com.docker.network.host_ipv4: SNAT to this address instead of MASQUERADE ("" when unset). */
+  snatSource: string;
+}
+
+/** The network's outbound NAT target: MASQUERADE, or SNAT to com.docker.network.host_ipv4. */
+export function masqueradeTarget(n: BridgeRules): string {
+  return n.snatSource === "" ? "MASQUERADE" : `SNAT --to-source ${n.snatSource}`;
 }
 
 export interface PortRule {
@@ -30,6 +39,7 @@ export interface PortRule {
   containerIp: string;
   containerPort: number;
   userlandProxy: boolean;
+  gatewayMode: string;
 }
 
 /** The rules of one Docker version's layout, for the bridge driver to call. */
@@ -38,9 +48,9 @@ export interface FirewallLayout {
   setup(state: IptablesState, forwardDrop: boolean): void;
   addBridge(state: IptablesState, n: BridgeRules): void;
   removeBridge(state: IptablesState, n: BridgeRules): void;
-  /** Per endpoint (v28.2+: the raw direct-access drop); nothing in the classic layout. */
-  addEndpoint(state: IptablesState, bridge: string, ip: string): void;
-  removeEndpoint(state: IptablesState, bridge: string, ip: string): void;
+  /** Per endpoint (v28.2+: the raw direct-access drop, nat mode); nothing in the classic layout. */
+  addEndpoint(state: IptablesState, n: BridgeRules, ip: string): void;
+  removeEndpoint(state: IptablesState, n: BridgeRules, ip: string): void;
   addPort(state: IptablesState, p: PortRule): void;
   removePort(state: IptablesState, p: PortRule): void;
 }
@@ -100,9 +110,9 @@ function bridgeRuleLines(n: BridgeRules): string[] {
       iccRule,
     ];
   const lines: string[] = [];
-  if (n.ipMasq) lines.push(`-t nat -I POSTROUTING -s ${n.subnet} ! -o ${br} -j MASQUERADE`);
+  if (n.ipMasq) lines.push(`-t nat -I POSTROUTING -s ${n.subnet} ! -o ${br} -j ${masqueradeTarget(n)}`);
   if (n.userlandProxy) lines.push(`-t nat -I DOCKER -i ${br} -j RETURN`);
-  else lines.push(`-t nat -I POSTROUTING -o ${br} -m addrtype --src-type LOCAL -j MASQUERADE`);
+  else lines.push(`-t nat -I POSTROUTING -o ${br} -m addrtype --src-type LOCAL -j ${masqueradeTarget(n)}`);
   lines.push(
     iccRule,
     `-t filter -I FORWARD -i ${br} ! -o ${br} -j ACCEPT`,

@@ -9,7 +9,8 @@ import { macToString } from "../util/mac-address.js";
 import type { Daemon } from "./daemon.js";
 import type { Network } from "./network.js";
 
-function resource(n: Network, daemon: Daemon): unknown {
+/** The object `docker inspect` prints (and `-f` templates read). */
+export function networkResource(n: Network, daemon: Daemon): unknown {
   const containers: Record<string, unknown> = {};
   for (const ep of n.endpoints.values()) {
     const c = daemon.containers.get(ep.containerId);
@@ -46,7 +47,7 @@ function resource(n: Network, daemon: Daemon): unknown {
 
 export function networkInspect(networks: Network[], daemon: Daemon): string {
   return JSON.stringify(
-    networks.map((n) => resource(n, daemon)),
+    networks.map((n) => networkResource(n, daemon)),
     null,
     4,
   );

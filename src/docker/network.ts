@@ -70,6 +70,13 @@ export class Network {
   /** A boolean bridge option (`com.docker.network.bridge.enable_icc` ...), default `fallback`. */
   flag(key: string, fallback: boolean): boolean {
     const v = this.spec.options[key];
-    return v === undefined ? fallback : v === "true" || v === "1";
+    return v === undefined ? fallback : (parseGoBool(v) ?? fallback);
   }
+}
+
+/** Go's strconv.ParseBool. */
+export function parseGoBool(v: string): boolean | undefined {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
+  return undefined;
 }

@@ -436,3 +436,45 @@ describe("docker run", () => {
     expect(bridge.Created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
   });
 });
+
+describe("--format / -f templates", () => {
+  it("network ls --format (plain and table), network inspect -f, inspect -f with the usual one-liners", () => {
+    const r = run([
+      "docker network create --label tier=web --subnet 10.9.0.0/24 mynet",
+      "docker run -d --name web --network mynet nginx",
+      "docker network ls --format '{{.Name}}:{{.Driver}}'",
+      "docker network ls --format 'table {{.Name}}\\t{{.Internal}}\\t{{.Label \"tier\"}}'",
+      "docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}} {{json .Labels}}' mynet",
+      "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' web",
+      "docker inspect --format '{{(index .NetworkSettings.Networks \"mynet\").Gateway}}' web",
+      "docker inspect -f '{{.Name' web",
+    ]);
+    expect(r.get("docker network ls --format '{{.Name}}:{{.Driver}}'")).toEqual([
+      "bridge:bridge",
+      "host:host",
+      "mynet:bridge",
+      "none:null",
+    ]);
+    expect(
+      r.get("docker network ls --format 'table {{.Name}}\\t{{.Internal}}\\t{{.Label \"tier\"}}'"),
+    ).toEqual([
+      "NAME      INTERNAL   LABEL",
+      "bridge    false      ",
+      "host      false      ",
+      "mynet     false      web",
+      "none      false      ",
+    ]);
+    expect(
+      r.get("docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}} {{json .Labels}}' mynet"),
+    ).toEqual(['10.9.0.0/24 {"tier":"web"}']);
+    expect(r.get("docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' web")).toEqual(
+      ["10.9.0.2"],
+    );
+    expect(
+      r.get("docker inspect --format '{{(index .NetworkSettings.Networks \"mynet\").Gateway}}' web"),
+    ).toEqual(["10.9.0.1"]);
+    expect(r.get("docker inspect -f '{{.Name' web")).toEqual([
+      "template parsing error: template: :1: unclosed action",
+    ]);
+  });
+});

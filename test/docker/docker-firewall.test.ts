@@ -233,3 +233,120 @@ describe("Docker 28's rules (dockerd --engine-version 28)", () => {
     expect(t.get("raw")).toContain("-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP");
   });
 });
+
+/**
+ * moby's generated iptables docs (integration/network/bridge/iptablesdoc/generated,
+ * usernet-portmap-routed.md and usernet-portmap-natunprot.md): `docker network create -o
+ * com.docker.network.bridge.name=bridge1 -o ...gateway_mode_ipv4=MODE --subnet 192.0.2.0/24
+ * --gateway 192.0.2.1 bridge1` and `docker run --network bridge1 -p 8080:80 --name c1 ...`.
+ */
+function gatewayModeRules(mode: string, version = 29): { filter: string[]; nat: string[]; raw: string[] } {
+  const t = saved(
+    `dockerd --engine-version ${version}\ndocker network create -o com.docker.network.bridge.name=bridge1 -o com.docker.network.bridge.gateway_mode_ipv4=${mode} --subnet 192.0.2.0/24 --gateway 192.0.2.1 bridge1\ndocker run -d --network bridge1 -p 8080:80 --name c1 nginx`,
+    `gw-${mode}-${version}`,
+  );
+  const rules = (table: string) => (t.get(table) ?? "").split("\n").filter((l) => l.startsWith("-A "));
+  return { filter: rules("filter"), nat: rules("nat"), raw: rules("raw") };
+}
+
+describe("Gateway modes (com.docker.network.bridge.gateway_mode_ipv4)", () => {
+  it("routed: moby's rules (the port's ACCEPT, ICMP ahead of the network's DROP, no MASQUERADE, no DNAT, no raw drop)", () => {
+    const r = gatewayModeRules("routed");
+    expect(r.filter).toEqual([
+      "-A FORWARD -j DOCKER-USER",
+      "-A FORWARD -j DOCKER-FORWARD",
+      "-A DOCKER -d 192.0.2.2/32 ! -i bridge1 -o bridge1 -p tcp -m tcp --dport 80 -j ACCEPT",
+      "-A DOCKER ! -i docker0 -o docker0 -j DROP",
+      "-A DOCKER -o bridge1 -p icmp -j ACCEPT",
+      "-A DOCKER ! -i bridge1 -o bridge1 -j DROP",
+      "-A DOCKER-BRIDGE -o docker0 -j DOCKER",
+      "-A DOCKER-BRIDGE -o bridge1 -j DOCKER",
+      "-A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "-A DOCKER-CT -o bridge1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "-A DOCKER-FORWARD -j DOCKER-CT",
+      "-A DOCKER-FORWARD -j DOCKER-INTERNAL",
+      "-A DOCKER-FORWARD -j DOCKER-BRIDGE",
+      "-A DOCKER-FORWARD -i docker0 -j ACCEPT",
+      "-A DOCKER-FORWARD -i bridge1 -j ACCEPT",
+    ]);
+    expect(r.nat).toEqual([
+      "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
+      "-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER",
+      "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
+    ]);
+    expect(r.raw).toEqual([]);
+  });
+
+  it("nat-unprotected: moby's rules (ACCEPT instead of the network's DROP, no per-port ACCEPT, the DNAT kept)", () => {
+    const r = gatewayModeRules("nat-unprotected");
+    expect(r.filter.filter((l) => l.startsWith("-A DOCKER "))).toEqual([
+      "-A DOCKER ! -i docker0 -o docker0 -j DROP",
+      "-A DOCKER ! -i bridge1 -o bridge1 -j ACCEPT",
+    ]);
+    expect(r.nat).toEqual([
+      "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
+      "-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER",
+      "-A POSTROUTING -s 192.0.2.0/24 ! -o bridge1 -j MASQUERADE",
+      "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
+      "-A DOCKER ! -i bridge1 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80",
+    ]);
+  });
+
+  it("routed on 28: the isolation chain lets replies out and anything routed in through to DOCKER; no nat RETURN", () => {
+    const r = gatewayModeRules("routed", 28);
+    expect(r.filter.filter((l) => l.startsWith("-A DOCKER-ISOLATION-STAGE-1"))).toEqual([
+      "-A DOCKER-ISOLATION-STAGE-1 -i bridge1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "-A DOCKER-ISOLATION-STAGE-1 -o bridge1 -j RETURN",
+      "-A DOCKER-ISOLATION-STAGE-1 -i bridge1 ! -o bridge1 -j DOCKER-ISOLATION-STAGE-2",
+      "-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2",
+      "-A DOCKER-ISOLATION-STAGE-1 -j RETURN",
+    ]);
+    expect(r.nat).not.toContain("-A DOCKER -i bridge1 -j RETURN");
+  });
+
+  it("com.docker.network.host_ipv4: SNAT to that address instead of MASQUERADE", () => {
+    const t = saved(
+      "docker network create -o com.docker.network.host_ipv4=10.0.0.5 --subnet 192.0.2.0/24 snatnet",
+      "snat",
+    );
+    expect(t.get("nat")).toContain("-A POSTROUTING -s 192.0.2.0/24 ! -o br-ID -j SNAT --to-source 10.0.0.5");
+  });
+
+  it("bad options get the driver's parse errors and create nothing; engine 27 refuses gateway modes", () => {
+    const { lines } = runLines(
+      [
+        "dockerd --engine-version 29",
+        "docker network create -o com.docker.network.bridge.gateway_mode_ipv4=bogus n1 || true",
+        "docker network create -o com.docker.network.bridge.enable_icc=maybe n2 || true",
+        "docker network create -o com.docker.network.driver.mtu=big n3 || true",
+        "docker network create -o com.docker.network.host_ipv4=nowhere n4 || true",
+        "docker network ls --format '{{.Name}}'",
+      ].join("\n"),
+      join(tmp, "gw-errors"),
+    );
+    expect(lines).toContain(
+      "Error response from daemon: failed to parse com.docker.network.bridge.gateway_mode_ipv4 value: bogus (unknown gateway mode bogus)",
+    );
+    expect(lines).toContain(
+      'Error response from daemon: failed to parse com.docker.network.bridge.enable_icc value: maybe (strconv.ParseBool: parsing "maybe": invalid syntax)',
+    );
+    expect(lines).toContain(
+      'Error response from daemon: failed to parse com.docker.network.driver.mtu value: big (strconv.Atoi: parsing "big": invalid syntax)',
+    );
+    expect(lines).toContain(
+      "Error response from daemon: failed to parse com.docker.network.host_ipv4 value: nowhere (nil ip)",
+    );
+    expect(lines.slice(lines.indexOf("$ docker network ls --format '{{.Name}}'") + 1)).toEqual([
+      "bridge",
+      "host",
+      "none",
+    ]);
+    const v27 = runLines(
+      "docker network create -o com.docker.network.bridge.gateway_mode_ipv4=routed n1 || true",
+      join(tmp, "gw-27"),
+    ).lines;
+    expect(v27.at(-1)).toMatch(
+      /^Error response from daemon: gateway modes are modelled with Docker 28's and 29's rules only/,
+    );
+  });
+});

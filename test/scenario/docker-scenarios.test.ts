@@ -229,4 +229,26 @@ describe("docker scenarios", () => {
     expect(tagged).toHaveLength(4);
     expect(outputOf(l, "ip link show eth0.50 || true")[0]).toBe('Device "eth0.50" does not exist.');
   });
+
+  it("gateway modes: a routed network's containers are reached by address (ICMP and published ports only), a nat network's are not", () => {
+    const l = scenario("gateway-modes");
+    expect(outputOf(l, "docker port web")).toEqual(["80/tcp -> 0.0.0.0:0"]);
+    expect(outputOf(l, "ip netns exec outside ping -c 1 198.51.100.2")).toContain(
+      "64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=0.000 ms",
+    );
+    expect(outputOf(l, "ip netns exec outside curl -s http://198.51.100.2/")).toEqual([IT_WORKS]);
+    const timedOut = ["curl: (28) Operation timed out after 2000 milliseconds with 0 bytes received"];
+    expect(outputOf(l, "ip netns exec outside curl -sS -m 2 http://198.51.100.2:81/ || true")).toEqual(
+      timedOut,
+    );
+    expect(outputOf(l, "ip netns exec outside curl -sS -m 2 http://172.18.0.2/ || true")).toEqual(timedOut);
+    expect(outputOf(l, "ip netns exec outside curl -sS -m 2 http://192.0.2.1:8080/ || true")).toEqual([
+      "curl: (7) Failed to connect to 192.0.2.1 port 8080 after 0 ms: Couldn't connect to server",
+    ]);
+    expect(l).toContain(
+      "Error response from daemon: gateway mode 'isolated' can only be used for an internal network",
+    );
+    expect(outputOf(l, "ip addr show dev quiet0").some((x) => x.includes("inet "))).toBe(false);
+    expect(l).toContain("-A DOCKER -o br-6e87e45afd5d -p icmp -j ACCEPT");
+  });
 });
