@@ -83,6 +83,10 @@ export interface NetworkCreate {
   options: Record<string, string>;
   labels: Record<string, string>;
   ipam: PoolRequest;
+  /** --scope as given ("" when not). */
+  scope?: string;
+  configOnly?: boolean;
+  configFrom?: string;
 }
 
 export class Daemon {
@@ -223,8 +227,11 @@ export class Daemon {
       throw new DockerError("operation is not permitted on predefined bridge network ", 403);
     if ([...this.networks.values()].some((n) => n.name === req.name))
       throw new DockerError(`network with name ${req.name} already exists`, 409);
+    if (req.configOnly) return this.createConfigNetwork(req);
+    if (req.configFrom !== undefined) checkConfigFrom(req);
     const lanDriver = this.lanDriver(req.driver);
     if (req.driver !== "bridge" && !lanDriver) throw new DockerError(`plugin "${req.driver}" not found`, 404);
+    if (req.configFrom !== undefined) req = this.applyConfigNetwork(req, req.configFrom);
     if (lanDriver) lanDriver.validate(req.options);
     else this.bridge.validate(req.options, req.internal);
     const pool = this.ipam.requestPool(req.ipam);
@@ -237,6 +244,7 @@ export class Daemon {
         options: req.options,
         labels: req.labels,
         ipamOptions: req.ipamOptions ?? {},
+        ...(req.configFrom === undefined ? {} : { configFrom: req.configFrom }),
       },
       pool,
     );
@@ -252,10 +260,52 @@ export class Daemon {
     return n;
   }
 
+  /** --config-only (libnetwork NewNetwork's configOnly path): checked, stored, nothing built. */
+  private createConfigNetwork(req: NetworkCreate): Network {
+    if (req.internal || req.attachable || (req.scope ?? "") !== "")
+      throw new DockerError(
+        "configuration network can only contain network specific fields. Network operator fields like [ ingress | internal | attachable | scope ] are not supported.",
+        403,
+      );
+    if (req.configFrom !== undefined)
+      throw new DockerError("a configuration network cannot depend on another configuration network", 403);
+    // The request is checked as the API checks it, and kept unallocated.
+    this.ipam.checkRequest(req.ipam);
+    return this.addNetwork(
+      {
+        name: req.name,
+        driver: "null",
+        internal: false,
+        attachable: false,
+        options: req.options,
+        labels: req.labels,
+        ipamOptions: req.ipamOptions ?? {},
+        configOnly: { ipam: req.ipam },
+      },
+      undefined,
+    );
+  }
+
+  /** --config-from: the configuration network's IPAM request, options and labels. */
+  private applyConfigNetwork(req: NetworkCreate, name: string): NetworkCreate {
+    const config = [...this.networks.values()].find((n) => n.spec.configOnly && n.name === name);
+    if (!config?.spec.configOnly)
+      throw new DockerError(`configuration network "${name}" does not exist`, 404);
+    return {
+      ...req,
+      options: { ...config.spec.options },
+      labels: { ...config.spec.labels },
+      ipamOptions: { ...config.spec.ipamOptions },
+      ipam: config.spec.configOnly.ipam,
+    };
+  }
+
   /** `docker network rm`: refused for predefined networks and while endpoints remain. */
   removeNetwork(ref: string): void {
     const n = this.findNetwork(ref);
     if (n.predefined) throw new DockerError(`${n.name} is a pre-defined network and cannot be removed`, 403);
+    if (n.spec.configOnly && [...this.networks.values()].some((o) => o.spec.configFrom === n.name))
+      throw new DockerError(`configuration network "${n.name}" is in use`, 403);
     if (n.endpoints.size > 0)
       throw new DockerError(
         `error while removing network: network ${n.name} id ${n.id} has active endpoints`,
@@ -305,6 +355,7 @@ export class Daemon {
     let netName = mode;
     if (!isShared) netName = this.findNetwork(mode).name;
     const n = isShared ? undefined : this.findNetwork(netName);
+    if (n?.spec.configOnly) throw configOnlyEndpoint();
     if (req.ip !== 0 && (!n || n.name === "bridge"))
       throw new DockerError(
         "invalid endpoint settings:\nuser specified IP address is supported on user defined networks only",
@@ -536,6 +587,7 @@ export class Daemon {
    * /etc/hosts, the gateway elected again); a stopped one keeps the request for its next start.
    */
   connect(c: Container, n: Network, ip: number, aliases: string[]): void {
+    if (n.spec.configOnly) throw configOnlyEndpoint();
     if (c.networkMode === "host" || c.networkMode.startsWith("container:"))
       throw new DockerError(
         "container sharing network namespace with another container or host cannot be connected to any other network",
@@ -1043,3 +1095,29 @@ const SURNAMES = [
   "yalow",
   "yonath",
 ];
+
+function configOnlyEndpoint(): DockerError {
+  return new DockerError("cannot create endpoint on configuration-only network", 403);
+}
+
+/** libnetwork validateConfiguration: a --config-from network brings no configuration of its own. */
+function checkConfigFrom(req: NetworkCreate): void {
+  const { subnet, gateway, ipRange, auxAddresses } = req.ipam;
+  if (
+    subnet ||
+    gateway ||
+    ipRange ||
+    (auxAddresses?.length ?? 0) > 0 ||
+    Object.keys(req.labels).length > 0 ||
+    Object.keys(req.ipamOptions ?? {}).length > 0
+  )
+    throw new DockerError(
+      "user-specified configurations are not supported if the network depends on a configuration network",
+      403,
+    );
+  if (Object.keys(req.options).length > 0)
+    throw new DockerError(
+      "network driver options are not supported if the network depends on a configuration network",
+      403,
+    );
+}

@@ -306,10 +306,12 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
           403,
         );
       const scope = first(flags, "--scope");
-      if (scope !== undefined && scope !== "local")
+      if (scope !== undefined && scope !== "local" && !flags.has("--config-only"))
         throw new DockerError(`dockwire: only local scope networks are modelled, not ${scope}`, 400, false);
-      if (flags.has("--config-only") || flags.has("--config-from"))
-        throw new DockerError("dockwire: config-only networks are not modelled", 400, false);
+      req.scope = scope ?? "";
+      req.configOnly = flags.has("--config-only");
+      const configFrom = first(flags, "--config-from");
+      if (configFrom !== undefined) req.configFrom = configFrom;
       if (!subnets[0] && (req.ipam.gateway || req.ipam.ipRange))
         throw new DockerError("every ip-range or gateway must have a corresponding subnet", 400, false);
       io.out(daemon.createNetwork(req).id);
@@ -406,7 +408,9 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         io.exit(0);
         return;
       }
-      const gone = [...daemon.networks.values()].filter((n) => !n.predefined && n.endpoints.size === 0);
+      const gone = [...daemon.networks.values()].filter(
+        (n) => !n.predefined && !n.spec.configOnly && n.endpoints.size === 0,
+      );
       if (gone.length > 0) io.out("Deleted Networks:");
       for (const n of gone.sort((a, b) => (a.name < b.name ? -1 : 1))) {
         daemon.removeNetwork(n.id);

@@ -383,6 +383,21 @@ export class Ipam {
    * aux addresses. Throws DockerError with Docker's exact texts.
    */
   requestPool(req: PoolRequest): IpamPool {
+    const checked = this.checkRequest(req);
+    if (!checked) {
+      const data = this.allocatePredefined();
+      return this.reserveAddresses(data, undefined, undefined, new Map(), false);
+    }
+    const { masked, range, gateway, auxMap, gatewayText } = checked;
+    const data = this.allocateSubnet(masked, range);
+    return this.reserveAddresses(data, range, gateway, auxMap, true, gatewayText, req.auxAddresses ?? []);
+  }
+
+  /**
+   * The request's checks (the CLI's and the API's ValidateIPAM) without allocating anything;
+   * undefined when it asks for a predefined subnet.
+   */
+  checkRequest(req: PoolRequest) {
     const aux = req.auxAddresses ?? [];
     const gatewayText = req.gateway || undefined;
     const rangeText = req.ipRange || undefined;
@@ -392,8 +407,7 @@ export class Ipam {
         throw new DockerError("every ip-range or gateway must have a corresponding subnet", 400, false);
       const first = aux[0];
       if (first) throw new DockerError(`no matching subnet for aux-address ${first[1]}`, 400, false);
-      const data = this.allocatePredefined();
-      return this.reserveAddresses(data, undefined, undefined, new Map(), false);
+      return undefined;
     }
 
     const subnet = parsePrefix(req.subnet);
@@ -440,8 +454,7 @@ export class Ipam {
     }
     if (errs.length > 0) throw new DockerError(`invalid network config:\n${joinErrors(errs)}`, 400);
 
-    const data = this.allocateSubnet(masked, range);
-    return this.reserveAddresses(data, range, gateway, auxMap, true, gatewayText, aux);
+    return { masked, range, gateway, auxMap, gatewayText };
   }
 
   releasePool(pool: IpamPool): void {

@@ -7,7 +7,19 @@
 import { ipv4ToString } from "../util/ipv4-address.js";
 import { macToString } from "../util/mac-address.js";
 import type { Daemon } from "./daemon.js";
+import type { PoolRequest } from "./ipam.js";
 import type { Network } from "./network.js";
+
+/** A configuration-only network's IPAM config: the request as given (nothing allocated). */
+function requestedConfig(req: PoolRequest): Record<string, unknown>[] {
+  if (!req.subnet) return [];
+  const out: Record<string, unknown> = { Subnet: req.subnet };
+  if (req.ipRange) out.IPRange = req.ipRange;
+  if (req.gateway) out.Gateway = req.gateway;
+  if (req.auxAddresses && req.auxAddresses.length > 0)
+    out.AuxiliaryAddresses = Object.fromEntries([...req.auxAddresses].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  return [out];
+}
 
 /** The object `docker inspect` prints (and `-f` templates read). */
 export function networkResource(n: Network, daemon: Daemon): unknown {
@@ -32,13 +44,13 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     IPAM: {
       Driver: "default",
       Options: n.predefined ? null : (n.spec.ipamOptions ?? {}),
-      Config: n.pool ? [n.pool.config()] : [],
+      Config: n.pool ? [n.pool.config()] : n.spec.configOnly ? requestedConfig(n.spec.configOnly.ipam) : [],
     },
     Internal: n.spec.internal,
     Attachable: n.spec.attachable,
     Ingress: false,
-    ConfigFrom: { Network: "" },
-    ConfigOnly: false,
+    ConfigFrom: { Network: n.spec.configFrom ?? "" },
+    ConfigOnly: n.spec.configOnly !== undefined,
     Containers: containers,
     Options: n.spec.options,
     Labels: n.spec.labels,

@@ -1,11 +1,12 @@
 /**
  * CNM's network and endpoint (libnetwork network.go, endpoint.go): a named L2/L3 domain of one
  * driver with its IPAM pool, options and labels, and the endpoints (one per attached container)
- * that joined it, in the order they joined.
+ * that joined it, in the order they joined. Configuration-only networks (--config-only) hold an
+ * IPAM request, options and labels for networks made with --config-from.
  */
 
 import type { NetDevice } from "../link/net-device.js";
-import type { IpamPool } from "./ipam.js";
+import type { IpamPool, PoolRequest } from "./ipam.js";
 
 /** A built-in driver, or the name of a remote driver plugin. */
 export type DriverName = string;
@@ -38,6 +39,13 @@ export interface NetworkSpec {
   labels: Record<string, string>;
   /** --ipam-opt (predefined networks: none, shown as null). */
   ipamOptions?: Record<string, string>;
+  /**
+   * --config-only: a network that only holds configuration (driver null, nothing allocated or
+   * built) for --config-from networks; the IPAM request is kept as given.
+   */
+  configOnly?: { ipam: PoolRequest };
+  /** --config-from: the configuration network this one took its IPAM, options and labels from. */
+  configFrom?: string;
 }
 
 export class Network {

@@ -478,3 +478,76 @@ describe("--format / -f templates", () => {
     ]);
   });
 });
+
+describe("configuration-only networks (--config-only / --config-from)", () => {
+  it("hold IPAM, options and labels for a --config-from network, refuse endpoints and removal while used, and libnetwork's errors", () => {
+    const r = run([
+      "ip link add eth0 type dummy",
+      "ip link set eth0 up",
+      "docker network create --config-only --subnet 192.168.1.0/24 --gateway 192.168.1.1 --ip-range 192.168.1.128/25 -o parent=eth0 --label site=lab lanconf",
+      "docker network create --config-only --internal x",
+      "docker network create --config-from lanconf --subnet 10.0.0.0/8 bad1",
+      "docker network create --config-from lanconf -o parent=eth1 bad2",
+      "docker network create -d macvlan --config-from nope bad3",
+      "docker network create -d macvlan --config-from lanconf lan",
+      "docker network ls --format '{{.Name}} {{.Driver}}'",
+      "docker run -d --name c1 --network lanconf alpine sleep infinity",
+      "docker run -d --name c2 --network lan alpine sleep infinity",
+      "docker exec c2 ip -br addr show eth0",
+      "docker network inspect -f '{{.Driver}} {{.ConfigOnly}} {{json .IPAM.Config}}' lanconf",
+      "docker network inspect -f '{{.ConfigFrom.Network}} {{json .IPAM.Config}} {{json .Options}} {{json .Labels}}' lan",
+      "docker network rm lanconf",
+      "docker network prune -f",
+      "docker network ls --format '{{.Name}}'",
+    ]);
+    const errors = [
+      "configuration network can only contain network specific fields. Network operator fields like [ ingress | internal | attachable | scope ] are not supported.",
+      "user-specified configurations are not supported if the network depends on a configuration network",
+      "network driver options are not supported if the network depends on a configuration network",
+      'configuration network "nope" does not exist',
+    ];
+    expect(
+      [
+        "docker network create --config-only --internal x",
+        "docker network create --config-from lanconf --subnet 10.0.0.0/8 bad1",
+        "docker network create --config-from lanconf -o parent=eth1 bad2",
+        "docker network create -d macvlan --config-from nope bad3",
+      ].map((c) => r.get(c)?.[0]),
+    ).toEqual(errors.map((e) => `Error response from daemon: ${e}`));
+    expect(r.get("docker network ls --format '{{.Name}} {{.Driver}}'")).toEqual([
+      "bridge bridge",
+      "host host",
+      "lan macvlan",
+      "lanconf null",
+      "none null",
+    ]);
+    expect(r.get("docker run -d --name c1 --network lanconf alpine sleep infinity")?.[0]).toBe(
+      "docker: Error response from daemon: cannot create endpoint on configuration-only network.",
+    );
+    expect(r.get("docker exec c2 ip -br addr show eth0")?.[0]).toMatch(
+      /^eth0@if\d+ +UP +192\.168\.1\.128\/24 $/,
+    );
+    expect(
+      r.get("docker network inspect -f '{{.Driver}} {{.ConfigOnly}} {{json .IPAM.Config}}' lanconf"),
+    ).toEqual([
+      'null true [{"Subnet":"192.168.1.0/24","IPRange":"192.168.1.128/25","Gateway":"192.168.1.1"}]',
+    ]);
+    expect(
+      r.get(
+        "docker network inspect -f '{{.ConfigFrom.Network}} {{json .IPAM.Config}} {{json .Options}} {{json .Labels}}' lan",
+      ),
+    ).toEqual([
+      'lanconf [{"Subnet":"192.168.1.0/24","IPRange":"192.168.1.128/25","Gateway":"192.168.1.1"}] {"parent":"eth0"} {"site":"lab"}',
+    ]);
+    expect(r.get("docker network rm lanconf")).toEqual([
+      'Error response from daemon: configuration network "lanconf" is in use',
+    ]);
+    expect(r.get("docker network ls --format '{{.Name}}'")).toEqual([
+      "bridge",
+      "host",
+      "lan",
+      "lanconf",
+      "none",
+    ]);
+  });
+});
