@@ -78,9 +78,8 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
     },
     Config: {
       Hostname: c.hostname,
-      ExposedPorts: Object.fromEntries(
-        (findImage(c.image)?.exposed ?? []).map((e) => [`${e.port}/${e.proto}`, {}]),
-      ),
+      ExposedPorts: Object.fromEntries(c.exposedPorts().map((e) => [`${e.port}/${e.proto}`, {}])),
+      Env: c.env,
       Image: c.image,
       Cmd: c.command,
     },

@@ -9,6 +9,7 @@
 import type { RunningProcess } from "../apps/process.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import type { EmbeddedResolver } from "./embedded-dns.js";
+import { findImage } from "./images.js";
 import type { Endpoint } from "./network.js";
 
 export interface PortRequest {
@@ -60,6 +61,10 @@ export class Container {
   resolver: EmbeddedResolver | undefined;
   /** eth<N> counter of the sandbox (classic: numbers are never reused). */
   nextIfIndex = 0;
+  /** Config.Env: the image's variables, then -e (set at create). */
+  env: string[] = [];
+  /** The legacy link variables, computed at each start (Docker 27/28). */
+  linkEnv: string[] = [];
 
   constructor(
     readonly id: string,
@@ -81,5 +86,14 @@ export class Container {
 
   get shortId(): string {
     return this.id.slice(0, 12);
+  }
+
+  /** Config.ExposedPorts: the image's EXPOSE, then the ports given with -p. */
+  exposedPorts(): { proto: "tcp" | "udp"; port: number }[] {
+    const out = [...(findImage(this.image)?.exposed ?? [])];
+    for (const p of this.ports)
+      if (!out.some((e) => e.port === p.containerPort && e.proto === p.proto))
+        out.push({ proto: p.proto, port: p.containerPort });
+    return out;
   }
 }

@@ -30,13 +30,13 @@ import {
   OPT_MTU,
 } from "./bridge-driver.js";
 import { Container, type DnsConfig, NO_DNS, type PortBinding, type PortRequest } from "./container.js";
+import { linkEnv } from "./container-env.js";
 import { hostsFile, internalResolvConf, legacyResolvConf, nameservers } from "./container-files.js";
 import { DockerError } from "./docker-error.js";
 import { EmbeddedResolver } from "./embedded-dns.js";
 import { CLASSIC_LAYOUT, type FirewallLayout } from "./firewall.js";
 import { modernLayout } from "./firewall-modern.js";
 import { randomId } from "./ids.js";
-import { findImage } from "./images.js";
 import { Ipam, type PoolRequest } from "./ipam.js";
 import { type DriverName, Endpoint, Network, type NetworkSpec } from "./network.js";
 import { ParentLinkDriver } from "./parent-link-driver.js";
@@ -342,6 +342,8 @@ export class Daemon {
     ports: PortRequest[];
     macAddress: number;
     dns?: DnsConfig;
+    /** Config.Env: the image's, then -e. */
+    env?: string[];
   }): Container {
     if (req.name !== undefined && [...this.containers.values()].some((c) => c.name === req.name)) {
       const other = [...this.containers.values()].find((c) => c.name === req.name) as Container;
@@ -389,6 +391,7 @@ export class Daemon {
         servers: req.dns?.servers.length ? req.dns.servers : (this.options.dns ?? []),
       },
     );
+    c.env = req.env ?? [];
     this.containers.set(id, c);
     return c;
   }
@@ -424,6 +427,18 @@ export class Daemon {
     }
     const links = this.linkedContainers(c);
     c.sandboxId = randomId(this.rng);
+    // Docker 29 leaves the legacy link variables out.
+    c.linkEnv =
+      this.options.engineVersion >= 29
+        ? []
+        : links.flatMap(([child, alias]) =>
+            linkEnv({
+              name: `/${c.name}/${alias}`,
+              ip: ipv4ToString(child.endpoints.find((e) => e.network.name === "bridge")?.address ?? 0),
+              env: child.env,
+              ports: child.exposedPorts(),
+            }),
+          );
     const sandbox = this.host.addUnnamedNetns(this.sandboxLabel(c));
     sandbox.setUp(sandbox.lo, true);
     c.sandbox = sandbox;
@@ -488,7 +503,7 @@ export class Daemon {
     for (const [child] of links) {
       const ep = child.endpoints.find((e) => e.network === bridge);
       if (!parent || !ep) continue;
-      for (const port of findImage(child.image)?.exposed ?? []) {
+      for (const port of child.exposedPorts()) {
         const p = ipv4ToString(parent.address);
         const k = ipv4ToString(ep.address);
         for (const rule of [

@@ -15,6 +15,7 @@ import type { Simulation } from "../sim/simulation.js";
 import { SECOND } from "../sim/time.js";
 import { parseMac } from "../util/mac-address.js";
 import type { Container, PortRequest } from "./container.js";
+import { processEnvironment, replaceOrAppend } from "./container-env.js";
 import { containerInspect, containerResource } from "./container-inspect.js";
 import type { Daemon, NetworkCreate } from "./daemon.js";
 import { Daemon as DaemonClass } from "./daemon.js";
@@ -474,6 +475,8 @@ const RUN_FLAGS: Record<string, "value" | "bool"> = {
   "-h": "value",
   "--hostname": "value",
   "--mac-address": "value",
+  "-e": "value",
+  "--env": "value",
   "--network-alias": "value",
   "--rm": "bool",
   "--dns": "value",
@@ -556,6 +559,11 @@ function runCommand(
       aliases: all(flags, "--network-alias"),
       ports,
       macAddress: mac,
+      // -e NAME=value, or -e NAME (taken from the CLI's environment: none here, so left out).
+      env: replaceOrAppend(
+        image.env,
+        all(flags, "-e", "--env").filter((e) => e.includes("=")),
+      ),
       dns: {
         servers: all(flags, "--dns"),
         search: all(flags, "--dns-search"),
@@ -630,18 +638,31 @@ function startContainer(
     c.logs.push(line);
     if (attached) io.out(line);
   };
-  c.process = containerProgram(c.command, ns, io, finish, log);
+  c.process = containerProgram(c, c.command, ns, io, finish, log);
 }
 
 /** The programs a container runs: sh (ends at once), sleep, or anything the scenario knows. */
 function containerProgram(
+  c: Container,
   words: string[],
   ns: NetNamespace,
   io: DockerIo,
   done: (status: number) => void,
-  output?: (line: string) => void,
+  output: (line: string) => void = io.out,
 ): RunningProcess | undefined {
   const [cmd, arg] = words;
+  if (cmd === "env" || cmd === "printenv") {
+    // The container's process environment; printenv NAME prints one value (exit 1 when unset).
+    const env = processEnvironment(c.hostname, c.linkEnv, c.env);
+    const names = words.slice(1);
+    const shown =
+      cmd === "env" || names.length === 0
+        ? env
+        : names.flatMap((n) => env.filter((e) => e.startsWith(`${n}=`)).map((e) => e.slice(n.length + 1)));
+    for (const l of shown) output(l);
+    io.sim.scheduleAfter(0, () => done(cmd === "printenv" && names.length > shown.length ? 1 : 0));
+    return undefined;
+  }
   if (cmd === "sh" || cmd === "/bin/sh" || cmd === "true") {
     io.sim.scheduleAfter(0, () => done(0));
     return undefined;
@@ -699,7 +720,7 @@ function execCommand(daemon: Daemon, args: string[], io: DockerIo): RunningProce
       400,
       false,
     );
-  const running = containerProgram(words, c.sandbox, io, (status) => io.exit(status));
+  const running = containerProgram(c, words, c.sandbox, io, (status) => io.exit(status));
   return running;
 }
 

@@ -11,13 +11,24 @@ export interface Image {
   name: string;
   command: string[];
   exposed: { proto: "tcp" | "udp"; port: number }[];
+  /** Config.Env the image sets. */
+  env: string[];
 }
 
+const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 const PROFILES: Record<string, Omit<Image, "name">> = {
-  nginx: { command: ["httpd", "-p", "80"], exposed: [{ proto: "tcp", port: 80 }] },
-  httpd: { command: ["httpd", "-p", "80"], exposed: [{ proto: "tcp", port: 80 }] },
-  alpine: { command: ["sh"], exposed: [] },
-  busybox: { command: ["sh"], exposed: [] },
+  nginx: { command: ["httpd", "-p", "80"], exposed: [{ proto: "tcp", port: 80 }], env: [PATH] },
+  httpd: {
+    command: ["httpd", "-p", "80"],
+    exposed: [{ proto: "tcp", port: 80 }],
+    env: [
+      "PATH=/usr/local/apache2/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "HTTPD_PREFIX=/usr/local/apache2",
+    ],
+  },
+  alpine: { command: ["sh"], exposed: [], env: [PATH] },
+  busybox: { command: ["sh"], exposed: [], env: [PATH] },
 };
 
 /** The image `ref` (`name[:tag]`), or undefined when there is no such image. */

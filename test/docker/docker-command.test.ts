@@ -551,3 +551,52 @@ describe("configuration-only networks (--config-only / --config-from)", () => {
     ]);
   });
 });
+
+describe("container environment", () => {
+  it("env shows PATH, HOSTNAME, the legacy link variables (ranges too), -e and HOME as Docker 27 sets them; 29 leaves links out", () => {
+    const script = [
+      "docker run -d --name db -e POSTGRES_PASSWORD=secret -e HOME=/x -p 5432:5432 -p 5433:5433/tcp -p 53:53/udp alpine sleep infinity",
+      "docker run -d --name web -h web1 --link db:my-db -e APP=1 alpine sleep infinity",
+      "docker exec web env",
+      "docker exec web printenv MY_DB_NAME APP",
+      "docker inspect -f '{{json .Config.Env}}' web",
+    ];
+    const r = run(script);
+    expect(r.get("docker exec web env")).toEqual([
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOSTNAME=web1",
+      "MY_DB_PORT=tcp://172.17.0.2:5432",
+      "MY_DB_PORT_5432_TCP=tcp://172.17.0.2:5432",
+      "MY_DB_PORT_5432_TCP_ADDR=172.17.0.2",
+      "MY_DB_PORT_5432_TCP_PORT=5432",
+      "MY_DB_PORT_5432_TCP_PROTO=tcp",
+      "MY_DB_PORT_5433_TCP=tcp://172.17.0.2:5433",
+      "MY_DB_PORT_5433_TCP_ADDR=172.17.0.2",
+      "MY_DB_PORT_5433_TCP_PORT=5433",
+      "MY_DB_PORT_5433_TCP_PROTO=tcp",
+      "MY_DB_PORT_53_UDP=udp://172.17.0.2:53",
+      "MY_DB_PORT_53_UDP_ADDR=172.17.0.2",
+      "MY_DB_PORT_53_UDP_PORT=53",
+      "MY_DB_PORT_53_UDP_PROTO=udp",
+      "MY_DB_PORT_5432_TCP_START=tcp://172.17.0.2:5432",
+      "MY_DB_PORT_5432_TCP_PORT_START=5432",
+      "MY_DB_PORT_5432_TCP_END=tcp://172.17.0.2:5433",
+      "MY_DB_PORT_5432_TCP_PORT_END=5433",
+      "MY_DB_NAME=/web/my-db",
+      "MY_DB_ENV_POSTGRES_PASSWORD=secret",
+      "APP=1",
+      "HOME=/root",
+    ]);
+    expect(r.get("docker exec web printenv MY_DB_NAME APP")).toEqual(["/web/my-db", "1"]);
+    expect(r.get("docker inspect -f '{{json .Config.Env}}' web")).toEqual([
+      '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","APP=1"]',
+    ]);
+    const v29 = run(["dockerd --engine-version 29", ...script]);
+    expect(v29.get("docker exec web env")).toEqual([
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOSTNAME=web1",
+      "APP=1",
+      "HOME=/root",
+    ]);
+  });
+});
