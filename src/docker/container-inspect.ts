@@ -1,18 +1,19 @@
 /**
- * `docker inspect CONTAINER` (API 1.47, daemon/inspect.go, container/view.go): the JSON array the
- * CLI prints, four-space indentation, with the fields that concern networking in the API's order —
- * Id, Created, Path, Args, State, Image, Name, HostConfig (NetworkMode, PortBindings, Dns, DnsSearch,
- * ExtraHosts, Links), Config (Hostname, ExposedPorts, Image, Cmd) and NetworkSettings (SandboxID,
- * SandboxKey, Ports, and one entry per network with its endpoint, gateway, address and MAC).
- * Deviation: the many other fields of a real inspect (mounts, resources, log config, ...) are
- * left out; the image's digest is not modelled (`Image` is the name).
+ * `docker inspect CONTAINER` (API 1.47, api/types ContainerJSON, daemon/inspect.go): the JSON array
+ * the CLI prints, four-space indentation, every field of Engine 27 in the API's order — State with
+ * Pid and times, the files' paths, HostConfig with the run flags and a container's default
+ * resources, masked paths, GraphDriver, Config with Env and ExposedPorts, and NetworkSettings with
+ * the default bridge's deprecated top-level fields and one entry per network (endpoint, gateway,
+ * address, MAC, DNS names). Deviations: no volumes or resource limits (no flags for them); process
+ * ids count from 1000; the image id is a digest of the image's name; overlay2 paths are made from
+ * the container id; Entrypoint is null for every image.
  */
 
 import { ipv4ToString } from "../util/ipv4-address.js";
 import { macToString } from "../util/mac-address.js";
 import type { Container } from "./container.js";
 import type { Daemon } from "./daemon.js";
-import { findImage } from "./images.js";
+import { findImage, imageId } from "./images.js";
 
 function ports(c: Container): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
@@ -35,6 +36,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       Links: c.dns.links.length > 0 ? c.dns.links.map(([k, a]) => `${k}:${a}`) : null,
       Aliases: req.aliases.length > 0 ? req.aliases : null,
       MacAddress: ep && ep.mac !== 0 ? macToString(ep.mac) : "",
+      DriverOpts: null,
       NetworkID: n.id,
       EndpointID: ep?.id ?? "",
       Gateway: ep && n.pool ? ipv4ToString(ep.gateway ?? n.pool.gateway) : "",
@@ -47,6 +49,10 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
     };
   }
   const running = c.state === "running";
+  // The deprecated top-level fields describe the default bridge's endpoint.
+  const bridgeEp = running ? c.endpoints.find((e) => e.network.name === "bridge") : undefined;
+  const bridgePool = bridgeEp?.network.pool;
+  const files = `/var/lib/docker/containers/${filesOwner(c, daemon)}`;
   return {
     Id: c.id,
     Created: c.created,
@@ -59,11 +65,29 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       Restarting: false,
       OOMKilled: false,
       Dead: false,
+      Pid: running ? c.pid : 0,
       ExitCode: running ? 0 : c.exitCode,
+      Error: "",
+      StartedAt: c.startedAt,
+      FinishedAt: c.finishedAt,
     },
-    Image: c.image,
+    Image: imageId(c.image),
+    ResolvConfPath: `${files}/resolv.conf`,
+    HostnamePath: `${files}/hostname`,
+    HostsPath: `${files}/hosts`,
+    LogPath: `/var/lib/docker/containers/${c.id}/${c.id}-json.log`,
     Name: `/${c.name}`,
+    RestartCount: 0,
+    Driver: "overlay2",
+    Platform: "linux",
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "docker-default",
+    ExecIDs: null,
     HostConfig: {
+      Binds: null,
+      ContainerIDFile: "",
+      LogConfig: { Type: "json-file", Config: {} },
       NetworkMode: c.networkMode,
       PortBindings: Object.fromEntries(
         c.ports.map((p) => [
@@ -71,25 +95,146 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
           [{ HostIp: p.hostIp, HostPort: p.hostPort === 0 ? "" : String(p.hostPort) }],
         ]),
       ),
+      RestartPolicy: { Name: "no", MaximumRetryCount: 0 },
+      AutoRemove: c.options.autoRemove,
+      VolumeDriver: "",
+      VolumesFrom: null,
+      ConsoleSize: [0, 0],
+      CapAdd: null,
+      CapDrop: null,
+      CgroupnsMode: "private",
       Dns: c.dns.servers,
+      DnsOptions: c.dns.options,
       DnsSearch: c.dns.search,
       ExtraHosts: c.dns.extraHosts.length > 0 ? c.dns.extraHosts.map(([h, ip]) => `${h}:${ip}`) : null,
+      GroupAdd: null,
+      IpcMode: "private",
+      Cgroup: "",
       Links: c.dns.links.length > 0 ? c.dns.links.map(([k, a]) => `/${k}:/${c.name}/${a}`) : null,
+      OomScoreAdj: 0,
+      PidMode: "",
+      Privileged: false,
+      PublishAllPorts: c.options.publishAll,
+      ReadonlyRootfs: false,
+      SecurityOpt: null,
+      UTSMode: "",
+      UsernsMode: "",
+      ShmSize: 67108864,
+      Runtime: "runc",
+      Isolation: "",
+      ...RESOURCES,
+      MaskedPaths: MASKED_PATHS,
+      ReadonlyPaths: READONLY_PATHS,
     },
+    GraphDriver: {
+      Data: {
+        LowerDir: `/var/lib/docker/overlay2/${c.id}-init/diff`,
+        MergedDir: `/var/lib/docker/overlay2/${c.id}/merged`,
+        UpperDir: `/var/lib/docker/overlay2/${c.id}/diff`,
+        WorkDir: `/var/lib/docker/overlay2/${c.id}/work`,
+      },
+      Name: "overlay2",
+    },
+    Mounts: [],
     Config: {
       Hostname: c.hostname,
-      ExposedPorts: Object.fromEntries(c.exposedPorts().map((e) => [`${e.port}/${e.proto}`, {}])),
+      Domainname: "",
+      User: "",
+      AttachStdin: false,
+      AttachStdout: c.options.attach,
+      AttachStderr: c.options.attach,
+      ...(c.exposedPorts().length > 0
+        ? { ExposedPorts: Object.fromEntries(c.exposedPorts().map((e) => [`${e.port}/${e.proto}`, {}])) }
+        : {}),
+      Tty: false,
+      OpenStdin: false,
+      StdinOnce: false,
       Env: c.env,
-      Image: c.image,
       Cmd: c.command,
+      Image: c.image,
+      Volumes: null,
+      WorkingDir: "",
+      Entrypoint: null,
+      OnBuild: null,
+      Labels: {},
     },
     NetworkSettings: {
+      Bridge: "",
       SandboxID: running ? c.sandboxId : "",
       SandboxKey: running && c.sandboxId ? `/var/run/docker/netns/${c.sandboxId.slice(0, 12)}` : "",
       Ports: running ? ports(c) : {},
+      HairpinMode: false,
+      LinkLocalIPv6Address: "",
+      LinkLocalIPv6PrefixLen: 0,
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: bridgeEp?.id ?? "",
+      Gateway: bridgeEp && bridgePool ? ipv4ToString(bridgeEp.gateway ?? bridgePool.gateway) : "",
+      GlobalIPv6Address: "",
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: bridgeEp ? ipv4ToString(bridgeEp.address) : "",
+      IPPrefixLen: bridgePool?.prefixLen ?? 0,
+      IPv6Gateway: "",
+      MacAddress: bridgeEp && bridgeEp.mac !== 0 ? macToString(bridgeEp.mac) : "",
       Networks: networks,
     },
   };
+}
+
+/** HostConfig's resource fields as a container without limits has them. */
+const RESOURCES = {
+  CpuShares: 0,
+  Memory: 0,
+  NanoCpus: 0,
+  CgroupParent: "",
+  BlkioWeight: 0,
+  BlkioWeightDevice: [],
+  BlkioDeviceReadBps: [],
+  BlkioDeviceWriteBps: [],
+  BlkioDeviceReadIOps: [],
+  BlkioDeviceWriteIOps: [],
+  CpuPeriod: 0,
+  CpuQuota: 0,
+  CpuRealtimePeriod: 0,
+  CpuRealtimeRuntime: 0,
+  CpusetCpus: "",
+  CpusetMems: "",
+  Devices: [],
+  DeviceCgroupRules: null,
+  DeviceRequests: null,
+  MemoryReservation: 0,
+  MemorySwap: 0,
+  MemorySwappiness: null,
+  OomKillDisable: null,
+  PidsLimit: null,
+  Ulimits: [],
+  CpuCount: 0,
+  CpuPercent: 0,
+  IOMaximumIOps: 0,
+  IOMaximumBandwidth: 0,
+};
+
+/** oci/defaults.go: the paths masked and made read-only in every container. */
+const MASKED_PATHS = [
+  "/proc/asound",
+  "/proc/acpi",
+  "/proc/kcore",
+  "/proc/keys",
+  "/proc/latency_stats",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/proc/sched_debug",
+  "/proc/scsi",
+  "/sys/firmware",
+  "/sys/devices/virtual/powercap",
+];
+const READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+
+/** Whose hosts/resolv.conf/hostname files a container uses: the target's for container: mode. */
+function filesOwner(c: Container, daemon: Daemon): string {
+  if (!c.networkMode.startsWith("container:")) return c.id;
+  const ref = c.networkMode.slice("container:".length);
+  return [...daemon.containers.values()].find((o) => o.id === ref || o.name === ref)?.id ?? c.id;
 }
 
 export function containerInspect(containers: Container[], daemon: Daemon): string {

@@ -42,6 +42,14 @@ export interface DnsConfig {
   links: [string, string][];
 }
 
+/** What `docker run` was told besides networking (inspect's HostConfig and Config). */
+export interface ContainerOptions {
+  autoRemove: boolean;
+  publishAll: boolean;
+  /** Attached to the terminal (no -d): Config.AttachStdout/AttachStderr. */
+  attach: boolean;
+}
+
 export const NO_DNS: DnsConfig = { servers: [], search: [], options: [], extraHosts: [], links: [] };
 
 export class Container {
@@ -65,6 +73,11 @@ export class Container {
   env: string[] = [];
   /** The legacy link variables, computed at each start (Docker 27/28). */
   linkEnv: string[] = [];
+  options: ContainerOptions = { autoRemove: false, publishAll: false, attach: false };
+  /** State.Pid, StartedAt and FinishedAt (RFC 3339; Go's zero time until it happens). */
+  pid = 0;
+  startedAt = "0001-01-01T00:00:00Z";
+  finishedAt = "0001-01-01T00:00:00Z";
 
   constructor(
     readonly id: string,

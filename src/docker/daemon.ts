@@ -29,7 +29,14 @@ import {
   OPT_MASQ,
   OPT_MTU,
 } from "./bridge-driver.js";
-import { Container, type DnsConfig, NO_DNS, type PortBinding, type PortRequest } from "./container.js";
+import {
+  Container,
+  type ContainerOptions,
+  type DnsConfig,
+  NO_DNS,
+  type PortBinding,
+  type PortRequest,
+} from "./container.js";
 import { linkEnv } from "./container-env.js";
 import { hostsFile, internalResolvConf, legacyResolvConf, nameservers } from "./container-files.js";
 import { DockerError } from "./docker-error.js";
@@ -344,6 +351,8 @@ export class Daemon {
     dns?: DnsConfig;
     /** Config.Env: the image's, then -e. */
     env?: string[];
+    /** --rm, -P, and whether `docker run` stays attached (no -d). */
+    options?: ContainerOptions;
   }): Container {
     if (req.name !== undefined && [...this.containers.values()].some((c) => c.name === req.name)) {
       const other = [...this.containers.values()].find((c) => c.name === req.name) as Container;
@@ -392,6 +401,7 @@ export class Daemon {
       },
     );
     c.env = req.env ?? [];
+    if (req.options) c.options = req.options;
     this.containers.set(id, c);
     return c;
   }
@@ -413,7 +423,7 @@ export class Daemon {
     if (c.state === "running") return c.sandbox as NetNamespace;
     if (c.networkMode === "host") {
       c.sandbox = this.ns;
-      c.state = "running";
+      this.running(c);
       this.attachPlain(c, "host");
       return this.ns;
     }
@@ -422,7 +432,7 @@ export class Daemon {
       if (other.state !== "running" || !other.sandbox)
         throw new DockerError(`cannot join network namespace of a non running container: ${other.id}`, 409);
       c.sandbox = other.sandbox;
-      c.state = "running";
+      this.running(c);
       return other.sandbox;
     }
     const links = this.linkedContainers(c);
@@ -454,7 +464,7 @@ export class Daemon {
       throw e;
     }
     this.writeFiles(c);
-    c.state = "running";
+    this.running(c);
     return sandbox;
   }
 
@@ -839,6 +849,17 @@ export class Daemon {
     this.teardown(c);
     c.state = "exited";
     c.exitCode = exitCode;
+    c.finishedAt = this.now();
+  }
+
+  /** The next process id the host hands out (inspect's State.Pid). */
+  private nextPid = 1000;
+
+  private running(c: Container): void {
+    c.state = "running";
+    c.startedAt = this.now();
+    c.finishedAt = "0001-01-01T00:00:00Z";
+    c.pid = this.nextPid++;
   }
 
   /** The endpoint's driver takes its interface away. */

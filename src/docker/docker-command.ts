@@ -559,6 +559,11 @@ function runCommand(
       aliases: all(flags, "--network-alias"),
       ports,
       macAddress: mac,
+      options: {
+        autoRemove: flags.has("--rm"),
+        publishAll: flags.has("-P") || flags.has("--publish-all"),
+        attach: !(flags.has("-d") || flags.has("--detach")),
+      },
       // -e NAME=value, or -e NAME (taken from the CLI's environment: none here, so left out).
       env: replaceOrAppend(
         image.env,

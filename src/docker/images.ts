@@ -6,6 +6,8 @@
  * filesystem; a `sh` with nothing to read ends at once, as without `-it`.
  */
 
+import { createHash } from "node:crypto";
+
 export interface Image {
   /** The name as `docker ps` shows it (`nginx`, `alpine:3.20` as given). */
   name: string;
@@ -47,4 +49,10 @@ export function missingImageText(ref: string): string[] {
     `docker: Error response from daemon: pull access denied for ${name}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied.`,
     "See 'docker run --help'.",
   ];
+}
+
+/** `sha256:` + 64 hex: the image's id as inspect shows it (a digest of its name: no layers here). */
+export function imageId(ref: string): string {
+  const name = (ref.split(":")[0] ?? "").replace(/^(docker\.io\/)?(library\/)?/, "");
+  return `sha256:${createHash("sha256").update(`dockwire image ${name}`).digest("hex")}`;
 }

@@ -600,3 +600,96 @@ describe("container environment", () => {
     ]);
   });
 });
+
+describe("docker inspect (container)", () => {
+  it("Engine 27's fields in the API's order, the default bridge's top-level address, state times and run flags", () => {
+    const r = run([
+      "docker network create mynet",
+      "docker run -d --name a -P nginx",
+      "docker run -d --name b --network mynet alpine sleep infinity",
+      "docker inspect a",
+      "docker inspect -f '{{.NetworkSettings.IPAddress}}|{{.NetworkSettings.Gateway}}|{{.NetworkSettings.MacAddress}}|{{.State.Pid}}|{{.HostConfig.PublishAllPorts}}|{{.Config.AttachStdout}}' a",
+      "docker inspect -f '{{.NetworkSettings.IPAddress}}|{{.NetworkSettings.Networks.mynet.IPAddress}}|{{.State.Pid}}' b",
+      "docker stop b",
+      "docker inspect -f '{{.State.Status}} {{.State.Pid}} {{.State.FinishedAt}}' b",
+    ]);
+    const json = JSON.parse((r.get("docker inspect a") ?? []).join("\n"));
+    expect(Object.keys(json[0])).toEqual([
+      "Id",
+      "Created",
+      "Path",
+      "Args",
+      "State",
+      "Image",
+      "ResolvConfPath",
+      "HostnamePath",
+      "HostsPath",
+      "LogPath",
+      "Name",
+      "RestartCount",
+      "Driver",
+      "Platform",
+      "MountLabel",
+      "ProcessLabel",
+      "AppArmorProfile",
+      "ExecIDs",
+      "HostConfig",
+      "GraphDriver",
+      "Mounts",
+      "Config",
+      "NetworkSettings",
+    ]);
+    expect(Object.keys(json[0].NetworkSettings)).toEqual([
+      "Bridge",
+      "SandboxID",
+      "SandboxKey",
+      "Ports",
+      "HairpinMode",
+      "LinkLocalIPv6Address",
+      "LinkLocalIPv6PrefixLen",
+      "SecondaryIPAddresses",
+      "SecondaryIPv6Addresses",
+      "EndpointID",
+      "Gateway",
+      "GlobalIPv6Address",
+      "GlobalIPv6PrefixLen",
+      "IPAddress",
+      "IPPrefixLen",
+      "IPv6Gateway",
+      "MacAddress",
+      "Networks",
+    ]);
+    expect(Object.keys(json[0].NetworkSettings.Networks.bridge)).toEqual([
+      "IPAMConfig",
+      "Links",
+      "Aliases",
+      "MacAddress",
+      "DriverOpts",
+      "NetworkID",
+      "EndpointID",
+      "Gateway",
+      "IPAddress",
+      "IPPrefixLen",
+      "IPv6Gateway",
+      "GlobalIPv6Address",
+      "GlobalIPv6PrefixLen",
+      "DNSNames",
+    ]);
+    expect(json[0].Image).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(json[0].HostsPath).toBe(`/var/lib/docker/containers/${json[0].Id}/hosts`);
+    expect(json[0].Config.ExposedPorts).toEqual({ "80/tcp": {} });
+    expect(
+      r.get(
+        "docker inspect -f '{{.NetworkSettings.IPAddress}}|{{.NetworkSettings.Gateway}}|{{.NetworkSettings.MacAddress}}|{{.State.Pid}}|{{.HostConfig.PublishAllPorts}}|{{.Config.AttachStdout}}' a",
+      ),
+    ).toEqual(["172.17.0.2|172.17.0.1|02:42:ac:11:00:02|1000|true|false"]);
+    expect(
+      r.get(
+        "docker inspect -f '{{.NetworkSettings.IPAddress}}|{{.NetworkSettings.Networks.mynet.IPAddress}}|{{.State.Pid}}' b",
+      ),
+    ).toEqual(["|172.18.0.2|1001"]);
+    expect(
+      r.get("docker inspect -f '{{.State.Status}} {{.State.Pid}} {{.State.FinishedAt}}' b")?.[0],
+    ).toMatch(/^exited 0 \d{4}-\d\d-\d\dT[\d:.]+Z$/);
+  });
+});
