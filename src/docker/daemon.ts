@@ -44,10 +44,11 @@ import { EmbeddedResolver } from "./embedded-dns.js";
 import { CLASSIC_LAYOUT, type FirewallLayout } from "./firewall.js";
 import { modernLayout } from "./firewall-modern.js";
 import { randomId } from "./ids.js";
-import { Ipam, type PoolRequest } from "./ipam.js";
+import { type AddressPool, Ipam, type IpamPool, type PoolRequest } from "./ipam.js";
 import { type DriverName, Endpoint, Network, type NetworkSpec } from "./network.js";
 import { ParentLinkDriver } from "./parent-link-driver.js";
 import { type NetworkDriverPlugin, RemoteDriver } from "./remote-driver.js";
+import { RemoteIpam, RemoteIpamPool } from "./remote-ipam.js";
 
 export interface DaemonOptions {
   bip?: string;
@@ -90,6 +91,8 @@ export interface NetworkCreate {
   options: Record<string, string>;
   labels: Record<string, string>;
   ipam: PoolRequest;
+  /** --ipam-driver (default: the built-in one). */
+  ipamDriver?: string;
   /** --scope as given ("" when not). */
   scope?: string;
   configOnly?: boolean;
@@ -201,7 +204,7 @@ export class Daemon {
     return rfc3339Nano(this.host.sim.now);
   }
 
-  private addNetwork(spec: NetworkSpec, pool: ReturnType<Ipam["requestPool"]> | undefined): Network {
+  private addNetwork(spec: NetworkSpec, pool: AddressPool | undefined): Network {
     const id = randomId(this.rng);
     const bridgeName =
       spec.driver === "bridge" ? (spec.options[OPT_BRIDGE_NAME] ?? `br-${id.slice(0, 12)}`) : "";
@@ -241,11 +244,12 @@ export class Daemon {
     if (req.configFrom !== undefined) req = this.applyConfigNetwork(req, req.configFrom);
     if (lanDriver) lanDriver.validate(req.options);
     else this.bridge.validate(req.options, req.internal);
-    const pool = this.ipam.requestPool(req.ipam);
+    const pool = this.requestPool(req);
     const n = this.addNetwork(
       {
         name: req.name,
         driver: req.driver as DriverName,
+        ...(req.ipamDriver && req.ipamDriver !== "default" ? { ipamDriver: req.ipamDriver } : {}),
         internal: req.internal,
         attachable: req.attachable,
         options: req.options,
@@ -260,7 +264,7 @@ export class Daemon {
         lanDriver.createNetwork(n);
       } catch (e) {
         this.networks.delete(n.id);
-        this.ipam.releasePool(pool);
+        this.releasePool(pool);
         throw e;
       }
     }
@@ -287,7 +291,7 @@ export class Daemon {
         options: req.options,
         labels: req.labels,
         ipamOptions: req.ipamOptions ?? {},
-        configOnly: { ipam: req.ipam },
+        configOnly: { ipam: req.ipam, ipamDriver: req.ipamDriver ?? "default" },
       },
       undefined,
     );
@@ -304,6 +308,7 @@ export class Daemon {
       labels: { ...config.spec.labels },
       ipamOptions: { ...config.spec.ipamOptions },
       ipam: config.spec.configOnly.ipam,
+      ipamDriver: config.spec.configOnly.ipamDriver,
     };
   }
 
@@ -320,8 +325,28 @@ export class Daemon {
       );
     if (n.driver === "bridge") this.bridge.deleteNetwork(n);
     this.lanDriver(n.driver)?.deleteNetwork(n, [...this.networks.values()]);
-    if (n.pool) this.ipam.releasePool(n.pool);
+    if (n.pool) this.releasePool(n.pool);
     this.networks.delete(n.id);
+  }
+
+  /** IPAM plugins by name (`--ipam-driver NAME`). */
+  private readonly ipamPlugins = new Map<string, RemoteIpam>();
+
+  /** The network's pool from its IPAM driver: the built-in one, or a plugin. */
+  private requestPool(req: NetworkCreate): AddressPool {
+    const driver = req.ipamDriver ?? "default";
+    if (driver === "default") return this.ipam.requestPool(req.ipam);
+    const plugin = this.ipamPlugins.get(driver);
+    if (!plugin) throw new DockerError(`plugin "${driver}" not found`, 404);
+    const taken = [...this.networks.values()].flatMap((n) =>
+      n.pool ? [{ addr: n.pool.subnet, len: n.pool.prefixLen }] : [],
+    );
+    return plugin.requestPool(req.ipam, req.ipamOptions ?? {}, taken);
+  }
+
+  private releasePool(pool: AddressPool): void {
+    if (pool instanceof RemoteIpamPool) pool.ipam.releasePool(pool);
+    else this.ipam.releasePool(pool as IpamPool);
   }
 
   /** A container by full name, full id or unique id prefix. */
@@ -878,8 +903,11 @@ export class Daemon {
   private readonly remote = new Map<string, RemoteDriver>();
 
   /** Register a network driver plugin (what `docker plugin install` and a plugin socket do). */
+  /** A plugin: an IPAM driver when it implements IpamDriver, else a network driver. */
   registerPlugin(name: string, plugin: NetworkDriverPlugin): void {
-    this.remote.set(name, new RemoteDriver(name, plugin, this.host, this.ns));
+    if (plugin.implements?.includes("IpamDriver"))
+      this.ipamPlugins.set(name, new RemoteIpam(name, plugin, { host: this.host, ns: this.ns }));
+    else this.remote.set(name, new RemoteDriver(name, plugin, this.host, this.ns));
   }
 
   private teardown(c: Container): void {

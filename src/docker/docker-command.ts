@@ -297,8 +297,7 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
           auxAddresses: Object.entries(keyValues(all(flags, "--aux-address"))),
         },
       };
-      const ipamDriver = first(flags, "--ipam-driver") ?? "default";
-      if (ipamDriver !== "default") throw new DockerError(`plugin "${ipamDriver}" not found`, 404);
+      req.ipamDriver = first(flags, "--ipam-driver") ?? "default";
       if (flags.has("--ipv6") || first(flags, "--ipv4") === "false")
         throw new DockerError("dockwire: IPv6 networks are not modelled", 400, false);
       if (flags.has("--ingress"))

@@ -31,14 +31,14 @@
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 import { DockerError } from "./docker-error.js";
 
-interface Prefix {
+export interface Prefix {
   /** The address as written (may carry host bits until validated). */
   addr: number;
   len: number;
 }
 
 /** Strict `a.b.c.d/n` (what Go's net.ParseCIDR / netip.ParsePrefix accept for IPv4). */
-function parsePrefix(text: string): Prefix | undefined {
+export function parsePrefix(text: string): Prefix | undefined {
   const slash = text.indexOf("/");
   if (slash < 0) return undefined;
   const addr = parseIpv4(text.slice(0, slash));
@@ -64,11 +64,11 @@ function sizeOf(len: number): number {
   return 2 ** (32 - len);
 }
 
-function contains(p: Prefix, addr: number): boolean {
+export function contains(p: Prefix, addr: number): boolean {
   return ((p.addr ^ addr) & maskOf(p.len)) === 0;
 }
 
-function overlaps(a: Prefix, b: Prefix): boolean {
+export function overlaps(a: Prefix, b: Prefix): boolean {
   const m = maskOf(Math.min(a.len, b.len));
   return ((a.addr ^ b.addr) & m) === 0;
 }
@@ -203,8 +203,31 @@ class PoolData {
   }
 }
 
+/** What a network needs of its IPv4 pool, whichever IPAM driver gave it. */
+export interface AddressPool {
+  readonly subnet: number;
+  readonly prefixLen: number;
+  readonly gateway: number;
+  readonly ipRange: { addr: number; prefixLen: number } | undefined;
+  readonly auxAddresses: ReadonlyMap<string, number>;
+  /** True when the user gave --subnet (Docker allows --ip only then). */
+  readonly userSubnet: boolean;
+  /** An endpoint's address: `preferred` (--ip) or the next free one. */
+  allocate(preferred: number | undefined, networkLabel: string): number;
+  release(addr: number): void;
+  /** inspect's IPAM.Config entry. */
+  config(): {
+    Subnet: string;
+    IPRange?: string;
+    Gateway?: string;
+    AuxiliaryAddresses?: Record<string, string>;
+  };
+  /** API 1.52 Status.IPAM.Subnets entry. */
+  status(): { IPsInUse: number; DynamicIPsAvailable: number };
+}
+
 /** One network's IPv4 pool: the subnet, the gateway, the addresses handed out. */
-export class IpamPool {
+export class IpamPool implements AddressPool {
   readonly subnet: number;
   readonly prefixLen: number;
   readonly gateway: number;

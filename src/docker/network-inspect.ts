@@ -42,7 +42,7 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     Driver: n.driver,
     EnableIPv6: false,
     IPAM: {
-      Driver: "default",
+      Driver: n.spec.configOnly?.ipamDriver ?? n.spec.ipamDriver ?? "default",
       Options: n.predefined ? null : (n.spec.ipamOptions ?? {}),
       Config: n.pool ? [n.pool.config()] : n.spec.configOnly ? requestedConfig(n.spec.configOnly.ipam) : [],
     },

@@ -6,7 +6,7 @@
  */
 
 import type { NetDevice } from "../link/net-device.js";
-import type { IpamPool, PoolRequest } from "./ipam.js";
+import type { AddressPool, PoolRequest } from "./ipam.js";
 
 /** A built-in driver, or the name of a remote driver plugin. */
 export type DriverName = string;
@@ -43,7 +43,9 @@ export interface NetworkSpec {
    * --config-only: a network that only holds configuration (driver null, nothing allocated or
    * built) for --config-from networks; the IPAM request is kept as given.
    */
-  configOnly?: { ipam: PoolRequest };
+  configOnly?: { ipam: PoolRequest; ipamDriver: string };
+  /** --ipam-driver when it is a plugin. */
+  ipamDriver?: string;
   /** --config-from: the configuration network this one took its IPAM, options and labels from. */
   configFrom?: string;
 }
@@ -57,7 +59,7 @@ export class Network {
     /** RFC 3339 creation time (inspect's Created). */
     readonly created: string,
     /** The IPv4 pool (undefined for host and none). */
-    readonly pool: IpamPool | undefined,
+    readonly pool: AddressPool | undefined,
     /** The Linux bridge device's name (bridge driver). */
     readonly bridgeName: string,
   ) {}

@@ -6,8 +6,8 @@
  * `CreateEndpoint` (the Interface Docker chose), `Join` (the plugin names the interface it made in
  * the docker host's namespace, SrcName; Docker moves it into the container as DstPrefix + N and
  * sets the address, the gateway route unless DisableGatewayService, and StaticRoutes), `Leave`,
- * `DeleteEndpoint`. A reply's `Err` becomes `remote: <text>`. Deviations: no IPAM plugins, no
- * ProgramExternalConnectivity, no discovery calls; the plugin is called synchronously.
+ * `DeleteEndpoint`. A reply's `Err` becomes `remote: <text>`. IPAM plugins: remote-ipam.ts.
+ * Deviations: no ProgramExternalConnectivity, no discovery calls; the plugin is called synchronously.
  */
 
 import type { Host } from "../kernel/host.js";
@@ -23,8 +23,12 @@ export interface PluginContext {
   ns: NetNamespace;
 }
 
-/** A network driver plugin: one call per protocol request (`CreateNetwork`, `Join`, ...). */
+/**
+ * A plugin: one call per protocol request (`CreateNetwork`, `Join`, ... or `RequestPool`, ...).
+ * `implements` is its Plugin.Activate answer (default ["NetworkDriver"]; ["IpamDriver"] for IPAM).
+ */
 export interface NetworkDriverPlugin {
+  implements?: string[];
   call(method: string, request: Record<string, unknown>, ctx: PluginContext): Record<string, unknown>;
 }
 
