@@ -17,6 +17,7 @@ import { rfc3339Nano } from "../apps/wall-clock.js";
 import type { Host } from "../kernel/host.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import { runIptables } from "../netfilter/iptables-command.js";
+import { MILLISECOND } from "../sim/time.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 import type { Rng } from "../util/rng.js";
 import {
@@ -237,6 +238,7 @@ export class Daemon {
       throw new DockerError("operation is not permitted on predefined bridge network ", 403);
     if ([...this.networks.values()].some((n) => n.name === req.name))
       throw new DockerError(`network with name ${req.name} already exists`, 409);
+    if (this.options.engineVersion >= 28) checkAdvertiseOptions(req.options);
     if (req.configOnly) return this.createConfigNetwork(req);
     if (req.configFrom !== undefined) checkConfigFrom(req);
     const lanDriver = this.lanDriver(req.driver);
@@ -725,10 +727,29 @@ export class Daemon {
         : this.bridge.join(n, c, randomId(this.rng), address, mac, this.defaultGatewayFor(n));
       n.endpoints.set(c.id, ep);
       c.endpoints.push(ep);
+      if (this.options.engineVersion >= 28) this.advertise(c, n, ep);
     } catch (e) {
       n.pool.release(address);
       throw e;
     }
+  }
+
+  /**
+   * v28+ (osl advertiseAddrs): once the interface is configured, gratuitous ARP requests for its
+   * address, `advertise_addr_nmsgs` of them (3) `advertise_addr_ms` apart (1000), as long as the
+   * interface is still there.
+   */
+  private advertise(c: Container, n: Network, ep: Endpoint): void {
+    const sandbox = c.sandbox;
+    const dev = sandbox?.device(ep.ifname);
+    if (!sandbox || !dev || ep.address === 0) return;
+    const count = Number(n.spec.options[OPT_ADVERTISE_NMSGS] ?? 3);
+    const interval = Number(n.spec.options[OPT_ADVERTISE_MS] ?? 1000) * MILLISECOND;
+    for (let i = 0; i < count; i++)
+      this.host.sim.scheduleAfter(i * interval, () => {
+        if (c.sandbox === sandbox && sandbox.device(ep.ifname) === dev)
+          sandbox.ipv4.announce(dev.ifindex, ep.address);
+      });
   }
 
   /**
@@ -1184,4 +1205,27 @@ function checkConfigFrom(req: NetworkCreate): void {
       "network driver options are not supported if the network depends on a configuration network",
       403,
     );
+}
+
+const OPT_ADVERTISE_NMSGS = "com.docker.network.advertise_addr_nmsgs";
+const OPT_ADVERTISE_MS = "com.docker.network.advertise_addr_ms";
+
+/** libnetwork validateAdvertiseAddrConfig (28+): both options checked, their errors joined. */
+function checkAdvertiseOptions(options: Record<string, string>): void {
+  const errs: string[] = [];
+  const count = options[OPT_ADVERTISE_NMSGS];
+  if (count !== undefined) {
+    if (!/^[+-]?\d+$/.test(count))
+      errs.push(`value for option ${OPT_ADVERTISE_NMSGS} "${count}" must be an integer`);
+    else if (Number(count) < 0 || Number(count) > 3)
+      errs.push(`${OPT_ADVERTISE_NMSGS} must be in the range 0 to 3`);
+  }
+  const ms = options[OPT_ADVERTISE_MS];
+  if (ms !== undefined) {
+    if (!/^[+-]?\d+$/.test(ms))
+      errs.push(`value for option ${OPT_ADVERTISE_MS} "${ms}" must be integer milliseconds`);
+    else if (Number(ms) < 100 || Number(ms) > 2000)
+      errs.push(`${OPT_ADVERTISE_MS} must be in the range 100 to 2000`);
+  }
+  if (errs.length > 0) throw new DockerError(errs.join("\n"), 500);
 }

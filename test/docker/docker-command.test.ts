@@ -693,3 +693,42 @@ describe("docker inspect (container)", () => {
     ).toMatch(/^exited 0 \d{4}-\d\d-\d\dT[\d:.]+Z$/);
   });
 });
+
+describe("unsolicited ARP (28+)", () => {
+  it("a new interface announces its address three times a second apart; advertise_addr_* options are checked and obeyed", () => {
+    const r = run([
+      "dockerd --engine-version 29",
+      "tcpdump -n -i docker0 &",
+      "docker run -d --name a alpine sleep infinity",
+      "sleep 3",
+      "docker network create -o com.docker.network.advertise_addr_nmsgs=5 -o com.docker.network.advertise_addr_ms=x bad",
+      "docker network create -o com.docker.network.advertise_addr_nmsgs=2 -o com.docker.network.advertise_addr_ms=200 -o com.docker.network.bridge.name=two0 two",
+      "tcpdump -n -i two0 &",
+      "docker run -d --name b --network two alpine sleep infinity",
+      "sleep 1",
+    ]);
+    expect(r.get("docker run -d --name a alpine sleep infinity")?.slice(1)).toEqual([
+      "00:00:00.000000 ARP, Request who-has 172.17.0.2 tell 172.17.0.2, length 28",
+    ]);
+    expect(r.get("sleep 3")).toEqual([
+      "00:00:01.000000 ARP, Request who-has 172.17.0.2 tell 172.17.0.2, length 28",
+      "00:00:02.000000 ARP, Request who-has 172.17.0.2 tell 172.17.0.2, length 28",
+    ]);
+    expect(
+      r.get(
+        "docker network create -o com.docker.network.advertise_addr_nmsgs=5 -o com.docker.network.advertise_addr_ms=x bad",
+      ),
+    ).toEqual([
+      "Error response from daemon: com.docker.network.advertise_addr_nmsgs must be in the range 0 to 3",
+      'value for option com.docker.network.advertise_addr_ms "x" must be integer milliseconds',
+    ]);
+    const two = [
+      ...(r.get("docker run -d --name b --network two alpine sleep infinity") ?? []),
+      ...(r.get("sleep 1") ?? []),
+    ].filter((l) => l.includes("ARP"));
+    expect(two.map((l) => l.replace(/^\d\d:\d\d:\d\d\.\d+ /, ""))).toEqual([
+      "ARP, Request who-has 172.18.0.2 tell 172.18.0.2, length 28",
+      "ARP, Request who-has 172.18.0.2 tell 172.18.0.2, length 28",
+    ]);
+  });
+});
