@@ -8,7 +8,7 @@
  * default route via the gateway (none on internal networks); a published port is its DNAT,
  * ACCEPT and MASQUERADE rules. Options are checked as bridge_linux.go's fromLabels does, with its
  * `failed to parse … value: …` errors. Gateway modes (nat, nat-unprotected, routed, isolated) need
- * the 28/29 layouts. Deviation: no IPv6, no trusted_host_interfaces.
+ * the 28/29 layouts. Deviation: no IPv6.
  */
 
 import type { Host } from "../kernel/host.js";
@@ -74,6 +74,9 @@ export class BridgeDriver {
       userlandProxy: this.settings.userlandProxy,
       gatewayMode: gatewayMode(n),
       snatSource: n.spec.options[OPT_HOST_IPV4] ?? "",
+      trustedInterfaces: (n.spec.options["com.docker.network.bridge.trusted_host_interfaces"] ?? "")
+        .split(":")
+        .filter((i) => i !== ""),
     };
   }
 

@@ -69,6 +69,8 @@ export interface DaemonOptions {
   defaultGateway?: string;
   /** The Docker Engine modelled: 27 (classic rules, MACs from addresses), 28 or 29. */
   engineVersion: number;
+  /** The minor version within 28 (0–5), where the rules changed from release to release. */
+  engineMinor: number;
 }
 
 export const DAEMON_DEFAULTS: DaemonOptions = {
@@ -80,6 +82,7 @@ export const DAEMON_DEFAULTS: DaemonOptions = {
   userlandProxy: true,
   ip: "0.0.0.0",
   engineVersion: 27,
+  engineMinor: 5,
 };
 
 export interface NetworkCreate {
@@ -130,7 +133,7 @@ export class Daemon {
       options.engineVersion >= 29
         ? modernLayout(29)
         : options.engineVersion === 28
-          ? modernLayout(28)
+          ? modernLayout(28, options.engineMinor)
           : CLASSIC_LAYOUT;
     this.bridge = new BridgeDriver(host, ns, rng, {
       iptables: options.iptables,
@@ -322,7 +325,12 @@ export class Daemon {
       throw new DockerError(`configuration network "${n.name}" is in use`, 403);
     if (n.endpoints.size > 0)
       throw new DockerError(
-        `error while removing network: network ${n.name} id ${n.id} has active endpoints`,
+        this.options.engineVersion > 28 ||
+          (this.options.engineVersion === 28 && this.options.engineMinor >= 1)
+          ? `error while removing network: network ${n.name} has active endpoints (${[...n.endpoints.values()]
+              .map((e) => `name:${JSON.stringify(e.name)} id:${JSON.stringify(e.id.slice(0, 12))}`)
+              .join(", ")})`
+          : `error while removing network: network ${n.name} id ${n.id} has active endpoints`,
         403,
       );
     if (n.driver === "bridge") this.bridge.deleteNetwork(n);

@@ -4,7 +4,7 @@
  * `--icc`, `--ip-forward`, `--iptables`, `--ip-masq`, `--userland-proxy`, `--ip`,
  * `--default-address-pool base=CIDR,size=N`, `--dns`, `--default-gateway`), booleans as
  * `--flag=false`, and dockwire's
- * `--engine-version 27|28|29` (which Docker Engine to model: 27's classic rules and IP-derived MACs,
+ * `--engine-version 27|28[.N]|29` (which Docker Engine to model: 27's classic rules and IP-derived MACs,
  * or 28's/29's DOCKER-FORWARD layout, raw drops, random MACs and lowest free eth<N>). It returns at once, as
  * if started in the background; a namespace whose daemon already runs (a `docker` command there
  * starts one with the defaults) refuses a second. Deviation: no log output, no daemon.json.
@@ -52,14 +52,16 @@ export function parseDaemonOptions(args: string[]): DaemonOptions {
     else if (flag === "--dns") o.dns = [...(o.dns ?? []), value];
     else if (flag === "--default-gateway") o.defaultGateway = value;
     else if (flag === "--engine-version") {
-      const v = Number(value);
-      if (v !== 27 && v !== 28 && v !== 29)
+      // MAJOR or MAJOR.MINOR[.PATCH]; within 28 the minor version matters (28 alone is 28.5).
+      const m = /^(27|28|29)(?:\.(\d+)(?:\.\d+)?)?$/.exec(value);
+      if (!m || (m[1] === "28" && Number(m[2] ?? 5) > 5))
         throw new DockerError(
-          `--engine-version ${value}: dockwire models Docker Engine 27, 28 and 29`,
+          `--engine-version ${value}: dockwire models Docker Engine 27, 28.0–28.5 and 29`,
           400,
           false,
         );
-      o.engineVersion = v;
+      o.engineVersion = Number(m[1]);
+      o.engineMinor = Number(m[2] ?? 5);
     } else if (flag === "--default-address-pool") {
       const kv = Object.fromEntries(value.split(",").map((p) => p.split("=")));
       pools.push({ base: kv.base ?? "", size: Number(kv.size) });

@@ -10,8 +10,11 @@
  * the nat `-i <br> -j RETURN` (with the userland proxy); 29 has DOCKER-INTERNAL and neither.
  * Gateway modes (com.docker.network.bridge.gateway_mode_ipv4): nat; nat-unprotected (ACCEPT instead
  * of the per-bridge DROP, no per-port ACCEPT); routed (no NAT, no DNAT, ICMP and the published
- * ports' ACCEPTs); isolated (internal, no address on the bridge). Deviations: no
- * trusted_host_interfaces, no loopback-bound port drop; 28 is 28.3–28.5 (28.0–28.2 differ in DOCKER-USER's RETURN and per-port raw drops).
+ * ports' ACCEPTs); isolated (internal, no address on the bridge). The raw table also drops
+ * outside traffic to ports published on a loopback address, and lets a network's
+ * trusted_host_interfaces reach its containers. 28.x sub-versions: 28.0–28.2 end DOCKER-USER with
+ * `-j RETURN`; 28.0–28.1 drop per published port in raw instead of per container. Deviation:
+ * 28.0.0's ipset rules are not modelled (28.0 is 28.0.1).
  */
 
 import type { IptablesState } from "../netfilter/tables.js";
@@ -73,15 +76,25 @@ function bridgeLines(n: BridgeRules, v28: boolean): string[] {
   return lines;
 }
 
-function portLines(p: PortRule): string[] {
+function portLines(p: PortRule, perPortDrop: boolean): string[] {
   // Routed: only the ACCEPT for the container's port; nat-unprotected: only the DNAT.
-  const accept = `-t filter -I DOCKER -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`;
+  const match = `-p ${p.proto} -m ${p.proto} --dport ${p.containerPort}`;
+  const accept = `-t filter -I DOCKER -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} ${match} -j ACCEPT`;
   if (p.gatewayMode === "routed") return [accept];
+  const raw: string[] = [];
+  if (perPortDrop && p.gatewayMode === "nat")
+    raw.push(`-t raw -A PREROUTING -d ${p.containerIp}/32 ! -i ${p.bridge} ${match} -j DROP`);
+  // A port published on a loopback address is not for other machines (filterPortMappedOnLoopback).
+  if (p.hostIp.startsWith("127."))
+    raw.push(
+      `-t raw -A PREROUTING -d ${p.hostIp}/32 ! -i lo -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DROP`,
+    );
   const hostIp = p.hostIp === "" || p.hostIp === "0.0.0.0" ? "" : ` -d ${p.hostIp}`;
   const notIn = p.userlandProxy ? ` ! -i ${p.bridge}` : "";
   const lines = [
     `-t nat -A DOCKER${hostIp}${notIn} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
     ...(p.gatewayMode === "nat-unprotected" ? [] : [accept]),
+    ...raw,
   ];
   if (!p.userlandProxy)
     lines.push(
@@ -92,9 +105,20 @@ function portLines(p: PortRule): string[] {
 
 const undo = (line: string) => line.replace(/^(-t \w+ )-[AI] /, "$1-D ");
 
-/** The layout of Docker 28 (28.3–28.5) or 29. */
-export function modernLayout(version: 28 | 29): FirewallLayout {
+/** The raw PREROUTING lines protecting one container (v28.2+, gateway mode nat). */
+function endpointLines(n: BridgeRules, ip: string): string[] {
+  if (n.gatewayMode !== "nat") return [];
+  return [
+    ...n.trustedInterfaces.map((i) => `-t raw -A PREROUTING -d ${ip}/32 -i ${i} -j ACCEPT`),
+    `-t raw -A PREROUTING -d ${ip}/32 ! -i ${n.bridge} -j DROP`,
+  ];
+}
+
+/** The layout of Docker 28 (minor 0–5) or 29. */
+export function modernLayout(version: 28 | 29, minor = 5): FirewallLayout {
   const v28 = version === 28;
+  // 28.0–28.1: raw drops per published port; from 28.2 per container.
+  const perPortDrop = v28 && minor <= 1;
   return {
     setup(state: IptablesState, forwardDrop: boolean): void {
       ipt(state, "-t nat -N DOCKER");
@@ -110,6 +134,7 @@ export function modernLayout(version: 28 | 29): FirewallLayout {
       if (v28) {
         ipt(state, "-t filter -A DOCKER-ISOLATION-STAGE-1 -j RETURN");
         ipt(state, "-t filter -A DOCKER-ISOLATION-STAGE-2 -j RETURN");
+        if (minor <= 2) ipt(state, "-t filter -A DOCKER-USER -j RETURN");
       }
       if (forwardDrop) ipt(state, "-t filter -P FORWARD DROP");
     },
@@ -121,16 +146,16 @@ export function modernLayout(version: 28 | 29): FirewallLayout {
       for (const l of bridgeLines(n, v28)) ipt(state, undo(l));
     },
     addEndpoint(state: IptablesState, n: BridgeRules, ip: string): void {
-      if (n.gatewayMode === "nat") ipt(state, `-t raw -A PREROUTING -d ${ip}/32 ! -i ${n.bridge} -j DROP`);
+      if (!perPortDrop) for (const l of endpointLines(n, ip)) ipt(state, l);
     },
     removeEndpoint(state: IptablesState, n: BridgeRules, ip: string): void {
-      if (n.gatewayMode === "nat") ipt(state, `-t raw -D PREROUTING -d ${ip}/32 ! -i ${n.bridge} -j DROP`);
+      if (!perPortDrop) for (const l of endpointLines(n, ip)) ipt(state, undo(l));
     },
     addPort(state: IptablesState, p: PortRule): void {
-      for (const l of portLines(p)) ipt(state, l);
+      for (const l of portLines(p, perPortDrop)) ipt(state, l);
     },
     removePort(state: IptablesState, p: PortRule): void {
-      for (const l of portLines(p)) ipt(state, undo(l));
+      for (const l of portLines(p, perPortDrop)) ipt(state, undo(l));
     },
   };
 }

@@ -23,6 +23,8 @@ export interface BridgeRules {
   gatewayMode: string;
   /** com.docker.network.host_ipv4: SNAT to this address instead of MASQUERADE ("" when unset). */
   snatSource: string;
+  /** com.docker.network.bridge.trusted_host_interfaces: may reach the containers directly (28+). */
+  trustedInterfaces: string[];
 }
 
 /** The network's outbound NAT target: MASQUERADE, or SNAT to com.docker.network.host_ipv4. */

@@ -350,3 +350,56 @@ describe("Gateway modes (com.docker.network.bridge.gateway_mode_ipv4)", () => {
     );
   });
 });
+
+describe("Docker 28's releases and raw-table details", () => {
+  const raw = (version: string, extra = "docker run -d -p 8080:80 nginx") =>
+    saved(`dockerd --engine-version ${version}\n${extra}`, `v${version}-${extra.length}`);
+
+  it("28.0–28.2 end DOCKER-USER with RETURN; 28.0–28.1 drop per published port in raw, 28.2+ per container", () => {
+    const v281 = raw("28.1");
+    const v282 = raw("28.2");
+    const v283 = raw("28.3");
+    expect(v281.get("filter")).toContain("-A DOCKER-USER -j RETURN");
+    expect(v282.get("filter")).toContain("-A DOCKER-USER -j RETURN");
+    expect(v283.get("filter")).not.toContain("-A DOCKER-USER -j RETURN");
+    const rawRules = (t: Map<string, string>) =>
+      (t.get("raw") ?? "").split("\n").filter((l) => l.startsWith("-A"));
+    expect(rawRules(v281)).toEqual([
+      "-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -p tcp -m tcp --dport 80 -j DROP",
+    ]);
+    expect(rawRules(v282)).toEqual(["-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP"]);
+  });
+
+  it("a port published on 127.0.0.1 gets moby's raw drop for other interfaces; trusted_host_interfaces are let in first", () => {
+    const t = raw(
+      "29",
+      "docker network create -o com.docker.network.bridge.name=bridge1 -o com.docker.network.bridge.trusted_host_interfaces=eth9:wg0 --subnet 192.0.2.0/24 bridge1\ndocker run -d --network bridge1 -p 127.0.0.1:8080:80 --name c1 nginx",
+    );
+    expect((t.get("raw") ?? "").split("\n").filter((l) => l.startsWith("-A"))).toEqual([
+      "-A PREROUTING -d 192.0.2.2/32 -i eth9 -j ACCEPT",
+      "-A PREROUTING -d 192.0.2.2/32 -i wg0 -j ACCEPT",
+      "-A PREROUTING -d 192.0.2.2/32 ! -i bridge1 -j DROP",
+      "-A PREROUTING -d 127.0.0.1/32 ! -i lo -p tcp -m tcp --dport 8080 -j DROP",
+    ]);
+    expect(t.get("nat")).toContain(
+      "-A DOCKER -d 127.0.0.1/32 ! -i bridge1 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.0.2.2:80",
+    );
+  });
+
+  it("removing a network with containers: 28.1+ names the endpoints, earlier releases give the id", () => {
+    const rm = (version: string) =>
+      runLines(
+        `dockerd --engine-version ${version}\ndocker network create mynet\ndocker run -d --name c1 --network mynet alpine sleep infinity\ndocker network rm mynet || true`,
+        join(tmp, `rm-${version}`),
+      ).lines.at(-1) ?? "";
+    expect(rm("28.0")).toMatch(
+      /^Error response from daemon: error while removing network: network mynet id [0-9a-f]{64} has active endpoints$/,
+    );
+    expect(rm("28.1")).toMatch(
+      /^Error response from daemon: error while removing network: network mynet has active endpoints \(name:"c1" id:"[0-9a-f]{12}"\)$/,
+    );
+    expect(runLines("dockerd --engine-version 28.6 || true", join(tmp, "v286")).lines).toContain(
+      "--engine-version 28.6: dockwire models Docker Engine 27, 28.0–28.5 and 29",
+    );
+  });
+});
