@@ -74,6 +74,11 @@ export class Container {
   /** The legacy link variables, computed at each start (Docker 27/28). */
   linkEnv: string[] = [];
   options: ContainerOptions = { autoRemove: false, publishAll: false, attach: false };
+  /**
+   * The container's /etc/hosts, /etc/resolv.conf and /etc/hostname: its namespace's files, or for
+   * --network host copies of the host's (container: mode: its namespace is the target's).
+   */
+  files: Map<string, string> | undefined;
   /** State.Pid, StartedAt and FinishedAt (RFC 3339; Go's zero time until it happens). */
   pid = 0;
   startedAt = "0001-01-01T00:00:00Z";

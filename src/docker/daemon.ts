@@ -424,7 +424,7 @@ export class Daemon {
       req.image,
       req.command,
       this.now(),
-      req.hostname ?? id.slice(0, 12),
+      req.hostname ?? this.defaultHostname(mode, id),
       req.hostname !== undefined,
       mode,
       new Map(n ? [[n.name, { ip: req.ip, aliases: req.aliases }]] : []),
@@ -458,6 +458,15 @@ export class Daemon {
     if (c.state === "running") return c.sandbox as NetNamespace;
     if (c.networkMode === "host") {
       c.sandbox = this.ns;
+      // Copies of the host's files, --add-host lines appended (the host's own files stay as they are).
+      const extra = c.dns.extraHosts.map(
+        ([h, ip]) => `${ip === "host-gateway" ? this.hostGateway() : ip}\t${h}\n`,
+      );
+      c.files = new Map([
+        ["/etc/hosts", `${this.ns.files.get("/etc/hosts") ?? ""}${extra.join("")}`],
+        ["/etc/resolv.conf", this.ns.files.get("/etc/resolv.conf") ?? ""],
+        ["/etc/hostname", `${c.hostname}\n`],
+      ]);
       this.running(c);
       this.attachPlain(c, "host");
       return this.ns;
@@ -503,13 +512,16 @@ export class Daemon {
     return sandbox;
   }
 
+  /** What --add-host's `host-gateway` stands for: the default bridge's gateway address. */
+  private hostGateway(): string {
+    return ipv4ToString([...this.networks.values()].find((n) => n.name === "bridge")?.pool?.gateway ?? 0);
+  }
+
   /** /etc/hosts with --add-host lines (host-gateway: the default bridge's gateway) and links. */
   private hostsOf(c: Container): string {
     const extra: string[] = [];
-    for (const [name, ip] of c.dns.extraHosts) {
-      const gw = [...this.networks.values()].find((n) => n.name === "bridge")?.pool?.gateway ?? 0;
-      extra.push(`${ip === "host-gateway" ? ipv4ToString(gw) : ip}\t${name}`);
-    }
+    for (const [name, ip] of c.dns.extraHosts)
+      extra.push(`${ip === "host-gateway" ? this.hostGateway() : ip}\t${name}`);
     for (const [name, alias] of c.dns.links) {
       const child = [...this.containers.values()].find((x) => x.name === name);
       const ep = child?.endpoints.find((e) => e.network.name === "bridge");
@@ -568,8 +580,22 @@ export class Daemon {
   }
 
   /** /etc/hosts and /etc/resolv.conf, and the embedded resolver on user-defined networks. */
+  /** No -h: the host's hostname (host mode), the other container's (container:), else the short id. */
+  private defaultHostname(mode: string, id: string): string {
+    if (mode === "host") return this.hostHostname();
+    if (mode.startsWith("container:")) return this.findContainer(mode.slice("container:".length)).hostname;
+    return id.slice(0, 12);
+  }
+
+  /** The docker host's hostname (what a --network host container gets): its name, or localhost. */
+  private hostHostname(): string {
+    return this.host.nameOf(this.ns) ?? "localhost";
+  }
+
   private writeFiles(c: Container): void {
     const sandbox = c.sandbox as NetNamespace;
+    sandbox.files.set("/etc/hostname", `${c.hostname}\n`);
+    c.files = sandbox.files;
     sandbox.files.set("/etc/hosts", this.hostsOf(c));
     const hostResolv = this.ns.files.get("/etc/resolv.conf") ?? "";
     const internal = c.endpoints.some((e) => !e.network.predefined);
@@ -783,7 +809,9 @@ export class Daemon {
     if (!gw?.network.pool) return;
     const via = gw.gateway ?? gw.network.pool.gateway;
     const dev = sandbox.device(gw.ifname);
-    if (!dev || via === 0) return;
+    // ipvlan l3/l3s: no gateway but a connected default route, `default dev eth0 scope link`.
+    const connected = via === 0 && gw.network.driver === "ipvlan" && this.ipvlan.connectedDefault(gw.network);
+    if (!dev || (via === 0 && !connected)) return;
     sandbox.main.add({
       dst: 0,
       prefixLen: 0,
@@ -792,7 +820,7 @@ export class Daemon {
       ifindex: dev.ifindex,
       metric: 0,
       protocol: "boot",
-      scope: "universe",
+      scope: connected ? "link" : "universe",
       prefsrc: 0,
     });
   }

@@ -655,6 +655,21 @@ function containerProgram(
   output: (line: string) => void = io.out,
 ): RunningProcess | undefined {
   const [cmd, arg] = words;
+  const files = c.files ?? ns.files;
+  if (cmd === "hostname" || cmd === "cat") {
+    // The container's own files (a --network host container has copies of the host's).
+    let status = 0;
+    if (cmd === "hostname") output(c.hostname);
+    for (const path of cmd === "cat" ? words.slice(1) : []) {
+      const content = files.get(path);
+      if (content === undefined) {
+        io.err(`cat: can't open '${path}': No such file or directory`);
+        status = 1;
+      } else for (const l of content.split("\n").slice(0, content.endsWith("\n") ? -1 : undefined)) output(l);
+    }
+    io.sim.scheduleAfter(0, () => done(status));
+    return undefined;
+  }
   if (cmd === "env" || cmd === "printenv") {
     // The container's process environment; printenv NAME prints one value (exit 1 when unset).
     const env = processEnvironment(c.hostname, c.linkEnv, c.env);

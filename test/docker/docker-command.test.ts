@@ -362,7 +362,7 @@ describe("docker run", () => {
     expect(r.get("echo hello | nc -u -w 1 127.0.0.1 5353")).toEqual([]);
     expect(r.get("docker logs u")).toEqual(["hello"]);
     expect(r.get("docker run --rm alpine cat /etc/hostname-does-not-exist")).toEqual([
-      "cat: /etc/hostname-does-not-exist: No such file or directory",
+      "cat: can't open '/etc/hostname-does-not-exist': No such file or directory",
     ]);
   });
 
@@ -730,5 +730,32 @@ describe("unsolicited ARP (28+)", () => {
       "ARP, Request who-has 172.18.0.2 tell 172.18.0.2, length 28",
       "ARP, Request who-has 172.18.0.2 tell 172.18.0.2, length 28",
     ]);
+  });
+});
+
+describe("files and hostname per network mode", () => {
+  it("host mode: copies of the host's files with --add-host lines, the host's hostname; container: mode: the target's", () => {
+    const r = run([
+      "docker run -d --name h --network host --add-host x:1.2.3.4 alpine sleep infinity",
+      "docker exec h cat /etc/hosts",
+      "docker exec h hostname",
+      "cat /etc/hosts",
+      "docker run -d --name w -h web nginx",
+      "docker run -d --name c --network container:w alpine sleep infinity",
+      "docker exec c hostname",
+      "docker exec c cat /etc/hostname",
+    ]);
+    expect(r.get("docker exec h cat /etc/hosts")).toEqual([
+      "127.0.0.1\tlocalhost",
+      "::1\tlocalhost ip6-localhost ip6-loopback",
+      "1.2.3.4\tx",
+    ]);
+    expect(r.get("docker exec h hostname")).toEqual(["localhost"]);
+    expect(r.get("cat /etc/hosts")).toEqual([
+      "127.0.0.1\tlocalhost",
+      "::1\tlocalhost ip6-localhost ip6-loopback",
+    ]);
+    expect(r.get("docker exec c hostname")).toEqual(["web"]);
+    expect(r.get("docker exec c cat /etc/hostname")).toEqual(["web"]);
   });
 });
