@@ -20,7 +20,10 @@ function ports(c: Container): Record<string, { HostIp: string; HostPort: string 
   for (const e of findImage(c.image)?.exposed ?? []) out[`${e.port}/${e.proto}`] = null;
   for (const b of c.bindings) {
     const key = `${b.containerPort}/${b.proto}`;
-    out[key] = [...(out[key] ?? []), { HostIp: b.hostIp, HostPort: String(b.hostPort) }];
+    out[key] = [
+      ...(out[key] ?? []),
+      { HostIp: b.hostIp, HostPort: b.hostPort === 0 ? "" : String(b.hostPort) },
+    ];
   }
   return out;
 }
@@ -39,7 +42,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       DriverOpts: null,
       NetworkID: n.id,
       EndpointID: ep?.id ?? "",
-      Gateway: ep && n.pool ? ipv4ToString(ep.gateway ?? n.pool.gateway) : "",
+      Gateway: ep && n.pool && ep.gateway !== 0 ? ipv4ToString(ep.gateway ?? n.pool.gateway) : "",
       IPAddress: ep && ep.address !== 0 ? ipv4ToString(ep.address) : "",
       IPPrefixLen: ep && n.pool ? n.pool.prefixLen : 0,
       IPv6Gateway: "",

@@ -751,7 +751,8 @@ function portCommand(daemon: Daemon, args: string[], io: DockerIo): void {
       (b) =>
         filter === undefined || filter === `${b.containerPort}` || filter === `${b.containerPort}/${b.proto}`,
     )
-    .map((b) => `${b.containerPort}/${b.proto} -> ${b.hostIp}:${b.hostPort}`);
+    // A routed binding has no host port: "0.0.0.0:" as net.JoinHostPort writes it.
+    .map((b) => `${b.containerPort}/${b.proto} -> ${b.hostIp}:${b.hostPort === 0 ? "" : b.hostPort}`);
   if (filter !== undefined && lines.length === 0)
     throw new DockerError(
       `No public port '${filter.includes("/") ? filter : `${filter}/tcp`}' published for ${ref}`,

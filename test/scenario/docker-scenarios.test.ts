@@ -232,7 +232,7 @@ describe("docker scenarios", () => {
 
   it("gateway modes: a routed network's containers are reached by address (ICMP and published ports only), a nat network's are not", () => {
     const l = scenario("gateway-modes");
-    expect(outputOf(l, "docker port web")).toEqual(["80/tcp -> 0.0.0.0:0"]);
+    expect(outputOf(l, "docker port web")).toEqual(["80/tcp -> 0.0.0.0:"]);
     expect(outputOf(l, "ip netns exec outside ping -c 1 198.51.100.2")).toContain(
       "64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 time=0.000 ms",
     );
