@@ -4,18 +4,25 @@
  * host (`-o parent=eth0`); each container gets a child of that parent as `eth<N>` in its
  * namespace — a macvlan with a MAC of its own (02:42 + the address in 27, random from 28;
  * `-o macvlan_mode=bridge|private|vepa|passthru`, default bridge) or an ipvlan sharing the
- * parent's MAC (`-o ipvlan_mode=l2`) — with an address of the network's subnet and the default
- * route via the network's gateway (the LAN's router). No iptables, no NAT, no published ports.
- * The host cannot reach its containers through the parent (neither device delivers between them).
+ * parent's MAC (`-o ipvlan_mode=l2|l3|l3s`, default l2) — with an address of the network's subnet.
+ * macvlan and ipvlan l2 route by default via the network's gateway (the LAN's router); ipvlan
+ * l3/l3s disable the gateway and give the container a connected default route instead,
+ * `default dev eth0 scope link` (Join's CONNECTED static route for 0.0.0.0/0, which the sandbox
+ * installs as its default route): the docker host's parent routes for its containers, and the
+ * LAN needs a route to the network's subnet via the docker host. No iptables, no NAT, no
+ * published ports. The host cannot reach its containers through the parent (neither device
+ * delivers between them).
  * A parent `eth0.50` that does not exist is made as an 802.1Q sub-interface of eth0 (VLAN 50) and
  * deleted with the last network on it. Without a parent the network gets a dummy one of its own
  * (`dm-<id>` / `di-<id>`) and no default route: its containers only talk to each other.
- * Deviation: ipvlan l3/l3s not modelled.
+ * Deviations: the IPAM gateway of an l3/l3s network is still allocated (Docker 27; from 28
+ * libnetwork skips it, GetSkipGwAlloc); no ipvlan_flag (private/vepa); no IPv6.
  */
 
 import type { Host } from "../kernel/host.js";
+import { IpvlanMasterStack } from "../kernel/ipvlan-master.js";
 import type { NetNamespace } from "../kernel/namespace.js";
-import { Ipvlan, IpvlanPort } from "../link/ipvlan.js";
+import { Ipvlan, type IpvlanMode, IpvlanPort } from "../link/ipvlan.js";
 import { Macvlan, type MacvlanMode, MacvlanPort } from "../link/macvlan.js";
 import type { NetDevice } from "../link/net-device.js";
 import type { Container } from "./container.js";
@@ -51,8 +58,6 @@ export class ParentLinkDriver {
           `requested ipvlan mode '${mode}' is not valid, 'l2' mode is the ipvlan driver default`,
           400,
         );
-      if (mode === "l3" || mode === "l3s")
-        throw new DockerError(`dockwire: ipvlan mode ${mode} is not modelled`, 400);
     }
     const parent = options.parent;
     if (parent === undefined) return; // a dummy parent of its own, see createNetwork
@@ -124,10 +129,26 @@ export class ParentLinkDriver {
     const lower = this.ns.device(this.parentOf(n)) as NetDevice;
     let port = this.ports.get(lower);
     if (!port) {
-      port = this.kind === "macvlan" ? new MacvlanPort(lower) : new IpvlanPort(lower);
+      port =
+        this.kind === "macvlan"
+          ? new MacvlanPort(lower)
+          : new IpvlanPort(lower, new IpvlanMasterStack(this.ns, lower));
       this.ports.set(lower, port);
     }
     return port;
+  }
+
+  /** `-o ipvlan_mode`, l2 when not given. */
+  private ipvlanMode(n: Network): IpvlanMode {
+    return (n.spec.options.ipvlan_mode ?? "l2") as IpvlanMode;
+  }
+
+  /**
+   * Does a container get a connected default route (`default dev eth0`) rather than one via a
+   * gateway? ipvlan l3/l3s with a parent (a network without one is internal: no default route).
+   */
+  connectedDefault(n: Network): boolean {
+    return this.kind === "ipvlan" && n.spec.options.parent !== undefined && this.ipvlanMode(n) !== "l2";
   }
 
   /** The MAC the container's interface will have (an ipvlan's is its parent's). */
@@ -143,20 +164,34 @@ export class ParentLinkDriver {
     while (sandbox.device(ifname)) ifname = `eth${c.nextIfIndex++}`;
     const port = this.portOf(n);
     const sim = this.host.sim;
+    // The child is made in the docker host's namespace and moved into the container's, keeping
+    // the ifindex it got there (it is free in the container's).
+    const ifindex = this.ns.allocIfindex();
     let dev: Macvlan | Ipvlan;
     if (port instanceof MacvlanPort) {
       const mode = (n.spec.options.macvlan_mode ?? "bridge") as MacvlanMode;
-      dev = new Macvlan(ifname, sandbox.allocIfindex(), mac, port, mode, sim);
+      dev = new Macvlan(ifname, ifindex, mac, port, mode, sim);
     } else {
-      const ipvlan = new Ipvlan(ifname, sandbox.allocIfindex(), port, sim);
-      ipvlan.owns = (a) => sandbox.addresses.some((x) => x.ifindex === ipvlan.ifindex && x.address === a);
+      const ipvlan = new Ipvlan(ifname, ifindex, port, sim, this.ipvlanMode(n));
+      const addresses = sandbox.addresses;
+      ipvlan.owns = (a) => {
+        for (let i = 0; i < addresses.length; i++) {
+          const x = addresses[i] as (typeof addresses)[number];
+          if (x.address === a && x.ifindex === ipvlan.ifindex) return true;
+        }
+        return false;
+      };
       dev = ipvlan;
     }
-    sandbox.attach(dev);
+    sandbox.adopt(dev);
     sandbox.addAddress(dev, ip, pool.prefixLen, (pool.subnet | (0xffffffff >>> pool.prefixLen)) >>> 0);
     sandbox.setUp(dev, true);
-    // Without a parent the network is internal: no default route.
-    const gateway = n.spec.options.parent === undefined ? 0 : undefined;
+    // Without a parent the network is internal: no default route. ipvlan l3/l3s: no gateway, a
+    // connected default route instead (the daemon adds it, see connectedDefault).
+    const gateway =
+      n.spec.options.parent === undefined || (this.kind === "ipvlan" && this.ipvlanMode(n) !== "l2")
+        ? 0
+        : undefined;
     return new Endpoint(endpointId, n, c.id, c.name, ip, dev.mac, ifname, undefined, gateway);
   }
 

@@ -6,6 +6,7 @@
 
 import { Bridge } from "../link/bridge.js";
 import { Dummy } from "../link/dummy.js";
+import { Ipvlan } from "../link/ipvlan.js";
 import { Loopback } from "../link/loopback.js";
 import type { NetDevice } from "../link/net-device.js";
 import { StackedDevice } from "../link/stacked-device.js";
@@ -59,7 +60,13 @@ export function linkLines(host: Host, ns: NetNamespace, dev: NetDevice, linkComm
   const flags: string[] = [];
   if (dev.up && !carrier) flags.push("NO-CARRIER");
   flags.push(
-    dev instanceof Loopback ? "LOOPBACK" : dev instanceof Dummy ? "BROADCAST,NOARP" : "BROADCAST,MULTICAST",
+    dev instanceof Loopback
+      ? "LOOPBACK"
+      : dev instanceof Dummy
+        ? "BROADCAST,NOARP"
+        : dev.noArp
+          ? "BROADCAST,MULTICAST,NOARP"
+          : "BROADCAST,MULTICAST",
   );
   if (dev.up) flags.push("UP");
   if (carrier) flags.push("LOWER_UP");
@@ -70,7 +77,11 @@ export function linkLines(host: Host, ns: NetNamespace, dev: NetDevice, linkComm
   let state = "DOWN";
   if (carrier)
     state =
-      dev instanceof Loopback || dev instanceof Dummy || (dev instanceof Bridge && dev.ports.length === 0)
+      // ipvlan never reports a carrier change (no linkwatch event): its operstate stays unknown.
+      dev instanceof Loopback ||
+      dev instanceof Dummy ||
+      dev instanceof Ipvlan ||
+      (dev instanceof Bridge && dev.ports.length === 0)
         ? "UNKNOWN"
         : "UP";
   else if (lowerDown) state = "LOWERLAYERDOWN";

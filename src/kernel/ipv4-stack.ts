@@ -203,7 +203,8 @@ export class Ipv4Stack {
       return;
     }
     if (dev === this.ns.lo || dev.noArp) {
-      this.transmitFrame(ifindex, pkt, dev === this.ns.lo ? MAC_ZERO : MAC_BROADCAST, ETHERTYPE_IPV4);
+      // arp_constructor: a NOARP (or loopback) neighbour's address is the device's own.
+      this.transmitFrame(ifindex, pkt, dev.mac, ETHERTYPE_IPV4);
       return;
     }
     this.ns.neigh.output(ifindex, nexthop, pkt);

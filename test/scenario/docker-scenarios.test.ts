@@ -251,4 +251,55 @@ describe("docker scenarios", () => {
     expect(outputOf(l, "ip addr show dev quiet0").some((x) => x.includes("inet "))).toBe(false);
     expect(l).toContain("-A DOCKER -o br-6e87e45afd5d -p icmp -j ACCEPT");
   });
+
+  it("ipvlan l3: NOARP children with `default dev eth0`, routed by the docker host with its MAC, unreachable from it", () => {
+    const l = scenario("ipvlan-l3");
+    const link = outputOf(l, "docker exec c1 ip link");
+    expect(link[2]).toMatch(
+      /^\d+: eth0@if2: <BROADCAST,MULTICAST,NOARP,UP,LOWER_UP> mtu 1500 qdisc noqueue state UNKNOWN mode DEFAULT /,
+    );
+    const parentMac = /link\/ether ([0-9a-f:]{17}) /.exec(link[3] ?? "")?.[1];
+    expect(parentMac).toBeDefined();
+    expect(outputOf(l, "docker exec c1 ip route")).toEqual([
+      "default dev eth0 scope link ",
+      "10.10.0.0/24 dev eth0 proto kernel scope link src 10.10.0.2 ",
+    ]);
+    expect(
+      outputOf(
+        l,
+        "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} gateway {{json .Gateway}}{{end}}' c1",
+      ),
+    ).toEqual(['10.10.0.2 gateway ""']);
+    expect(outputOf(l, "docker exec c1 ping -c 1 c2")).toContain(
+      "64 bytes from c2.l3net (10.10.0.3): icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    expect(outputOf(l, "docker exec c1 ping -c 1 192.168.1.20")).toContain(
+      "64 bytes from 192.168.1.20: icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    expect(outputOf(l, "ip netns exec pc curl -s http://10.10.0.3/")).toEqual([IT_WORKS]);
+    // On the LAN the container is the docker host: its MAC both ways, and no forwarding hop (TTL 64).
+    const ping = outputOf(l, "ip netns exec pc ping -c 1 10.10.0.2");
+    expect(
+      ping.filter(
+        (x) => x.includes(`${parentMac} > `) && x.includes("10.10.0.2 > 192.168.1.20: ICMP echo reply"),
+      ),
+    ).toHaveLength(1);
+    expect(
+      ping.filter(
+        (x) => x.includes(` > ${parentMac}, `) && x.includes("192.168.1.20 > 10.10.0.2: ICMP echo request"),
+      ),
+    ).toHaveLength(1);
+    expect(ping).toContain("64 bytes from 10.10.0.2: icmp_seq=1 ttl=64 time=0.000 ms");
+    expect(outputOf(l, "ip netns exec pc ip neigh")).toEqual([
+      `192.168.1.10 dev eth0 lladdr ${parentMac} DELAY `,
+    ]);
+    // The docker host's own ARP leaves on the wire and nobody answers it.
+    const fromHost = outputOf(l, "ping -c 1 -W 1 10.10.0.2 || true");
+    expect(fromHost).toContain("1 packets transmitted, 0 received, 100% packet loss, time 0ms");
+    expect(fromHost.some((x) => x.includes("Request who-has 10.10.0.2 tell 192.168.1.10"))).toBe(true);
+    expect(fromHost.some((x) => x.includes("Reply 10.10.0.2"))).toBe(false);
+    expect(
+      outputOf(l, "docker network inspect -f '{{.Driver}} {{json .IPAM.Config}} {{json .Options}}' l3net")[0],
+    ).toBe('ipvlan [{"Subnet":"10.10.0.0/24"}] {"ipvlan_mode":"l3","parent":"eth0"}');
+  });
 });
