@@ -13,6 +13,7 @@ import { ipv4ToString } from "../util/ipv4-address.js";
 import { macToString } from "../util/mac-address.js";
 import type { Container } from "./container.js";
 import type { Daemon } from "./daemon.js";
+import { goMap } from "./go-map.js";
 import { findImage, imageId } from "./images.js";
 
 function ports(c: Container): Record<string, { HostIp: string; HostPort: string }[] | null> {
@@ -92,7 +93,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       ContainerIDFile: "",
       LogConfig: { Type: "json-file", Config: {} },
       NetworkMode: c.networkMode,
-      PortBindings: Object.fromEntries(
+      PortBindings: goMapOf(
         c.ports.map((p) => [
           `${p.containerPort}/${p.proto}`,
           [{ HostIp: p.hostIp, HostPort: p.hostPort === 0 ? "" : String(p.hostPort) }],
@@ -147,7 +148,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       AttachStdout: c.options.attach,
       AttachStderr: c.options.attach,
       ...(c.exposedPorts().length > 0
-        ? { ExposedPorts: Object.fromEntries(c.exposedPorts().map((e) => [`${e.port}/${e.proto}`, {}])) }
+        ? { ExposedPorts: goMapOf(c.exposedPorts().map((e) => [`${e.port}/${e.proto}`, {}])) }
         : {}),
       Tty: false,
       OpenStdin: false,
@@ -165,7 +166,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       Bridge: "",
       SandboxID: running ? c.sandboxId : "",
       SandboxKey: running && c.sandboxId ? `/var/run/docker/netns/${c.sandboxId.slice(0, 12)}` : "",
-      Ports: running ? ports(c) : {},
+      Ports: running ? goMap(ports(c)) : {},
       HairpinMode: false,
       LinkLocalIPv6Address: "",
       LinkLocalIPv6PrefixLen: 0,
@@ -179,7 +180,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       IPPrefixLen: bridgePool?.prefixLen ?? 0,
       IPv6Gateway: "",
       MacAddress: bridgeEp && bridgeEp.mac !== 0 ? macToString(bridgeEp.mac) : "",
-      Networks: networks,
+      Networks: goMap(networks),
     },
   };
 }
@@ -246,4 +247,8 @@ export function containerInspect(containers: Container[], daemon: Daemon): strin
     null,
     4,
   );
+}
+
+function goMapOf<T>(entries: [string, T][]): Record<string, T> {
+  return goMap(Object.fromEntries(entries));
 }

@@ -7,6 +7,7 @@
 import { ipv4ToString } from "../util/ipv4-address.js";
 import { macToString } from "../util/mac-address.js";
 import type { Daemon } from "./daemon.js";
+import { goMap } from "./go-map.js";
 import type { PoolRequest } from "./ipam.js";
 import type { Network } from "./network.js";
 
@@ -43,7 +44,7 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     EnableIPv6: false,
     IPAM: {
       Driver: n.spec.configOnly?.ipamDriver ?? n.spec.ipamDriver ?? "default",
-      Options: n.predefined ? null : (n.spec.ipamOptions ?? {}),
+      Options: n.predefined ? null : goMap(n.spec.ipamOptions ?? {}),
       Config: n.pool ? [n.pool.config()] : n.spec.configOnly ? requestedConfig(n.spec.configOnly.ipam) : [],
     },
     Internal: n.spec.internal,
@@ -51,9 +52,9 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     Ingress: false,
     ConfigFrom: { Network: n.spec.configFrom ?? "" },
     ConfigOnly: n.spec.configOnly !== undefined,
-    Containers: containers,
-    Options: n.spec.options,
-    Labels: n.spec.labels,
+    Containers: goMap(containers),
+    Options: goMap(n.spec.options),
+    Labels: goMap(n.spec.labels),
   };
 }
 

@@ -759,3 +759,39 @@ describe("files and hostname per network mode", () => {
     expect(r.get("docker exec c cat /etc/hostname")).toEqual(["web"]);
   });
 });
+
+describe("inspect maps", () => {
+  it("print their keys sorted, as Go's encoding/json does", () => {
+    const r = run([
+      "docker network create -o com.docker.network.driver.mtu=1400 -o com.docker.network.bridge.enable_icc=true --label z=1 --label a=2 mynet",
+      "docker network inspect -f '{{json .Options}} {{json .Labels}}' mynet",
+      "docker run -d --name w -p 9000:9000 -p 80:80 --network mynet nginx",
+      "docker network connect bridge w",
+      "docker inspect -f '{{json .HostConfig.PortBindings}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' w",
+    ]);
+    expect(r.get("docker network inspect -f '{{json .Options}} {{json .Labels}}' mynet")).toEqual([
+      '{"com.docker.network.bridge.enable_icc":"true","com.docker.network.driver.mtu":"1400"} {"a":"2","z":"1"}',
+    ]);
+    const json = (
+      JSON.parse(
+        runLines(
+          "docker network create -o com.docker.network.driver.mtu=1400 -o com.docker.network.bridge.enable_icc=true n\ndocker network inspect n",
+          join(tmp, "maps"),
+        )
+          .lines.slice(3)
+          .join("\n"),
+      ) as { Options: Record<string, string> }[]
+    )[0];
+    expect(Object.keys(json?.Options ?? {})).toEqual([
+      "com.docker.network.bridge.enable_icc",
+      "com.docker.network.driver.mtu",
+    ]);
+    expect(
+      r.get(
+        "docker inspect -f '{{json .HostConfig.PortBindings}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' w",
+      ),
+    ).toEqual([
+      '{"80/tcp":[{"HostIp":"","HostPort":"80"}],"9000/tcp":[{"HostIp":"","HostPort":"9000"}]} bridge mynet ',
+    ]);
+  });
+});
