@@ -41,7 +41,7 @@ export interface BridgeDaemonSettings {
 
 export const OPT_GATEWAY_MODE = "com.docker.network.bridge.gateway_mode_ipv4";
 export const OPT_HOST_IPV4 = "com.docker.network.host_ipv4";
-const OPT_INHIBIT_IPV4 = "com.docker.network.bridge.inhibit_ipv4";
+export const OPT_INHIBIT_IPV4 = "com.docker.network.bridge.inhibit_ipv4";
 const GATEWAY_MODES = ["nat", "nat-unprotected", "routed", "isolated"];
 
 /** The network's IPv4 gateway mode (nat unless the option says otherwise). */

@@ -25,8 +25,10 @@ import {
   gatewayMode,
   macFromIp,
   OPT_BRIDGE_NAME,
+  OPT_GATEWAY_MODE,
   OPT_HOST_BINDING,
   OPT_ICC,
+  OPT_INHIBIT_IPV4,
   OPT_MASQ,
   OPT_MTU,
 } from "./bridge-driver.js";
@@ -46,7 +48,7 @@ import { CLASSIC_LAYOUT, type FirewallLayout } from "./firewall.js";
 import { modernLayout } from "./firewall-modern.js";
 import { randomId } from "./ids.js";
 import { type AddressPool, Ipam, type IpamPool, type PoolRequest } from "./ipam.js";
-import { type DriverName, Endpoint, Network, type NetworkSpec } from "./network.js";
+import { type DriverName, Endpoint, Network, type NetworkSpec, parseGoBool } from "./network.js";
 import { ParentLinkDriver } from "./parent-link-driver.js";
 import { type NetworkDriverPlugin, RemoteDriver } from "./remote-driver.js";
 import { RemoteIpam, RemoteIpamPool } from "./remote-ipam.js";
@@ -345,13 +347,28 @@ export class Daemon {
   /** The network's pool from its IPAM driver: the built-in one, or a plugin. */
   private requestPool(req: NetworkCreate): AddressPool {
     const driver = req.ipamDriver ?? "default";
-    if (driver === "default") return this.ipam.requestPool(req.ipam);
+    if (driver === "default")
+      return this.ipam.requestPool({ ...req.ipam, skipGateway: this.skipsGateway(req) });
     const plugin = this.ipamPlugins.get(driver);
     if (!plugin) throw new DockerError(`plugin "${driver}" not found`, 404);
     const taken = [...this.networks.values()].flatMap((n) =>
       n.pool ? [{ addr: n.pool.subnet, len: n.pool.prefixLen }] : [],
     );
     return plugin.requestPool(req.ipam, req.ipamOptions ?? {}, taken);
+  }
+
+  /**
+   * GwAllocChecker (Docker 28+): the bridge needs no IPv4 gateway in gateway mode isolated or with
+   * inhibit_ipv4 on an internal network, ipvlan none in l3/l3s.
+   */
+  private skipsGateway(req: NetworkCreate): boolean {
+    if (this.options.engineVersion < 28) return false;
+    const o = req.options;
+    if (req.driver === "ipvlan") return o.ipvlan_mode === "l3" || o.ipvlan_mode === "l3s";
+    if (req.driver !== "bridge") return false;
+    return (
+      o[OPT_GATEWAY_MODE] === "isolated" || (req.internal && parseGoBool(o[OPT_INHIBIT_IPV4] ?? "") === true)
+    );
   }
 
   private releasePool(pool: AddressPool): void {

@@ -311,7 +311,10 @@ export class IpamPool implements AddressPool {
     AuxiliaryAddresses?: Record<string, string>;
   } {
     const subnet = cidr(this.data.prefix);
-    if (!this.userSubnet) return { Subnet: subnet, Gateway: ipv4ToString(this.gateway) };
+    if (!this.userSubnet)
+      return this.gateway === 0
+        ? { Subnet: subnet }
+        : { Subnet: subnet, Gateway: ipv4ToString(this.gateway) };
     const out: {
       Subnet: string;
       IPRange?: string;
@@ -340,6 +343,8 @@ export class IpamPool implements AddressPool {
 }
 
 export interface PoolRequest {
+  /** The driver needs no gateway (GwAllocChecker, Docker 28+): none is reserved unless given. */
+  skipGateway?: boolean;
   subnet?: string | undefined;
   ipRange?: string | undefined;
   gateway?: string | undefined;
@@ -407,13 +412,23 @@ export class Ipam {
    */
   requestPool(req: PoolRequest): IpamPool {
     const checked = this.checkRequest(req);
+    const skip = req.skipGateway === true;
     if (!checked) {
       const data = this.allocatePredefined();
-      return this.reserveAddresses(data, undefined, undefined, new Map(), false);
+      return this.reserveAddresses(data, undefined, undefined, new Map(), false, skip);
     }
     const { masked, range, gateway, auxMap, gatewayText } = checked;
     const data = this.allocateSubnet(masked, range);
-    return this.reserveAddresses(data, range, gateway, auxMap, true, gatewayText, req.auxAddresses ?? []);
+    return this.reserveAddresses(
+      data,
+      range,
+      gateway,
+      auxMap,
+      true,
+      skip,
+      gatewayText,
+      req.auxAddresses ?? [],
+    );
   }
 
   /**
@@ -484,7 +499,7 @@ export class Ipam {
     if (pool.released) return;
     pool.released = true;
     // ipamReleaseVersion: the gateway, the aux addresses, then the pool.
-    pool.release(pool.gateway);
+    if (pool.gateway !== 0) pool.release(pool.gateway);
     for (const a of pool.auxAddresses.values()) pool.release(a);
     this.releaseSubnet(pool.data, pool.ipRange && { addr: pool.ipRange.addr, len: pool.ipRange.prefixLen });
   }
@@ -496,14 +511,17 @@ export class Ipam {
     gateway: number | undefined,
     aux: Map<string, number>,
     userSubnet: boolean,
+    skipGateway: boolean,
     gatewayText = "",
     auxTexts: [string, string][] = [],
   ): IpamPool {
     const base = data.prefix.addr;
     const taken: number[] = [];
     try {
-      let gw: number;
-      if (gateway !== undefined) {
+      let gw = 0;
+      if (gateway === undefined && skipGateway) {
+        // No gateway: nothing reserved, inspect shows none.
+      } else if (gateway !== undefined) {
         if (!data.addrs.add(gateway - base))
           throw new DockerError(`failed to allocate gateway (${gatewayText}): Address already in use`, 500);
         gw = gateway;
@@ -519,7 +537,7 @@ export class Ipam {
         data.addrs.add(id);
         gw = (base + id) >>> 0;
       }
-      taken.push(gw - base);
+      if (gw !== 0) taken.push(gw - base);
       for (const [name, text] of auxTexts) {
         const a = aux.get(name) as number;
         if (!data.addrs.add(a - base))

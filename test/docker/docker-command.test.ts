@@ -795,3 +795,29 @@ describe("inspect maps", () => {
     ]);
   });
 });
+
+describe("networks that need no gateway (28+)", () => {
+  it("isolated bridges and ipvlan l3 reserve none: the first container gets the first address; 27 still reserves one", () => {
+    const script = [
+      "ip link add eth0 type dummy",
+      "ip link set eth0 up",
+      "docker network create --internal -o com.docker.network.bridge.gateway_mode_ipv4=isolated --subnet 10.20.0.0/24 iso",
+      "docker network create -d ipvlan -o ipvlan_mode=l3 -o parent=eth0 --subnet 10.30.0.0/24 l3net",
+      "docker run -d --name a --network l3net alpine sleep infinity",
+      "docker network inspect -f '{{json .IPAM.Config}}' iso l3net",
+      "docker inspect -f '{{.NetworkSettings.Networks.l3net.IPAddress}}' a",
+    ];
+    const r = run(["dockerd --engine-version 29", ...script]);
+    expect(r.get("docker network inspect -f '{{json .IPAM.Config}}' iso l3net")).toEqual([
+      '[{"Subnet":"10.20.0.0/24"}]',
+      '[{"Subnet":"10.30.0.0/24"}]',
+    ]);
+    expect(r.get("docker inspect -f '{{.NetworkSettings.Networks.l3net.IPAddress}}' a")).toEqual([
+      "10.30.0.1",
+    ]);
+    const v27 = run(script.filter((l) => !l.includes("isolated")));
+    expect(v27.get("docker inspect -f '{{.NetworkSettings.Networks.l3net.IPAddress}}' a")).toEqual([
+      "10.30.0.2",
+    ]);
+  });
+});
