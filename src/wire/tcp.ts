@@ -339,15 +339,20 @@ export type TcpRelativeBases = [seqBase: number, ackBase: number, sackBase: numb
 export class TcpSequenceTracker {
   private readonly flows = new Map<string, { seq: number; ack: number }>();
 
+  /** Addresses are IPv4 numbers or (IPv6) any text that tells them apart. */
   relate(
-    srcIp: number,
+    srcIp: number | string,
     srcPort: number,
-    dstIp: number,
+    dstIp: number | string,
     dstPort: number,
     h: Pick<TcpHeader, "flags" | "seq" | "ack">,
   ): TcpRelativeBases {
     if ((h.flags & TCP_ACK) === 0) return [0, 0, 0];
-    const rev = srcPort > dstPort || (srcPort === dstPort && srcIp >>> 0 > dstIp >>> 0);
+    const later =
+      typeof srcIp === "number" && typeof dstIp === "number"
+        ? srcIp >>> 0 > dstIp >>> 0
+        : String(srcIp) > String(dstIp);
+    const rev = srcPort > dstPort || (srcPort === dstPort && later);
     const key = rev ? `${dstIp}.${dstPort}>${srcIp}.${srcPort}` : `${srcIp}.${srcPort}>${dstIp}.${dstPort}`;
     const known = this.flows.get(key);
     if (known === undefined || (h.flags & TCP_SYN) !== 0) {

@@ -16,6 +16,7 @@ export const WIRE_FIXTURES = [
   "vlan",
   "vxlan",
   "ip-fragments",
+  "ipv6",
 ] as const;
 
 const dir = new URL("../fixtures/linux/wire/", import.meta.url);

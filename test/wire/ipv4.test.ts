@@ -126,57 +126,60 @@ describe("IPv4 in the Linux fixtures", () => {
     ]);
   });
 
-  it.each(WIRE_FIXTURES)("%s: every header decodes, checks, and re-encodes byte for byte", (name) => {
-    const { wire, quoted } = datagrams(name);
-    expect(wire.length).toBeGreaterThan(0);
-    for (const d of wire) {
-      const h = parseIpv4(d.bytes, d.off, d.end);
-      const v = new Ipv4View().wrap(d.bytes, d.off, d.end);
-      expect(v.checksumValid).toBe(true);
-      expect([
-        v.tos,
-        v.totalLength,
-        v.id,
-        v.df,
-        v.mf,
-        v.fragmentOffset,
-        v.ttl,
-        v.protocol,
-        v.checksum,
-        v.src,
-        v.dst,
-      ]).toEqual([
-        h.tos,
-        h.totalLength,
-        h.id,
-        h.df,
-        h.mf,
-        h.fragmentOffset,
-        h.ttl,
-        h.protocol,
-        h.checksum,
-        h.src,
-        h.dst,
-      ]);
-      const hl = ipv4HeaderLength(h);
-      const original = hex(d.bytes.subarray(d.off, d.off + hl));
-      const again = new Uint8Array(hl);
-      expect(emitIpv4(h, again, 0)).toBe(hl);
-      expect(hex(again)).toBe(original);
-      // Without the computed fields: total length from the payload length, checksum from scratch.
-      const { totalLength: _t, checksum: _c, ...bare } = h;
-      const fresh = new Uint8Array(hl);
-      emitIpv4(bare, fresh, 0, v.payloadLength);
-      expect(hex(fresh)).toBe(original);
-    }
-    for (const q of quoted) {
-      const h = parseQuotedIpv4(q.bytes, q.off, q.end);
-      expect(new Ipv4View().wrapQuoted(q.bytes, q.off, q.end).checksumValid).toBe(true);
-      const again = new Uint8Array(ipv4HeaderLength(h));
-      emitIpv4(h, again, 0);
-      expect(hex(again)).toBe(hex(q.bytes.subarray(q.off, q.off + again.length)));
-    }
-  });
+  it.each(WIRE_FIXTURES.filter((n) => n !== "ipv6"))(
+    "%s: every header decodes, checks, and re-encodes byte for byte",
+    (name) => {
+      const { wire, quoted } = datagrams(name);
+      expect(wire.length).toBeGreaterThan(0);
+      for (const d of wire) {
+        const h = parseIpv4(d.bytes, d.off, d.end);
+        const v = new Ipv4View().wrap(d.bytes, d.off, d.end);
+        expect(v.checksumValid).toBe(true);
+        expect([
+          v.tos,
+          v.totalLength,
+          v.id,
+          v.df,
+          v.mf,
+          v.fragmentOffset,
+          v.ttl,
+          v.protocol,
+          v.checksum,
+          v.src,
+          v.dst,
+        ]).toEqual([
+          h.tos,
+          h.totalLength,
+          h.id,
+          h.df,
+          h.mf,
+          h.fragmentOffset,
+          h.ttl,
+          h.protocol,
+          h.checksum,
+          h.src,
+          h.dst,
+        ]);
+        const hl = ipv4HeaderLength(h);
+        const original = hex(d.bytes.subarray(d.off, d.off + hl));
+        const again = new Uint8Array(hl);
+        expect(emitIpv4(h, again, 0)).toBe(hl);
+        expect(hex(again)).toBe(original);
+        // Without the computed fields: total length from the payload length, checksum from scratch.
+        const { totalLength: _t, checksum: _c, ...bare } = h;
+        const fresh = new Uint8Array(hl);
+        emitIpv4(bare, fresh, 0, v.payloadLength);
+        expect(hex(fresh)).toBe(original);
+      }
+      for (const q of quoted) {
+        const h = parseQuotedIpv4(q.bytes, q.off, q.end);
+        expect(new Ipv4View().wrapQuoted(q.bytes, q.off, q.end).checksumValid).toBe(true);
+        const again = new Uint8Array(ipv4HeaderLength(h));
+        emitIpv4(h, again, 0);
+        expect(hex(again)).toBe(hex(q.bytes.subarray(q.off, q.off + again.length)));
+      }
+    },
+  );
 
   it.each(WIRE_FIXTURES)("%s: the address part of every tcpdump -n line and every -v header", (name) => {
     const { wire, quoted } = datagrams(name);

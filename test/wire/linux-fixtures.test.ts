@@ -18,9 +18,17 @@ function stripComputed(f: DecodedFrame): DecodedFrame {
     // A fragment's transport checksum covers the whole datagram: it cannot be recomputed here.
     if (f.ipv4.mf) return g;
   }
+  if (f.ipv6) {
+    const { payloadLength: _p, ...rest } = f.ipv6;
+    g.ipv6 = rest;
+  }
   if (f.icmp) {
     const { checksum: _c, ...rest } = f.icmp;
     g.icmp = rest;
+  }
+  if (f.icmpv6) {
+    const { checksum: _c, ...rest } = f.icmpv6;
+    g.icmpv6 = rest;
   }
   if (f.udp) {
     const { checksum: _c, length: _l, ...rest } = f.udp;
