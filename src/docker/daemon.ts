@@ -1266,19 +1266,14 @@ const OPT_ADVERTISE_MS = "com.docker.network.advertise_addr_ms";
 /** libnetwork validateAdvertiseAddrConfig (28+): both options checked, their errors joined. */
 function checkAdvertiseOptions(options: Record<string, string>): void {
   const errs: string[] = [];
-  const count = options[OPT_ADVERTISE_NMSGS];
-  if (count !== undefined) {
-    if (!/^[+-]?\d+$/.test(count))
-      errs.push(`value for option ${OPT_ADVERTISE_NMSGS} "${count}" must be an integer`);
-    else if (Number(count) < 0 || Number(count) > 3)
-      errs.push(`${OPT_ADVERTISE_NMSGS} must be in the range 0 to 3`);
-  }
-  const ms = options[OPT_ADVERTISE_MS];
-  if (ms !== undefined) {
-    if (!/^[+-]?\d+$/.test(ms))
-      errs.push(`value for option ${OPT_ADVERTISE_MS} "${ms}" must be integer milliseconds`);
-    else if (Number(ms) < 100 || Number(ms) > 2000)
-      errs.push(`${OPT_ADVERTISE_MS} must be in the range 100 to 2000`);
+  for (const [key, min, max, kind] of [
+    [OPT_ADVERTISE_NMSGS, 0, 3, "an integer"],
+    [OPT_ADVERTISE_MS, 100, 2000, "integer milliseconds"],
+  ] as const) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (!/^[+-]?\d+$/.test(v)) errs.push(`value for option ${key} "${v}" must be ${kind}`);
+    else if (Number(v) < min || Number(v) > max) errs.push(`${key} must be in the range ${min} to ${max}`);
   }
   if (errs.length > 0) throw new DockerError(errs.join("\n"), 500);
 }

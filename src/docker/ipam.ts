@@ -203,6 +203,14 @@ class PoolData {
   }
 }
 
+/** One IPAM.Config entry of `docker network inspect`. */
+export interface IpamConfigEntry {
+  Subnet: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
+
 /** What a network needs of its IPv4 pool, whichever IPAM driver gave it. */
 export interface AddressPool {
   readonly subnet: number;
@@ -216,12 +224,7 @@ export interface AddressPool {
   allocate(preferred: number | undefined, networkLabel: string): number;
   release(addr: number): void;
   /** inspect's IPAM.Config entry. */
-  config(): {
-    Subnet: string;
-    IPRange?: string;
-    Gateway?: string;
-    AuxiliaryAddresses?: Record<string, string>;
-  };
+  config(): IpamConfigEntry;
   /** API 1.52 Status.IPAM.Subnets entry. */
   status(): { IPsInUse: number; DynamicIPsAvailable: number };
 }
@@ -304,23 +307,13 @@ export class IpamPool implements AddressPool {
    * echoes what was asked (buildIPAMResources shows the IpamConf), so Gateway is absent when
    * --subnet came without --gateway; AuxiliaryAddresses come sorted by name (a Go map in JSON).
    */
-  config(): {
-    Subnet: string;
-    IPRange?: string;
-    Gateway?: string;
-    AuxiliaryAddresses?: Record<string, string>;
-  } {
+  config(): IpamConfigEntry {
     const subnet = cidr(this.data.prefix);
     if (!this.userSubnet)
       return this.gateway === 0
         ? { Subnet: subnet }
         : { Subnet: subnet, Gateway: ipv4ToString(this.gateway) };
-    const out: {
-      Subnet: string;
-      IPRange?: string;
-      Gateway?: string;
-      AuxiliaryAddresses?: Record<string, string>;
-    } = { Subnet: subnet };
+    const out: IpamConfigEntry = { Subnet: subnet };
     if (this.ipRange) out.IPRange = cidr({ addr: this.ipRange.addr, len: this.ipRange.prefixLen });
     if (this.userGateway) out.Gateway = ipv4ToString(this.gateway);
     if (this.auxAddresses.size > 0) {

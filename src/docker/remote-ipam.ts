@@ -14,7 +14,15 @@
 
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 import { DockerError } from "./docker-error.js";
-import { type AddressPool, contains, overlaps, type PoolRequest, type Prefix, parsePrefix } from "./ipam.js";
+import {
+  type AddressPool,
+  contains,
+  type IpamConfigEntry,
+  overlaps,
+  type PoolRequest,
+  type Prefix,
+  parsePrefix,
+} from "./ipam.js";
 import type { NetworkDriverPlugin, PluginContext } from "./remote-driver.js";
 
 const GATEWAY_REQUEST = { RequestAddressType: "com.docker.network.gateway" };
@@ -65,15 +73,8 @@ export class RemoteIpamPool implements AddressPool {
     this.ipam.call("ReleaseAddress", { PoolID: this.poolId, Address: ipv4ToString(addr) });
   }
 
-  config() {
-    const out: {
-      Subnet: string;
-      IPRange?: string;
-      Gateway?: string;
-      AuxiliaryAddresses?: Record<string, string>;
-    } = {
-      Subnet: `${ipv4ToString(this.subnet)}/${this.prefixLen}`,
-    };
+  config(): IpamConfigEntry {
+    const out: IpamConfigEntry = { Subnet: `${ipv4ToString(this.subnet)}/${this.prefixLen}` };
     if (this.request.ipRange) out.IPRange = this.request.ipRange;
     if (!this.userSubnet || this.request.gateway) out.Gateway = ipv4ToString(this.gateway);
     if (this.auxAddresses.size > 0)
