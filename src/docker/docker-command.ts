@@ -10,6 +10,7 @@
  */
 
 import type { RunningProcess } from "../apps/process.js";
+import { DEFAULT_CAPTURE_EPOCH_SECONDS } from "../capture/capture-clock.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import type { Simulation } from "../sim/simulation.js";
 import { SECOND } from "../sim/time.js";
@@ -401,7 +402,12 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
       return;
     }
     case "prune": {
-      const { flags } = takeFlags(rest, { "-f": "bool", "--force": "bool" }, "network prune");
+      const { flags } = takeFlags(
+        rest,
+        { "-f": "bool", "--force": "bool", "--filter": "value" },
+        "network prune",
+      );
+      const keep = pruneFilters(all(flags, "--filter"), io.sim.now);
       if (!flags.has("-f") && !flags.has("--force")) {
         io.out("WARNING! This will remove all custom networks not used by at least one container.");
         io.out("Are you sure you want to continue? [y/N] ");
@@ -409,7 +415,7 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         return;
       }
       const gone = [...daemon.networks.values()].filter(
-        (n) => !n.predefined && !n.spec.configOnly && n.endpoints.size === 0,
+        (n) => !n.predefined && !n.spec.configOnly && n.endpoints.size === 0 && keep(n),
       );
       if (gone.length > 0) io.out("Deleted Networks:");
       for (const n of gone.sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -456,6 +462,60 @@ function networkFilters(specs: string[]): (n: Network) => boolean {
     dangling: (n, v) => (v === "true" || v === "1") === (!n.predefined && n.endpoints.size === 0),
   };
   return (n) => [...byKey].every(([k, vs]) => vs.some((v) => test[k]?.(n, v) ?? false));
+}
+
+/**
+ * `network prune --filter until=T|label=K[=V]|label!=K[=V]` (daemon/prune.go): until takes a
+ * duration before now (Go's `24h`, `1h30m`, `90s`), an RFC 3339 time or Unix seconds.
+ */
+function pruneFilters(specs: string[], now: number): (n: Network) => boolean {
+  const tests: ((n: Network) => boolean)[] = [];
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq < 0) throw new DockerError("bad format of filter (expected name=value)", 400, false);
+    const key = spec.slice(0, eq);
+    const value = spec.slice(eq + 1);
+    if (key === "until") {
+      const limit = untilTime(value, now);
+      tests.push((n) => createdNs(n.created) < limit);
+    } else if (key === "label" || key === "label!") {
+      const [k = "", want] = value.split("=");
+      const has = (n: Network) => k in n.spec.labels && (want === undefined || n.spec.labels[k] === want);
+      tests.push(key === "label" ? has : (n) => !has(n));
+    } else throw new DockerError(`invalid filter '${key}'`, 400);
+  }
+  return (n) => tests.every((t) => t(n));
+}
+
+/** Simulated nanoseconds of an RFC 3339 time made by rfc3339Nano. */
+function createdNs(text: string): number {
+  const m = /^(.*?)(?:\.(\d+))?Z$/.exec(text);
+  const seconds = Date.parse(`${m?.[1] ?? ""}Z`) / 1000 - DEFAULT_CAPTURE_EPOCH_SECONDS;
+  return seconds * SECOND + Number((m?.[2] ?? "").padEnd(9, "0").slice(0, 9) || 0);
+}
+
+/** timetypes.GetTimestamp: a Go duration back from now, an RFC 3339 time, or Unix seconds. */
+function untilTime(value: string, now: number): number {
+  const units: Record<string, number> = {
+    ns: 1,
+    us: 1e3,
+    µs: 1e3,
+    ms: 1e6,
+    s: SECOND,
+    m: 60 * SECOND,
+    h: 3600 * SECOND,
+  };
+  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) {
+    let d = 0;
+    for (const [, n, , u] of value.matchAll(/(\d+(\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
+      d += Number(n) * (units[u as string] ?? 0);
+    return now - d;
+  }
+  if (/^\d+(\.\d+)?$/.test(value)) return (Number(value) - DEFAULT_CAPTURE_EPOCH_SECONDS) * SECOND;
+  const t = Date.parse(value);
+  if (/^\d{4}-\d\d-\d\d/.test(value) && !Number.isNaN(t))
+    return (t / 1000 - DEFAULT_CAPTURE_EPOCH_SECONDS) * SECOND;
+  throw new DockerError(`failed to parse value as time or duration: "${value}"`, 400);
 }
 
 // ==== docker run / create ==================================================================

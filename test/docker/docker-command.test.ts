@@ -821,3 +821,28 @@ describe("networks that need no gateway (28+)", () => {
     ]);
   });
 });
+
+describe("network prune filters", () => {
+  it("until (a duration back from now) and label / label! choose what goes; bad filters are refused", () => {
+    const r = run([
+      "docker network create --label keep=yes a",
+      "sleep 10",
+      "docker network create b",
+      "docker network create --label keep=no c",
+      "docker network prune -f --filter until=5s",
+      "docker network prune -f --filter label!=keep=no",
+      "docker network ls --format '{{.Name}}'",
+      "docker network prune -f --filter until=junk",
+      "docker network prune -f --filter color=red",
+    ]);
+    expect(r.get("docker network prune -f --filter until=5s")).toEqual(["Deleted Networks:", "a"]);
+    expect(r.get("docker network prune -f --filter label!=keep=no")).toEqual(["Deleted Networks:", "b"]);
+    expect(r.get("docker network ls --format '{{.Name}}'")).toEqual(["bridge", "c", "host", "none"]);
+    expect(r.get("docker network prune -f --filter until=junk")).toEqual([
+      'Error response from daemon: failed to parse value as time or duration: "junk"',
+    ]);
+    expect(r.get("docker network prune -f --filter color=red")).toEqual([
+      "Error response from daemon: invalid filter 'color'",
+    ]);
+  });
+});
