@@ -11,7 +11,7 @@
 
 import { ipv4ToString } from "../util/ipv4-address.js";
 import { macToString } from "../util/mac-address.js";
-import type { Container } from "./container.js";
+import type { Container, EndpointRequest } from "./container.js";
 import type { Daemon } from "./daemon.js";
 import { goMap } from "./go-map.js";
 import { findImage, imageId } from "./images.js";
@@ -37,10 +37,11 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
     const ep = c.endpoints.find((e) => e.network === n);
     networks[name] = {
       IPAMConfig: req.ip === 0 ? null : { IPv4Address: ipv4ToString(req.ip) },
-      Links: c.dns.links.length > 0 ? c.dns.links.map(([k, a]) => `${k}:${a}`) : null,
+      Links: linksOf(c, name, req),
       Aliases: req.aliases.length > 0 ? req.aliases : null,
       MacAddress: ep && ep.mac !== 0 ? macToString(ep.mac) : "",
-      DriverOpts: null,
+      DriverOpts: req.driverOpts ? goMap(req.driverOpts) : null,
+      ...(daemon.options.engineVersion >= 28 ? { GwPriority: req.gwPriority ?? 0 } : {}),
       NetworkID: n.id,
       EndpointID: ep?.id ?? "",
       Gateway: ep && n.pool && ep.gateway !== 0 ? ipv4ToString(ep.gateway ?? n.pool.gateway) : "",
@@ -251,4 +252,10 @@ export function containerInspect(containers: Container[], daemon: Daemon): strin
 
 function goMapOf<T>(entries: [string, T][]): Record<string, T> {
   return goMap(Object.fromEntries(entries));
+}
+
+/** An endpoint's Links: the legacy ones on the default bridge, the endpoint's own elsewhere. */
+function linksOf(c: Container, network: string, req: EndpointRequest): string[] | null {
+  const links = req.links ?? (network === "bridge" ? c.dns.links : []);
+  return links.length > 0 ? links.map(([k, a]) => `${k}:${a}`) : null;
 }

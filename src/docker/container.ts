@@ -29,6 +29,12 @@ export interface EndpointRequest {
   /** --ip on run/connect (0: IPAM picks). */
   ip: number;
   aliases: string[];
+  /** --link on a user-defined network: container name → alias, resolved by this container's DNS. */
+  links?: [string, string][];
+  /** --driver-opt (inspect's DriverOpts). */
+  driverOpts?: Record<string, string>;
+  /** --gw-priority (28+): the highest wins the gateway election. */
+  gwPriority?: number;
 }
 
 /** --dns, --dns-search, --dns-opt, --add-host and --link of one container. */

@@ -36,6 +36,7 @@ import {
   Container,
   type ContainerOptions,
   type DnsConfig,
+  type EndpointRequest,
   NO_DNS,
   type PortBinding,
   type PortRequest,
@@ -424,6 +425,8 @@ export class Daemon {
         "invalid endpoint settings:\nuser specified IP address is supported on user defined networks only",
         400,
       );
+    // --link with a user-defined network belongs to that network's endpoint (DNS aliases).
+    const endpointLinks = n && n.name !== "bridge" ? (req.dns?.links ?? []) : [];
     if (req.aliases.length > 0 && (!n || n.name === "bridge"))
       throw new DockerError(
         "invalid endpoint settings:\nnetwork-scoped alias is supported only for containers in user defined networks",
@@ -444,12 +447,26 @@ export class Daemon {
       req.hostname ?? this.defaultHostname(mode, id),
       req.hostname !== undefined,
       mode,
-      new Map(n ? [[n.name, { ip: req.ip, aliases: req.aliases }]] : []),
+      new Map(
+        n
+          ? [
+              [
+                n.name,
+                {
+                  ip: req.ip,
+                  aliases: req.aliases,
+                  ...(endpointLinks.length > 0 ? { links: endpointLinks } : {}),
+                },
+              ],
+            ]
+          : [],
+      ),
       mode === "host" ? [] : req.ports,
       req.macAddress,
       {
         ...(req.dns ?? NO_DNS),
         servers: req.dns?.servers.length ? req.dns.servers : (this.options.dns ?? []),
+        links: endpointLinks.length > 0 ? [] : (req.dns?.links ?? []),
       },
     );
     c.env = req.env ?? [];
@@ -661,6 +678,13 @@ export class Daemon {
       return addrs.length > 0 ? addrs : undefined;
     };
     const nets = c.endpoints.map((e) => e.network).filter((n) => !n.predefined);
+    // This container's --link aliases on each network (only it resolves them).
+    for (const n of nets)
+      for (const [target, alias] of c.networks.get(n.name)?.links ?? [])
+        if (alias.toLowerCase() === name) {
+          const found = inNetwork(n, target.toLowerCase());
+          if (found) return found;
+        }
     for (const n of nets) {
       const found = inNetwork(n, name);
       if (found) return found;
@@ -689,7 +713,8 @@ export class Daemon {
    * `docker network connect`: a running container gets the endpoint now (eth<N>, its address in
    * /etc/hosts, the gateway elected again); a stopped one keeps the request for its next start.
    */
-  connect(c: Container, n: Network, ip: number, aliases: string[]): void {
+  connect(c: Container, n: Network, req: EndpointRequest): void {
+    const { ip } = req;
     if (n.spec.configOnly) throw configOnlyEndpoint();
     if (c.networkMode === "host" || c.networkMode.startsWith("container:"))
       throw new DockerError(
@@ -715,12 +740,33 @@ export class Daemon {
           : "invalid endpoint settings:\nuser specified IP address is supported only when connecting to networks with user configured subnets",
         400,
       );
+    c.networks.set(n.name, req);
     if (c.state === "running" && c.sandbox) {
-      this.join(c, n, ip);
+      const before = this.gatewayEndpoint(c);
+      try {
+        this.join(c, n, ip);
+      } catch (e) {
+        c.networks.delete(n.name);
+        throw e;
+      }
       this.electGateway(c);
+      // Published ports follow the gateway endpoint.
+      if (this.gatewayEndpoint(c) !== before) {
+        if (before) this.unpublishAll(c, before);
+        this.publish(c);
+      }
       this.refreshFiles(c);
     }
-    c.networks.set(n.name, { ip, aliases });
+  }
+
+  /** Take the container's published ports off `ep` (rules and docker-proxy processes). */
+  private unpublishAll(c: Container, ep: Endpoint): void {
+    for (const b of c.bindings) {
+      this.bridge.unpublish(ep.network, ep, b);
+      this.proxies.get(b)?.interrupt();
+      this.proxies.delete(b);
+    }
+    c.bindings = [];
   }
 
   /** `docker network disconnect`: the endpoint goes (and the default route with it, if it was the gateway). */
@@ -730,18 +776,12 @@ export class Daemon {
     const ep = c.endpoints.find((e) => e.network === n);
     if (ep) {
       const wasGateway = this.gatewayEndpoint(c) === ep;
-      if (wasGateway)
-        for (const b of c.bindings) {
-          this.bridge.unpublish(n, ep, b);
-          this.proxies.get(b)?.interrupt();
-          this.proxies.delete(b);
-        }
+      if (wasGateway) this.unpublishAll(c, ep);
       n.endpoints.delete(c.id);
       n.pool?.release(ep.address);
       this.leave(ep, c);
       c.endpoints = c.endpoints.filter((e) => e !== ep);
       if (wasGateway) {
-        c.bindings = [];
         this.electGateway(c);
         this.publish(c);
       }
@@ -752,13 +792,7 @@ export class Daemon {
 
   /** /etc/hosts follows the container's addresses. */
   private refreshFiles(c: Container): void {
-    c.sandbox?.files.set(
-      "/etc/hosts",
-      hostsFile(
-        c.hostname,
-        c.endpoints.map((e) => e.address),
-      ),
-    );
+    c.sandbox?.files.set("/etc/hosts", this.hostsOf(c));
   }
 
   private join(c: Container, n: Network, ip: number): void {
@@ -842,9 +876,13 @@ export class Daemon {
     });
   }
 
+  /** Endpoint.Less: the highest --gw-priority, then by network name (internal ones have no gateway). */
   private gatewayEndpoint(c: Container) {
+    const priority = (e: Endpoint) => c.networks.get(e.network.name)?.gwPriority ?? 0;
     const candidates = c.endpoints.filter((e) => !e.network.spec.internal);
-    return candidates.sort((a, b) => (a.network.name < b.network.name ? -1 : 1))[0];
+    return candidates.sort(
+      (a, b) => priority(b) - priority(a) || (a.network.name < b.network.name ? -1 : 1),
+    )[0];
   }
 
   /** Publish the container's ports on its gateway endpoint (host ports chosen now). */

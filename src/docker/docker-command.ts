@@ -146,7 +146,8 @@ function takeFlags(
     if (kind === undefined) {
       const shown = name.startsWith("--") ? name.slice(2) : name.slice(1);
       throw new DockerError(
-        `unknown ${name.startsWith("--") ? "flag" : "shorthand flag"}: '${shown}'${name.startsWith("--") ? "" : ` in ${name}`}\nSee 'docker ${command} --help'.`,
+        // pflag: `unknown flag: --name`, `unknown shorthand flag: 'x' in -x`.
+        `${name.startsWith("--") ? `unknown flag: ${name}` : `unknown shorthand flag: '${shown}' in ${name}`}\nSee 'docker ${command} --help'.`,
         400,
         false,
       );
@@ -383,7 +384,16 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
     case "disconnect": {
       const { flags, rest: words } = takeFlags(
         rest,
-        verb === "connect" ? { "--ip": "value", "--alias": "value" } : { "-f": "bool", "--force": "bool" },
+        verb === "connect"
+          ? {
+              "--ip": "value",
+              "--ip6": "value",
+              "--alias": "value",
+              "--link": "value",
+              "--driver-opt": "value",
+              ...(daemon.options.engineVersion >= 28 ? { "--gw-priority": "value" } : {}),
+            }
+          : { "-f": "bool", "--force": "bool" },
         `network ${verb}`,
       );
       if (words.length !== 2)
@@ -395,8 +405,26 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
       const n = daemon.findNetwork(words[0] as string);
       const c = daemon.findContainer(words[1] as string);
       if (verb === "connect") {
+        if (flags.has("--ip6")) throw new DockerError("dockwire: IPv6 networks are not modelled", 400, false);
         const ipText = first(flags, "--ip");
-        daemon.connect(c, n, ipText === undefined ? 0 : DaemonClass.parseIp(ipText), all(flags, "--alias"));
+        const links = all(flags, "--link").map((l) => {
+          const [name = "", alias] = l.split(":");
+          return [name, alias ?? name] as [string, string];
+        });
+        const priority = first(flags, "--gw-priority");
+        if (priority !== undefined && !/^-?\d+$/.test(priority))
+          throw new DockerError(
+            `invalid argument "${priority}" for "--gw-priority" flag: strconv.ParseInt: parsing ${JSON.stringify(priority)}: invalid syntax`,
+            400,
+            false,
+          );
+        daemon.connect(c, n, {
+          ip: ipText === undefined ? 0 : DaemonClass.parseIp(ipText),
+          aliases: all(flags, "--alias"),
+          ...(links.length > 0 ? { links } : {}),
+          ...(flags.has("--driver-opt") ? { driverOpts: keyValues(all(flags, "--driver-opt")) } : {}),
+          ...(priority !== undefined ? { gwPriority: Number(priority) } : {}),
+        });
       } else daemon.disconnect(c, n);
       io.exit(0);
       return;

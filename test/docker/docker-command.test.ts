@@ -846,3 +846,52 @@ describe("network prune filters", () => {
     ]);
   });
 });
+
+describe("network connect options", () => {
+  it("--link on a user-defined network is an alias only the linking container resolves; --driver-opt shows in inspect", () => {
+    const r = run([
+      "docker network create back",
+      "docker run -d --name db --network back nginx",
+      "docker run -d --name app --network back --link db:database alpine sleep infinity",
+      "docker exec app nslookup database",
+      "docker run -d --name other --network back alpine sleep infinity",
+      "docker exec other nslookup database",
+      "docker network create front",
+      "docker network connect --driver-opt com.example.x=1 --link db:d2 front app",
+      "docker inspect -f '{{json .NetworkSettings.Networks.front.DriverOpts}} {{json .NetworkSettings.Networks.back.Links}} {{json .NetworkSettings.Networks.front.Links}}' app",
+      "docker network connect --gw-priority 1 front other",
+    ]);
+    expect(r.get("docker exec app nslookup database")).toContain("Address: 172.18.0.2");
+    expect(r.get("docker exec other nslookup database")).toContain("** server can't find database: SERVFAIL");
+    expect(
+      r.get(
+        "docker inspect -f '{{json .NetworkSettings.Networks.front.DriverOpts}} {{json .NetworkSettings.Networks.back.Links}} {{json .NetworkSettings.Networks.front.Links}}' app",
+      ),
+    ).toEqual(['{"com.example.x":"1"} ["db:database"] ["db:d2"]']);
+    // --gw-priority is Docker 28's: Engine 27's CLI does not know it.
+    expect(r.get("docker network connect --gw-priority 1 front other")?.[0]).toBe(
+      "unknown flag: --gw-priority",
+    );
+  });
+
+  it("--gw-priority (28+) moves the default route and the published ports to the new network", () => {
+    const r = run([
+      "dockerd --engine-version 29",
+      "docker network create a-net",
+      "docker network create z-net",
+      "docker run -d --name web --network a-net -p 8080:80 nginx",
+      "docker network connect --gw-priority 5 z-net web",
+      "docker exec web ip route",
+      "iptables -t nat -S DOCKER",
+      "docker inspect -f '{{(index .NetworkSettings.Networks \"z-net\").GwPriority}}' web",
+    ]);
+    expect(r.get("docker exec web ip route")?.[0]).toBe("default via 172.19.0.1 dev eth1 ");
+    expect(r.get("iptables -t nat -S DOCKER")?.map((l) => l.replace(/br-[0-9a-f]{12}/, "br-ID"))).toEqual([
+      "-N DOCKER",
+      "-A DOCKER ! -i br-ID -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.19.0.2:80",
+    ]);
+    expect(
+      r.get("docker inspect -f '{{(index .NetworkSettings.Networks \"z-net\").GwPriority}}' web"),
+    ).toEqual(["5"]);
+  });
+});
