@@ -65,7 +65,7 @@ export function runDockerBench(o: {
       attachable: false,
       options: {},
       labels: {},
-      ipam: {},
+      ipam: [],
     }),
   );
   for (let i = 0; i < o.containers; i++) {

@@ -35,6 +35,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
   for (const [name, req] of c.networks) {
     const n = daemon.findNetwork(name);
     const ep = c.endpoints.find((e) => e.network === n);
+    const pool = ep ? n.poolOf(ep.address) : undefined;
     networks[name] = {
       IPAMConfig: req.ip === 0 ? null : { IPv4Address: ipv4ToString(req.ip) },
       Links: linksOf(c, name, req),
@@ -44,9 +45,9 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       ...(daemon.options.engineVersion >= 28 ? { GwPriority: req.gwPriority ?? 0 } : {}),
       NetworkID: n.id,
       EndpointID: ep?.id ?? "",
-      Gateway: ep && n.pool && ep.gateway !== 0 ? ipv4ToString(ep.gateway ?? n.pool.gateway) : "",
+      Gateway: ep && pool && ep.gateway !== 0 ? ipv4ToString(ep.gateway ?? pool.gateway) : "",
       IPAddress: ep && ep.address !== 0 ? ipv4ToString(ep.address) : "",
-      IPPrefixLen: ep && n.pool ? n.pool.prefixLen : 0,
+      IPPrefixLen: ep && pool ? pool.prefixLen : 0,
       IPv6Gateway: "",
       GlobalIPv6Address: "",
       GlobalIPv6PrefixLen: 0,

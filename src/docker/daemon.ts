@@ -97,7 +97,8 @@ export interface NetworkCreate {
   attachable: boolean;
   options: Record<string, string>;
   labels: Record<string, string>;
-  ipam: PoolRequest;
+  /** One request per --subnet (a single one without subnet: the next predefined pool). */
+  ipam: PoolRequest[];
   /** --ipam-driver (default: the built-in one). */
   ipamDriver?: string;
   /** --scope as given ("" when not). */
@@ -152,11 +153,11 @@ export class Daemon {
     if (options.iptables) this.firewall.setup(ns.iptables, options.ipForward && forwardWasOff);
     this.addNetwork(
       { name: "none", driver: "null", internal: false, attachable: false, options: {}, labels: {} },
-      undefined,
+      [],
     );
     this.addNetwork(
       { name: "host", driver: "host", internal: false, attachable: false, options: {}, labels: {} },
-      undefined,
+      [],
     );
     const bip = options.bip ?? this.defaultBridgeAddress(options);
     // --default-gateway is kept as the pool's aux address DefaultGatewayIPv4.
@@ -192,7 +193,7 @@ export class Daemon {
         },
         labels: {},
       },
-      pool,
+      [pool],
     );
   }
 
@@ -211,11 +212,11 @@ export class Daemon {
     return rfc3339Nano(this.host.sim.now);
   }
 
-  private addNetwork(spec: NetworkSpec, pool: AddressPool | undefined): Network {
+  private addNetwork(spec: NetworkSpec, pools: AddressPool[]): Network {
     const id = randomId(this.rng);
     const bridgeName =
       spec.driver === "bridge" ? (spec.options[OPT_BRIDGE_NAME] ?? `br-${id.slice(0, 12)}`) : "";
-    const n = new Network(id, spec, this.now(), pool, bridgeName);
+    const n = new Network(id, spec, this.now(), pools, bridgeName);
     if (spec.driver === "bridge") this.bridge.createNetwork(n);
     this.networks.set(id, n);
     return n;
@@ -252,7 +253,12 @@ export class Daemon {
     if (req.configFrom !== undefined) req = this.applyConfigNetwork(req, req.configFrom);
     if (lanDriver) lanDriver.validate(req.options);
     else this.bridge.validate(req.options, req.internal);
-    const pool = this.requestPool(req);
+    const pools = this.requestPools(req);
+    // bridge_linux.go: one subnet per bridge.
+    if (req.driver === "bridge" && pools.length > 1) {
+      for (const p of pools) this.releasePool(p);
+      throw new DockerError("bridge driver doesn't support multiple subnets", 403);
+    }
     const n = this.addNetwork(
       {
         name: req.name,
@@ -265,14 +271,14 @@ export class Daemon {
         ipamOptions: req.ipamOptions ?? {},
         ...(req.configFrom === undefined ? {} : { configFrom: req.configFrom }),
       },
-      pool,
+      pools,
     );
     if (lanDriver) {
       try {
         lanDriver.createNetwork(n);
       } catch (e) {
         this.networks.delete(n.id);
-        this.releasePool(pool);
+        for (const p of pools) this.releasePool(p);
         throw e;
       }
     }
@@ -289,7 +295,7 @@ export class Daemon {
     if (req.configFrom !== undefined)
       throw new DockerError("a configuration network cannot depend on another configuration network", 403);
     // The request is checked as the API checks it, and kept unallocated.
-    this.ipam.checkRequest(req.ipam);
+    for (const r of req.ipam) this.ipam.checkRequest(r);
     return this.addNetwork(
       {
         name: req.name,
@@ -301,7 +307,7 @@ export class Daemon {
         ipamOptions: req.ipamOptions ?? {},
         configOnly: { ipam: req.ipam, ipamDriver: req.ipamDriver ?? "default" },
       },
-      undefined,
+      [],
     );
   }
 
@@ -338,24 +344,37 @@ export class Daemon {
       );
     if (n.driver === "bridge") this.bridge.deleteNetwork(n);
     this.lanDriver(n.driver)?.deleteNetwork(n, [...this.networks.values()]);
-    if (n.pool) this.releasePool(n.pool);
+    for (const p of n.pools) this.releasePool(p);
     this.networks.delete(n.id);
   }
 
   /** IPAM plugins by name (`--ipam-driver NAME`). */
   private readonly ipamPlugins = new Map<string, RemoteIpam>();
 
-  /** The network's pool from its IPAM driver: the built-in one, or a plugin. */
-  private requestPool(req: NetworkCreate): AddressPool {
+  /**
+   * The network's pools from its IPAM driver (the built-in one, or a plugin), one per request;
+   * a failure gives back those already taken (ipamAllocate's deferred release).
+   */
+  private requestPools(req: NetworkCreate): AddressPool[] {
     const driver = req.ipamDriver ?? "default";
-    if (driver === "default")
-      return this.ipam.requestPool({ ...req.ipam, skipGateway: this.skipsGateway(req) });
-    const plugin = this.ipamPlugins.get(driver);
-    if (!plugin) throw new DockerError(`plugin "${driver}" not found`, 404);
+    const plugin = driver === "default" ? undefined : this.ipamPlugins.get(driver);
+    if (driver !== "default" && !plugin) throw new DockerError(`plugin "${driver}" not found`, 404);
     const taken = [...this.networks.values()].flatMap((n) =>
-      n.pool ? [{ addr: n.pool.subnet, len: n.pool.prefixLen }] : [],
+      n.pools.map((p) => ({ addr: p.subnet, len: p.prefixLen })),
     );
-    return plugin.requestPool(req.ipam, req.ipamOptions ?? {}, taken);
+    const pools: AddressPool[] = [];
+    try {
+      for (const r of req.ipam.length > 0 ? req.ipam : [{}])
+        pools.push(
+          plugin
+            ? plugin.requestPool(r, req.ipamOptions ?? {}, taken)
+            : this.ipam.requestPool({ ...r, skipGateway: this.skipsGateway(req) }),
+        );
+    } catch (e) {
+      for (const p of pools) this.releasePool(p);
+      throw e;
+    }
+    return pools;
   }
 
   /**
@@ -778,7 +797,7 @@ export class Daemon {
       const wasGateway = this.gatewayEndpoint(c) === ep;
       if (wasGateway) this.unpublishAll(c, ep);
       n.endpoints.delete(c.id);
-      n.pool?.release(ep.address);
+      n.poolOf(ep.address)?.release(ep.address);
       this.leave(ep, c);
       c.endpoints = c.endpoints.filter((e) => e !== ep);
       if (wasGateway) {
@@ -798,8 +817,7 @@ export class Daemon {
   private join(c: Container, n: Network, ip: number): void {
     const lan = this.lanDriver(n.driver);
     if ((n.driver !== "bridge" && !lan) || !n.pool) return;
-    const label = `${n.name} (${n.id.slice(0, 12)})`;
-    const address = n.pool.allocate(ip === 0 ? undefined : ip, label);
+    const address = this.allocateAddress(n, ip);
     const mac =
       c.macAddress !== 0 && c.endpoints.length === 0
         ? c.macAddress
@@ -814,8 +832,26 @@ export class Daemon {
       c.endpoints.push(ep);
       if (this.options.engineVersion >= 28) this.advertise(c, n, ep);
     } catch (e) {
-      n.pool.release(address);
+      n.poolOf(address)?.release(address);
       throw e;
+    }
+  }
+
+  /**
+   * An endpoint's address (ipamAllocateVersion for endpoints): `ip` (--ip) from the pool whose
+   * subnet has it, else the first free address of the first pool that has one.
+   */
+  private allocateAddress(n: Network, ip: number): number {
+    const label = `${n.name} (${n.id.slice(0, 12)})`;
+    if (ip !== 0) return (n.poolOf(ip) as AddressPool).allocate(ip, label);
+    for (let i = 0; ; i++) {
+      const pool = n.pools[i] as AddressPool;
+      try {
+        return pool.allocate(undefined, label);
+      } catch (e) {
+        if (i === n.pools.length - 1 || !(e instanceof DockerError) || !e.message.startsWith("no available"))
+          throw e;
+      }
     }
   }
 
@@ -857,8 +893,9 @@ export class Daemon {
     const sandbox = c.sandbox as NetNamespace;
     sandbox.main.removeWhere((r) => r.dst === 0 && r.prefixLen === 0);
     const gw = this.gatewayEndpoint(c);
-    if (!gw?.network.pool) return;
-    const via = gw.gateway ?? gw.network.pool.gateway;
+    const pool = gw?.network.poolOf(gw.address);
+    if (!gw || !pool) return;
+    const via = gw.gateway ?? pool.gateway;
     const dev = sandbox.device(gw.ifname);
     // ipvlan l3/l3s: no gateway but a connected default route, `default dev eth0 scope link`.
     const connected = via === 0 && gw.network.driver === "ipvlan" && this.ipvlan.connectedDefault(gw.network);
@@ -1032,7 +1069,7 @@ export class Daemon {
     c.bindings = [];
     for (const ep of c.endpoints) {
       ep.network.endpoints.delete(c.id);
-      ep.network.pool?.release(ep.address);
+      ep.network.poolOf(ep.address)?.release(ep.address);
       this.leave(ep, c);
     }
     c.endpoints = [];
@@ -1278,12 +1315,8 @@ function configOnlyEndpoint(): DockerError {
 
 /** libnetwork validateConfiguration: a --config-from network brings no configuration of its own. */
 function checkConfigFrom(req: NetworkCreate): void {
-  const { subnet, gateway, ipRange, auxAddresses } = req.ipam;
   if (
-    subnet ||
-    gateway ||
-    ipRange ||
-    (auxAddresses?.length ?? 0) > 0 ||
+    req.ipam.some((r) => r.subnet || r.gateway || r.ipRange || (r.auxAddresses?.length ?? 0) > 0) ||
     Object.keys(req.labels).length > 0 ||
     Object.keys(req.ipamOptions ?? {}).length > 0
   )

@@ -14,6 +14,7 @@ import { DEFAULT_CAPTURE_EPOCH_SECONDS } from "../capture/capture-clock.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import type { Simulation } from "../sim/simulation.js";
 import { SECOND } from "../sim/time.js";
+import { parseIpv4 } from "../util/ipv4-address.js";
 import { parseMac } from "../util/mac-address.js";
 import type { Container, PortRequest } from "./container.js";
 import { processEnvironment, replaceOrAppend } from "./container-env.js";
@@ -23,6 +24,7 @@ import { Daemon as DaemonClass } from "./daemon.js";
 import { DockerError } from "./docker-error.js";
 import { parseTemplate, renderTemplate, runTemplate, TemplateError } from "./go-template.js";
 import { findImage, missingImageText } from "./images.js";
+import { contains, overlaps, type PoolRequest, parsePrefix } from "./ipam.js";
 import type { Network } from "./network.js";
 import { networkInspect, networkResource } from "./network-inspect.js";
 
@@ -283,7 +285,6 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
           false,
         );
       const subnets = all(flags, "--subnet");
-      if (subnets.length > 1) throw new DockerError("multiple subnets are not supported yet", 400, false);
       const req: NetworkCreate = {
         name: names[0] as string,
         driver: first(flags, "-d", "--driver") ?? "bridge",
@@ -292,12 +293,12 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         options: keyValues(all(flags, "-o", "--opt")),
         labels: keyValues(all(flags, "--label")),
         ipamOptions: keyValues(all(flags, "--ipam-opt")),
-        ipam: {
-          subnet: subnets[0],
-          gateway: first(flags, "--gateway"),
-          ipRange: first(flags, "--ip-range"),
-          auxAddresses: Object.entries(keyValues(all(flags, "--aux-address"))),
-        },
+        ipam: ipamConfigs(
+          subnets,
+          all(flags, "--gateway"),
+          all(flags, "--ip-range"),
+          Object.entries(keyValues(all(flags, "--aux-address"))),
+        ),
       };
       req.ipamDriver = first(flags, "--ipam-driver") ?? "default";
       if (flags.has("--ipv6") || first(flags, "--ipv4") === "false")
@@ -314,8 +315,6 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
       req.configOnly = flags.has("--config-only");
       const configFrom = first(flags, "--config-from");
       if (configFrom !== undefined) req.configFrom = configFrom;
-      if (!subnets[0] && (req.ipam.gateway || req.ipam.ipRange))
-        throw new DockerError("every ip-range or gateway must have a corresponding subnet", 400, false);
       io.out(daemon.createNetwork(req).id);
       io.exit(0);
       return;
@@ -490,6 +489,58 @@ function networkFilters(specs: string[]): (n: Network) => boolean {
     dangling: (n, v) => (v === "true" || v === "1") === (!n.predefined && n.endpoints.size === 0),
   };
   return (n) => [...byKey].every(([k, vs]) => vs.some((v) => test[k]?.(n, v) ?? false));
+}
+
+/**
+ * The CLI's createIPAMConfig: one request per --subnet with the gateway, ip-range and aux
+ * addresses inside it; one subnet (or none) is passed through for the daemon to check.
+ */
+function ipamConfigs(
+  subnets: string[],
+  gateways: string[],
+  ranges: string[],
+  aux: [string, string][],
+): PoolRequest[] {
+  if (subnets.length < gateways.length || subnets.length < ranges.length)
+    throw new DockerError("every ip-range or gateway must have a corresponding subnet", 400, false);
+  if (subnets.length <= 1)
+    return [{ subnet: subnets[0], gateway: gateways[0], ipRange: ranges[0], auxAddresses: aux }];
+  const fail = (text: string) => new DockerError(text, 400, false);
+  const prefixes = subnets.map((s) => {
+    const p = parsePrefix(s);
+    if (!p) throw fail(`invalid CIDR address: ${s}`);
+    return p;
+  });
+  prefixes.forEach((p, i) => {
+    if (prefixes.slice(0, i).some((q) => overlaps(p, q)))
+      throw fail("multiple overlapping subnet configuration is not supported");
+  });
+  const reqs: PoolRequest[] = subnets.map((subnet) => ({ subnet, auxAddresses: [] }));
+  const owner = (text: string, what: string): PoolRequest => {
+    const p = text.includes("/") ? parsePrefix(text) : undefined;
+    const a = p ? p.addr : parseIpv4(text);
+    const i = a === undefined ? -1 : prefixes.findIndex((q) => contains(q, a));
+    if (i < 0) throw fail(`no matching subnet for ${what} ${text}`);
+    return reqs[i] as PoolRequest;
+  };
+  for (const r of ranges) {
+    const req = owner(r, "range");
+    if (req.ipRange)
+      throw fail(
+        `cannot configure multiple ranges (${r}, ${req.ipRange}) on the same subnet (${req.subnet})`,
+      );
+    req.ipRange = r;
+  }
+  for (const g of gateways) {
+    const req = owner(g, "gateway");
+    if (req.gateway)
+      throw fail(
+        `cannot configure multiple gateways (${g}, ${req.gateway}) for the same subnet (${req.subnet})`,
+      );
+    req.gateway = g;
+  }
+  for (const [name, address] of aux) owner(address, "aux-address").auxAddresses?.push([name, address]);
+  return reqs;
 }
 
 /**

@@ -12,14 +12,18 @@ import type { PoolRequest } from "./ipam.js";
 import type { Network } from "./network.js";
 
 /** A configuration-only network's IPAM config: the request as given (nothing allocated). */
-function requestedConfig(req: PoolRequest): Record<string, unknown>[] {
-  if (!req.subnet) return [];
-  const out: Record<string, unknown> = { Subnet: req.subnet };
-  if (req.ipRange) out.IPRange = req.ipRange;
-  if (req.gateway) out.Gateway = req.gateway;
-  if (req.auxAddresses && req.auxAddresses.length > 0)
-    out.AuxiliaryAddresses = Object.fromEntries([...req.auxAddresses].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
-  return [out];
+function requestedConfig(reqs: PoolRequest[]): Record<string, unknown>[] {
+  return reqs.flatMap((req) => {
+    if (!req.subnet) return [];
+    const out: Record<string, unknown> = { Subnet: req.subnet };
+    if (req.ipRange) out.IPRange = req.ipRange;
+    if (req.gateway) out.Gateway = req.gateway;
+    if (req.auxAddresses && req.auxAddresses.length > 0)
+      out.AuxiliaryAddresses = Object.fromEntries(
+        [...req.auxAddresses].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+      );
+    return [out];
+  });
 }
 
 /** The object `docker inspect` prints (and `-f` templates read). */
@@ -31,7 +35,8 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
       Name: c?.name ?? ep.name,
       EndpointID: ep.id,
       MacAddress: ep.mac === 0 ? "" : macToString(ep.mac),
-      IPv4Address: ep.address === 0 ? "" : `${ipv4ToString(ep.address)}/${n.pool?.prefixLen ?? 32}`,
+      IPv4Address:
+        ep.address === 0 ? "" : `${ipv4ToString(ep.address)}/${n.poolOf(ep.address)?.prefixLen ?? 32}`,
       IPv6Address: "",
     };
   }
@@ -45,7 +50,7 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     IPAM: {
       Driver: n.spec.configOnly?.ipamDriver ?? n.spec.ipamDriver ?? "default",
       Options: n.predefined ? null : goMap(n.spec.ipamOptions ?? {}),
-      Config: n.pool ? [n.pool.config()] : n.spec.configOnly ? requestedConfig(n.spec.configOnly.ipam) : [],
+      Config: n.spec.configOnly ? requestedConfig(n.spec.configOnly.ipam) : n.pools.map((p) => p.config()),
     },
     Internal: n.spec.internal,
     Attachable: n.spec.attachable,

@@ -43,7 +43,7 @@ export interface NetworkSpec {
    * --config-only: a network that only holds configuration (driver null, nothing allocated or
    * built) for --config-from networks; the IPAM request is kept as given.
    */
-  configOnly?: { ipam: PoolRequest; ipamDriver: string };
+  configOnly?: { ipam: PoolRequest[]; ipamDriver: string };
   /** --ipam-driver when it is a plugin. */
   ipamDriver?: string;
   /** --config-from: the configuration network this one took its IPAM, options and labels from. */
@@ -58,14 +58,28 @@ export class Network {
     readonly spec: NetworkSpec,
     /** RFC 3339 creation time (inspect's Created). */
     readonly created: string,
-    /** The IPv4 pool (undefined for host and none). */
-    readonly pool: AddressPool | undefined,
+    /** The IPv4 pools, one per subnet (none for host and none). */
+    readonly pools: AddressPool[],
     /** The Linux bridge device's name (bridge driver). */
     readonly bridgeName: string,
   ) {}
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** The first IPv4 pool (the only one but on macvlan/ipvlan networks with several subnets). */
+  get pool(): AddressPool | undefined {
+    return this.pools[0];
+  }
+
+  /** The pool an endpoint's address came from. */
+  poolOf(addr: number): AddressPool | undefined {
+    return (
+      this.pools.find(
+        (p) => ((p.subnet ^ addr) & (p.prefixLen === 0 ? 0 : (0xffffffff << (32 - p.prefixLen)) >>> 0)) === 0,
+      ) ?? this.pools[0]
+    );
   }
 
   get driver(): DriverName {

@@ -15,8 +15,9 @@
  * A parent `eth0.50` that does not exist is made as an 802.1Q sub-interface of eth0 (VLAN 50) and
  * deleted with the last network on it. Without a parent the network gets a dummy one of its own
  * (`dm-<id>` / `di-<id>`) and no default route: its containers only talk to each other.
- * Deviations: the IPAM gateway of an l3/l3s network is still allocated (Docker 27; from 28
- * libnetwork skips it, GetSkipGwAlloc); no ipvlan_flag (private/vepa); no IPv6.
+ * A network may have several subnets (--subnet given more than once): a container's address
+ * comes from the first with room, its default route via that subnet's gateway. Deviations: no
+ * ipvlan_flag (private/vepa); no IPv6.
  */
 
 import type { Host } from "../kernel/host.js";
@@ -158,7 +159,7 @@ export class ParentLinkDriver {
 
   join(n: Network, c: Container, endpointId: string, ip: number, mac: number): Endpoint {
     const sandbox = c.sandbox as NetNamespace;
-    const pool = n.pool;
+    const pool = n.poolOf(ip);
     if (!pool) throw new Error(`${this.kind} network without a pool`);
     let ifname = `eth${c.nextIfIndex++}`;
     while (sandbox.device(ifname)) ifname = `eth${c.nextIfIndex++}`;

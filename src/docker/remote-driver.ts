@@ -58,20 +58,15 @@ export class RemoteDriver {
   }
 
   createNetwork(n: Network): void {
-    const pool = n.pool;
     this.call("CreateNetwork", {
       NetworkID: n.id,
       Options: { "com.docker.network.generic": n.spec.options },
-      IPv4Data: pool
-        ? [
-            {
-              AddressSpace: "LocalDefault",
-              Pool: `${ipv4ToString(pool.subnet)}/${pool.prefixLen}`,
-              Gateway: `${ipv4ToString(pool.gateway)}/${pool.prefixLen}`,
-              AuxAddresses: {},
-            },
-          ]
-        : [],
+      IPv4Data: n.pools.map((pool) => ({
+        AddressSpace: "LocalDefault",
+        Pool: `${ipv4ToString(pool.subnet)}/${pool.prefixLen}`,
+        Gateway: `${ipv4ToString(pool.gateway)}/${pool.prefixLen}`,
+        AuxAddresses: {},
+      })),
       IPv6Data: [],
     });
   }
@@ -86,7 +81,7 @@ export class RemoteDriver {
 
   join(n: Network, c: Container, endpointId: string, ip: number, mac: number): Endpoint {
     const sandbox = c.sandbox as NetNamespace;
-    const prefixLen = n.pool?.prefixLen ?? 32;
+    const prefixLen = n.poolOf(ip)?.prefixLen ?? 32;
     const macText = [40, 32, 24, 16, 8, 0]
       .map((s) => (Math.floor(mac / 2 ** s) & 0xff).toString(16).padStart(2, "0"))
       .join(":");

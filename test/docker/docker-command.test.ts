@@ -895,3 +895,53 @@ describe("network connect options", () => {
     ).toEqual(["5"]);
   });
 });
+
+describe("several subnets", () => {
+  it("the CLI splits --gateway/--ip-range/--aux-address by subnet; bridges refuse them; macvlan fills them in order", () => {
+    const r = run([
+      "ip link add eth0 type dummy",
+      "ip link set eth0 up",
+      "docker network create --subnet 10.1.0.0/24 --subnet 10.2.0.0/24 b2",
+      "docker network create --subnet 10.1.0.0/16 --subnet 10.1.2.0/24 bad",
+      "docker network create --subnet 10.1.0.0/24 --subnet 10.2.0.0/24 --gateway 10.3.0.1 bad2",
+      "docker network create --subnet 10.1.0.0/24 --subnet 10.2.0.0/24 --ip-range 10.1.0.0/25 --ip-range 10.1.0.128/25 bad3",
+      "docker network create -d macvlan -o parent=eth0 --subnet 10.1.0.0/30 --subnet 10.2.0.0/24 --gateway 10.2.0.254 --ip-range 10.2.0.128/25 mv",
+      "docker network inspect -f '{{json .IPAM.Config}}' mv",
+      "docker run -d --name a --network mv alpine sleep infinity",
+      "docker run -d --name b --network mv alpine sleep infinity",
+      "docker run -d --name c --network mv --ip 10.2.0.7 alpine sleep infinity",
+      "docker exec b ip route",
+      "docker inspect -f '{{.NetworkSettings.Networks.mv.IPAddress}}/{{.NetworkSettings.Networks.mv.IPPrefixLen}} via {{.NetworkSettings.Networks.mv.Gateway}}' a b c",
+      "docker network ls --format '{{.Name}}'",
+    ]);
+    expect(r.get("docker network create --subnet 10.1.0.0/24 --subnet 10.2.0.0/24 b2")).toEqual([
+      "Error response from daemon: bridge driver doesn't support multiple subnets",
+    ]);
+    expect(r.get("docker network create --subnet 10.1.0.0/16 --subnet 10.1.2.0/24 bad")).toEqual([
+      "multiple overlapping subnet configuration is not supported",
+    ]);
+    expect(
+      r.get("docker network create --subnet 10.1.0.0/24 --subnet 10.2.0.0/24 --gateway 10.3.0.1 bad2"),
+    ).toEqual(["no matching subnet for gateway 10.3.0.1"]);
+    expect(
+      r.get(
+        "docker network create --subnet 10.1.0.0/24 --subnet 10.2.0.0/24 --ip-range 10.1.0.0/25 --ip-range 10.1.0.128/25 bad3",
+      ),
+    ).toEqual([
+      "cannot configure multiple ranges (10.1.0.128/25, 10.1.0.0/25) on the same subnet (10.1.0.0/24)",
+    ]);
+    expect(r.get("docker network inspect -f '{{json .IPAM.Config}}' mv")).toEqual([
+      '[{"Subnet":"10.1.0.0/30"},{"Subnet":"10.2.0.0/24","IPRange":"10.2.0.128/25","Gateway":"10.2.0.254"}]',
+    ]);
+    expect(r.get("docker exec b ip route")).toEqual([
+      "default via 10.2.0.254 dev eth0 ",
+      "10.2.0.0/24 dev eth0 proto kernel scope link src 10.2.0.128 ",
+    ]);
+    expect(
+      r.get(
+        "docker inspect -f '{{.NetworkSettings.Networks.mv.IPAddress}}/{{.NetworkSettings.Networks.mv.IPPrefixLen}} via {{.NetworkSettings.Networks.mv.Gateway}}' a b c",
+      ),
+    ).toEqual(["10.1.0.2/30 via 10.1.0.1", "10.2.0.128/24 via 10.2.0.254", "10.2.0.7/24 via 10.2.0.254"]);
+    expect(r.get("docker network ls --format '{{.Name}}'")).toEqual(["bridge", "host", "mv", "none"]);
+  });
+});

@@ -29,7 +29,7 @@ describe("the embedded DNS server over TCP", () => {
       attachable: false,
       options: {},
       labels: {},
-      ipam: {},
+      ipam: [],
     });
     const start = (name: string) =>
       daemon.startContainer(
