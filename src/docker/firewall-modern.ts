@@ -6,8 +6,10 @@
  * DOCKER-BRIDGE), each network's rules appended (older networks first), a default DROP per bridge
  * at the end of filter DOCKER with each published port's ACCEPT inserted above, the hairpin
  * MASQUERADE only without the userland proxy, and a raw PREROUTING drop per container for
- * traffic that does not come from its bridge. 28 keeps the classic isolation pair per network and
- * the nat `-i <br> -j RETURN` (with the userland proxy); 29 has DOCKER-INTERNAL and neither.
+ * traffic that does not come from its bridge. 28 keeps the isolation pair per network (the
+ * stage-1 jump appended, the stage-2 DROP inserted, neither chain ending in `-j RETURN`) and the
+ * nat `-i <br> -j RETURN` (userland proxy and ip-masq, routed mode too); 29 has DOCKER-INTERNAL
+ * and neither.
  * Gateway modes (com.docker.network.bridge.gateway_mode_ipv4): nat; nat-unprotected (ACCEPT instead
  * of the per-bridge DROP, no per-port ACCEPT); routed (no NAT, no DNAT, ICMP and the published
  * ports' ACCEPTs); isolated (internal, no address on the bridge). The raw table also drops
@@ -61,9 +63,11 @@ function bridgeLines(n: BridgeRules, v28: boolean): string[] {
   if (!n.userlandProxy)
     lines.push(`-t nat -I POSTROUTING -o ${br} -m addrtype --src-type LOCAL -j ${masqueradeTarget(n)}`);
   if (v28) {
-    if (n.userlandProxy && !routed) lines.push(`-t nat -I DOCKER -i ${br} -j RETURN`);
+    // With the proxy, packets from the network skip DNAT (also in routed mode: it hangs on ip-masq only).
+    if (n.userlandProxy && n.ipMasq) lines.push(`-t nat -I DOCKER -i ${br} -j RETURN`);
+    // setINC: the jump to stage 2 is appended (older networks first), the DROP inserted.
     lines.push(
-      `-t filter -I DOCKER-ISOLATION-STAGE-1 -i ${br} ! -o ${br} -j DOCKER-ISOLATION-STAGE-2`,
+      `-t filter -A DOCKER-ISOLATION-STAGE-1 -i ${br} ! -o ${br} -j DOCKER-ISOLATION-STAGE-2`,
       `-t filter -I DOCKER-ISOLATION-STAGE-2 -o ${br} -j DROP`,
     );
     // Routed (28): replies to other networks' NATed connections and anything routed into it skip isolation.
@@ -131,11 +135,8 @@ export function modernLayout(version: 28 | 29, minor = 5): FirewallLayout {
       ipt(state, "-t filter -A DOCKER-FORWARD -j DOCKER-CT");
       ipt(state, `-t filter -A DOCKER-FORWARD -j ${middle}`);
       ipt(state, "-t filter -A DOCKER-FORWARD -j DOCKER-BRIDGE");
-      if (v28) {
-        ipt(state, "-t filter -A DOCKER-ISOLATION-STAGE-1 -j RETURN");
-        ipt(state, "-t filter -A DOCKER-ISOLATION-STAGE-2 -j RETURN");
-        if (minor <= 2) ipt(state, "-t filter -A DOCKER-USER -j RETURN");
-      }
+      // 28's isolation chains have no closing RETURN (unlike 27's).
+      if (v28 && minor <= 2) ipt(state, "-t filter -A DOCKER-USER -j RETURN");
       if (forwardDrop) ipt(state, "-t filter -P FORWARD DROP");
     },
     addBridge(state: IptablesState, n: BridgeRules): void {

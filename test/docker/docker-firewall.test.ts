@@ -217,13 +217,12 @@ describe("Docker 28's rules (dockerd --engine-version 28)", () => {
       "-A DOCKER-FORWARD -i docker0 -j ACCEPT",
       "-A DOCKER-FORWARD -i br-ID -j ACCEPT",
     ]);
+    // setINC appends the stage-1 jump (docker0 first) and inserts the stage-2 DROP; no RETURNs.
     expect(filter.filter((l) => l.startsWith("-A DOCKER-ISOLATION"))).toEqual([
-      "-A DOCKER-ISOLATION-STAGE-1 -i br-ID ! -o br-ID -j DOCKER-ISOLATION-STAGE-2",
       "-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2",
-      "-A DOCKER-ISOLATION-STAGE-1 -j RETURN",
+      "-A DOCKER-ISOLATION-STAGE-1 -i br-ID ! -o br-ID -j DOCKER-ISOLATION-STAGE-2",
       "-A DOCKER-ISOLATION-STAGE-2 -o br-ID -j DROP",
       "-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP",
-      "-A DOCKER-ISOLATION-STAGE-2 -j RETURN",
     ]);
     expect((t.get("nat") ?? "").split("\n").filter((l) => l.startsWith("-A DOCKER"))).toEqual([
       "-A DOCKER -i br-ID -j RETURN",
@@ -231,6 +230,40 @@ describe("Docker 28's rules (dockerd --engine-version 28)", () => {
       "-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80",
     ]);
     expect(t.get("raw")).toContain("-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP");
+  });
+});
+
+describe("Docker 28's internal networks", () => {
+  it("moby v28.5's usernet-internal rules: both DROPs inserted at the top of stage 1, no RETURNs", () => {
+    const t = saved(
+      [
+        "dockerd --engine-version 28",
+        "docker network create -o com.docker.network.bridge.name=bridgeICC --internal --subnet 192.0.2.0/24 --gateway 192.0.2.1 n1",
+        "docker run -d --network n1 --name c1 alpine sleep infinity",
+        "docker network create -o com.docker.network.bridge.name=bridgeNoICC -o com.docker.network.bridge.enable_icc=false --internal --subnet 198.51.100.0/24 --gateway 198.51.100.1 n2",
+        "docker run -d --network n2 --name c2 alpine sleep infinity",
+      ].join("\n"),
+      "v28-internal",
+    );
+    expect((t.get("filter") ?? "").split("\n").filter((l) => l.startsWith("-A "))).toEqual([
+      "-A FORWARD -j DOCKER-USER",
+      "-A FORWARD -j DOCKER-FORWARD",
+      "-A DOCKER ! -i docker0 -o docker0 -j DROP",
+      "-A DOCKER-BRIDGE -o docker0 -j DOCKER",
+      "-A DOCKER-CT -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "-A DOCKER-FORWARD -j DOCKER-CT",
+      "-A DOCKER-FORWARD -j DOCKER-ISOLATION-STAGE-1",
+      "-A DOCKER-FORWARD -j DOCKER-BRIDGE",
+      "-A DOCKER-FORWARD -i docker0 -j ACCEPT",
+      "-A DOCKER-FORWARD -i bridgeICC -o bridgeICC -j ACCEPT",
+      "-A DOCKER-FORWARD -i bridgeNoICC -o bridgeNoICC -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-1 ! -s 198.51.100.0/24 -o bridgeNoICC -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-1 ! -d 198.51.100.0/24 -i bridgeNoICC -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-1 ! -s 192.0.2.0/24 -o bridgeICC -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-1 ! -d 192.0.2.0/24 -i bridgeICC -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2",
+      "-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP",
+    ]);
   });
 });
 
@@ -292,16 +325,23 @@ describe("Gateway modes (com.docker.network.bridge.gateway_mode_ipv4)", () => {
     ]);
   });
 
-  it("routed on 28: the isolation chain lets replies out and anything routed in through to DOCKER; no nat RETURN", () => {
+  it("routed on 28: moby's usernet-portmap-routed rules (isolation lets replies out and anything routed in through; the nat RETURN stays)", () => {
     const r = gatewayModeRules("routed", 28);
-    expect(r.filter.filter((l) => l.startsWith("-A DOCKER-ISOLATION-STAGE-1"))).toEqual([
+    expect(r.filter.filter((l) => l.startsWith("-A DOCKER-ISOLATION"))).toEqual([
       "-A DOCKER-ISOLATION-STAGE-1 -i bridge1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
       "-A DOCKER-ISOLATION-STAGE-1 -o bridge1 -j RETURN",
-      "-A DOCKER-ISOLATION-STAGE-1 -i bridge1 ! -o bridge1 -j DOCKER-ISOLATION-STAGE-2",
       "-A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2",
-      "-A DOCKER-ISOLATION-STAGE-1 -j RETURN",
+      "-A DOCKER-ISOLATION-STAGE-1 -i bridge1 ! -o bridge1 -j DOCKER-ISOLATION-STAGE-2",
+      "-A DOCKER-ISOLATION-STAGE-2 -o bridge1 -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP",
     ]);
-    expect(r.nat).not.toContain("-A DOCKER -i bridge1 -j RETURN");
+    expect(r.nat).toEqual([
+      "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
+      "-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER",
+      "-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE",
+      "-A DOCKER -i bridge1 -j RETURN",
+      "-A DOCKER -i docker0 -j RETURN",
+    ]);
   });
 
   it("com.docker.network.host_ipv4: SNAT to that address instead of MASQUERADE", () => {
