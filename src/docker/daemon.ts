@@ -539,12 +539,15 @@ export class Daemon {
       this.options.engineVersion >= 29
         ? []
         : links.flatMap(([child, alias]) =>
-            linkEnv({
-              name: `/${c.name}/${alias}`,
-              ip: ipv4ToString(child.endpoints.find((e) => e.network.name === "bridge")?.address ?? 0),
-              env: child.env,
-              ports: child.exposedPorts(),
-            }),
+            linkEnv(
+              {
+                name: `/${c.name}/${alias}`,
+                ip: ipv4ToString(child.endpoints.find((e) => e.network.name === "bridge")?.address ?? 0),
+                env: child.env,
+                ports: child.exposedPorts(),
+              },
+              this.options.engineVersion < 28,
+            ),
           );
     const sandbox = this.host.addUnnamedNetns(this.sandboxLabel(c));
     sandbox.setUp(sandbox.lo, true);

@@ -17,7 +17,7 @@ import { SECOND } from "../sim/time.js";
 import { parseIpv4 } from "../util/ipv4-address.js";
 import { parseMac } from "../util/mac-address.js";
 import type { Container, PortRequest } from "./container.js";
-import { processEnvironment, replaceOrAppend } from "./container-env.js";
+import { mergeImageEnv, processEnvironment } from "./container-env.js";
 import { containerInspect, containerResource } from "./container-inspect.js";
 import type { Daemon, NetworkCreate } from "./daemon.js";
 import { Daemon as DaemonClass } from "./daemon.js";
@@ -702,11 +702,9 @@ function runCommand(
         publishAll: flags.has("-P") || flags.has("--publish-all"),
         attach: !(flags.has("-d") || flags.has("--detach")),
       },
-      // -e NAME=value, or -e NAME (taken from the CLI's environment: none here, so left out).
-      env: replaceOrAppend(
-        image.env,
-        all(flags, "-e", "--env").filter((e) => e.includes("=")),
-      ),
+      // -e NAME=value, or -e NAME (from the CLI's environment: empty here, so NAME stays bare and
+      // unsets the variable in the process).
+      env: mergeImageEnv(all(flags, "-e", "--env"), image.env),
       dns: {
         servers: all(flags, "--dns"),
         search: all(flags, "--dns-search"),

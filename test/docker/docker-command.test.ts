@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { linkEnv } from "../../src/docker/container-env.js";
 import { runLines } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-dockercmd-"));
@@ -553,49 +554,124 @@ describe("configuration-only networks (--config-only / --config-from)", () => {
 });
 
 describe("container environment", () => {
-  it("env shows PATH, HOSTNAME, the legacy link variables (ranges too), -e and HOME as Docker 27 sets them; 29 leaves links out", () => {
-    const script = [
-      "docker run -d --name db -e POSTGRES_PASSWORD=secret -e HOME=/x -p 5432:5432 -p 5433:5433/tcp -p 53:53/udp alpine sleep infinity",
-      "docker run -d --name web -h web1 --link db:my-db -e APP=1 alpine sleep infinity",
-      "docker exec web env",
-      "docker exec web printenv MY_DB_NAME APP",
-      "docker inspect -f '{{json .Config.Env}}' web",
+  const script = [
+    "docker run -d --name db -e POSTGRES_PASSWORD=secret -e HOME=/x -p 5432:5432 -p 5433:5433/tcp -p 5434:5434 -p 53:53/udp alpine sleep infinity",
+    "docker run -d --name web -h web1 --link db:my-db -e APP=1 alpine sleep infinity",
+    "docker exec web env",
+    "docker exec web printenv MY_DB_NAME APP",
+    "docker inspect -f '{{json .Config.Env}}' web",
+  ];
+  const perPort = (port: number, proto: string) => {
+    const p = `MY_DB_PORT_${port}_${proto.toUpperCase()}`;
+    return [
+      `${p}=${proto}://172.17.0.2:${port}`,
+      `${p}_ADDR=172.17.0.2`,
+      `${p}_PORT=${port}`,
+      `${p}_PROTO=${proto}`,
     ];
+  };
+
+  it("Docker 27: ports by number, the range block of three adjacent ports first (runc keeps the later copy of its _ADDR/_PROTO), then every port", () => {
     const r = run(script);
     expect(r.get("docker exec web env")).toEqual([
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       "HOSTNAME=web1",
-      "MY_DB_PORT=tcp://172.17.0.2:5432",
-      "MY_DB_PORT_5432_TCP=tcp://172.17.0.2:5432",
-      "MY_DB_PORT_5432_TCP_ADDR=172.17.0.2",
-      "MY_DB_PORT_5432_TCP_PORT=5432",
-      "MY_DB_PORT_5432_TCP_PROTO=tcp",
-      "MY_DB_PORT_5433_TCP=tcp://172.17.0.2:5433",
-      "MY_DB_PORT_5433_TCP_ADDR=172.17.0.2",
-      "MY_DB_PORT_5433_TCP_PORT=5433",
-      "MY_DB_PORT_5433_TCP_PROTO=tcp",
-      "MY_DB_PORT_53_UDP=udp://172.17.0.2:53",
-      "MY_DB_PORT_53_UDP_ADDR=172.17.0.2",
-      "MY_DB_PORT_53_UDP_PORT=53",
-      "MY_DB_PORT_53_UDP_PROTO=udp",
+      "MY_DB_PORT=udp://172.17.0.2:53",
       "MY_DB_PORT_5432_TCP_START=tcp://172.17.0.2:5432",
       "MY_DB_PORT_5432_TCP_PORT_START=5432",
-      "MY_DB_PORT_5432_TCP_END=tcp://172.17.0.2:5433",
-      "MY_DB_PORT_5432_TCP_PORT_END=5433",
+      "MY_DB_PORT_5432_TCP_END=tcp://172.17.0.2:5434",
+      "MY_DB_PORT_5432_TCP_PORT_END=5434",
+      ...perPort(53, "udp"),
+      ...perPort(5432, "tcp"),
+      ...perPort(5433, "tcp"),
+      ...perPort(5434, "tcp"),
       "MY_DB_NAME=/web/my-db",
       "MY_DB_ENV_POSTGRES_PASSWORD=secret",
       "APP=1",
       "HOME=/root",
     ]);
     expect(r.get("docker exec web printenv MY_DB_NAME APP")).toEqual(["/web/my-db", "1"]);
-    expect(r.get("docker inspect -f '{{json .Config.Env}}' web")).toEqual([
-      '["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","APP=1"]',
+  });
+
+  it("Docker 27's links.ToEnv list as the daemon hands it over (before runc drops the repeated names)", () => {
+    const child = {
+      name: "/web/db",
+      ip: "172.17.0.3",
+      env: [],
+      ports: [
+        { proto: "udp", port: 81 },
+        { proto: "tcp", port: 82 },
+        { proto: "tcp", port: 80 },
+        { proto: "tcp", port: 81 },
+        { proto: "tcp", port: 90 },
+      ],
+    };
+    expect(linkEnv(child, true)).toEqual([
+      "DB_PORT=tcp://172.17.0.3:80",
+      "DB_PORT_80_TCP_START=tcp://172.17.0.3:80",
+      "DB_PORT_80_TCP_ADDR=172.17.0.3",
+      "DB_PORT_80_TCP_PROTO=tcp",
+      "DB_PORT_80_TCP_PORT_START=80",
+      "DB_PORT_80_TCP_END=tcp://172.17.0.3:82",
+      "DB_PORT_80_TCP_PORT_END=82",
+      ...["80/tcp", "81/tcp", "81/udp", "82/tcp", "90/tcp"].flatMap((pp) => {
+        const [port, proto] = pp.split("/") as [string, string];
+        const p = `DB_PORT_${port}_${proto.toUpperCase()}`;
+        return [
+          `${p}=${proto}://172.17.0.3:${port}`,
+          `${p}_ADDR=172.17.0.3`,
+          `${p}_PORT=${port}`,
+          `${p}_PROTO=${proto}`,
+        ];
+      }),
+      "DB_NAME=/web/db",
+    ]);
+  });
+
+  it("Docker 28: tcp ports first, each range's _START/_END after its last port; 29 leaves links out", () => {
+    const r = run(["dockerd --engine-version 28", ...script]);
+    expect(r.get("docker exec web env")).toEqual([
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOSTNAME=web1",
+      "MY_DB_PORT=tcp://172.17.0.2:5432",
+      ...perPort(5432, "tcp"),
+      ...perPort(5433, "tcp"),
+      ...perPort(5434, "tcp"),
+      ...perPort(53, "udp"),
+      "MY_DB_PORT_5432_TCP_START=tcp://172.17.0.2:5432",
+      "MY_DB_PORT_5432_TCP_PORT_START=5432",
+      "MY_DB_PORT_5432_TCP_END=tcp://172.17.0.2:5434",
+      "MY_DB_PORT_5432_TCP_PORT_END=5434",
+      "MY_DB_NAME=/web/my-db",
+      "MY_DB_ENV_POSTGRES_PASSWORD=secret",
+      "APP=1",
+      "HOME=/root",
     ]);
     const v29 = run(["dockerd --engine-version 29", ...script]);
     expect(v29.get("docker exec web env")).toEqual([
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       "HOSTNAME=web1",
       "APP=1",
+      "HOME=/root",
+    ]);
+  });
+
+  it("Config.Env: the -e values first, then the image's variables they leave alone; a bare -e NAME unsets it", () => {
+    const r = run([
+      "docker run -d --name a -e APP=1 alpine sleep infinity",
+      "docker run -d --name b -e APP=1 -e PATH=/opt/bin alpine sleep infinity",
+      "docker run -d --name c -e PATH alpine sleep infinity",
+      "docker inspect -f '{{json .Config.Env}}' a b c",
+      "docker exec c env",
+    ]);
+    expect(r.get("docker inspect -f '{{json .Config.Env}}' a b c")).toEqual([
+      '["APP=1","PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]',
+      '["APP=1","PATH=/opt/bin"]',
+      '["PATH"]',
+    ]);
+    const env = r.get("docker exec c env") ?? [];
+    expect(env.map((l) => l.replace(/^HOSTNAME=[0-9a-f]{12}$/, "HOSTNAME=ID"))).toEqual([
+      "HOSTNAME=ID",
       "HOME=/root",
     ]);
   });
