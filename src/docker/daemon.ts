@@ -5,10 +5,10 @@
  * `host` and `bridge` (docker0, from --bip/--fixed-cidr/--mtu/--icc/--ip-masq/--ip); then it
  * creates and removes networks (IPAM pool, driver, rules), and starts containers: a sandbox
  * namespace, one endpoint per network (lowest free address, MAC from the address), the default
- * route via the gateway endpoint (non-internal first, then by network name), and the published
- * ports on that endpoint, each with a docker-proxy process while the userland proxy is on (TCP).
- * Deviations: no IPv6, no embedded DNS yet; `host`
- * and `container:` modes share namespaces but have no /etc files.
+ * route via the gateway endpoint (the highest --gw-priority, then by network name, among the
+ * endpoints whose driver gives a gateway or default route: not internal networks, nor
+ * macvlan/ipvlan without a parent), and the published ports on that endpoint, each with a
+ * docker-proxy process while the userland proxy is on (TCP). Deviation: no IPv6.
  */
 
 import { dockerProxy } from "../apps/docker-proxy.js";
@@ -891,18 +891,14 @@ export class Daemon {
     return gw && n.name === "bridge" ? parseIpv4(gw) : undefined;
   }
 
-  /** One default route, via the gateway endpoint: non-internal first, then by network name. */
+  /** One default route, via the gateway endpoint (see gatewayEndpoint). */
   private electGateway(c: Container): void {
     const sandbox = c.sandbox as NetNamespace;
     sandbox.main.removeWhere((r) => r.dst === 0 && r.prefixLen === 0);
     const gw = this.gatewayEndpoint(c);
-    const pool = gw?.network.poolOf(gw.address);
-    if (!gw || !pool) return;
-    const via = gw.gateway ?? pool.gateway;
-    const dev = sandbox.device(gw.ifname);
-    // ipvlan l3/l3s: no gateway but a connected default route, `default dev eth0 scope link`.
-    const connected = via === 0 && gw.network.driver === "ipvlan" && this.ipvlan.connectedDefault(gw.network);
-    if (!dev || (via === 0 && !connected)) return;
+    const via = gw && this.defaultRouteVia(gw);
+    const dev = gw && sandbox.device(gw.ifname);
+    if (!dev || via === undefined) return;
     sandbox.main.add({
       dst: 0,
       prefixLen: 0,
@@ -911,15 +907,33 @@ export class Daemon {
       ifindex: dev.ifindex,
       metric: 0,
       protocol: "boot",
-      scope: connected ? "link" : "universe",
+      // ipvlan l3/l3s: no gateway but a connected default route, `default dev eth0 scope link`.
+      scope: via === 0 ? "link" : "universe",
       prefsrc: 0,
     });
   }
 
-  /** Endpoint.Less: the highest --gw-priority, then by network name (internal ones have no gateway). */
+  /**
+   * The next hop of the default route an endpoint offers (0: a connected one, ipvlan l3/l3s), or
+   * undefined when its driver set no gateway: internal networks, macvlan/ipvlan without a parent,
+   * host and none.
+   */
+  private defaultRouteVia(e: Endpoint): number | undefined {
+    const n = e.network;
+    if (n.spec.internal || n.driver === "host" || n.driver === "null") return undefined;
+    const via = e.gateway ?? n.poolOf(e.address)?.gateway ?? 0;
+    if (via !== 0) return via;
+    return n.driver === "ipvlan" && this.ipvlan.connectedDefault(n) ? 0 : undefined;
+  }
+
+  /**
+   * sandbox.getGatewayEndpoint: endpoints in Endpoint.Less order (the highest --gw-priority,
+   * non-internal before internal, those with a gateway first, then by network name), the first
+   * that has a gateway or default route.
+   */
   private gatewayEndpoint(c: Container) {
     const priority = (e: Endpoint) => c.networks.get(e.network.name)?.gwPriority ?? 0;
-    const candidates = c.endpoints.filter((e) => !e.network.spec.internal);
+    const candidates = c.endpoints.filter((e) => this.defaultRouteVia(e) !== undefined);
     return candidates.sort(
       (a, b) => priority(b) - priority(a) || (a.network.name < b.network.name ? -1 : 1),
     )[0];

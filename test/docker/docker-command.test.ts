@@ -972,6 +972,34 @@ describe("network connect options", () => {
   });
 });
 
+describe("gateway election", () => {
+  it("an endpoint whose network gives no gateway (macvlan without a parent, internal) is passed over: the default route and the ports go to the next", () => {
+    const r = run([
+      "docker network create -d macvlan --subnet 10.9.0.0/24 a-lan",
+      "docker network create --internal b-int",
+      "docker network create z-net",
+      "docker run -d --name web --network a-lan -p 8080:80 nginx",
+      "docker exec web ip route",
+      "docker network connect b-int web",
+      "docker network connect z-net web",
+      "docker exec web ip route",
+      "iptables -t nat -S DOCKER",
+    ]);
+    expect(r.get("docker exec web ip route")).toEqual([
+      "default via 172.19.0.1 dev eth2 ",
+      "10.9.0.0/24 dev eth0 proto kernel scope link src 10.9.0.2 ",
+      "172.18.0.0/16 dev eth1 proto kernel scope link src 172.18.0.2 ",
+      "172.19.0.0/16 dev eth2 proto kernel scope link src 172.19.0.2 ",
+    ]);
+    expect(r.get("iptables -t nat -S DOCKER")?.map((l) => l.replace(/br-[0-9a-f]{12}/g, "br-ID"))).toEqual([
+      "-N DOCKER",
+      "-A DOCKER -i br-ID -j RETURN",
+      "-A DOCKER -i docker0 -j RETURN",
+      "-A DOCKER ! -i br-ID -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.19.0.2:80",
+    ]);
+  });
+});
+
 describe("several subnets", () => {
   it("the CLI splits --gateway/--ip-range/--aux-address by subnet; bridges refuse them; macvlan fills them in order", () => {
     const r = run([
