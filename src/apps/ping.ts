@@ -1,5 +1,6 @@
 /**
- * `ping` as iputils 20221126 behaves on Linux: ICMP echo requests with a 56-byte payload (a
+ * `ping` as iputils 20221126 behaves on Linux: ICMP echo requests (ICMPv6 ones to an IPv6
+ * address, ping-icmpv6.ts) with a 56-byte payload (a
  * timeval, then bytes 0x10, 0x11, ...), one per interval, replies and ICMP errors reported per
  * line, and the statistics block at the end. Options: -c count, -i interval, -s size, -t ttl,
  * -M do|dont|want, -W timeout. Exit status: 0 when a reply came, 1 when none did, 2 on errors
@@ -15,6 +16,7 @@ import { SECOND } from "../sim/time.js";
 import { put16, put32, u16, u32 } from "../util/bytes.js";
 import { checksum } from "../util/checksum.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { parseIpv6 } from "../util/ipv6-address.js";
 import {
   ICMP_DEST_UNREACH,
   ICMP_ECHO_REPLY,
@@ -26,7 +28,8 @@ import {
   ICMP_PORT_UNREACH,
   ICMP_TIME_EXCEEDED,
 } from "../wire/icmpv4.js";
-import { IPPROTO_ICMP, type Ipv4View } from "../wire/ipv4.js";
+import { IPPROTO_ICMP } from "../wire/ipv4.js";
+import { icmpv6Wire } from "./ping-icmpv6.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
 import { LOOKUP_TEXT, lookupAddress, lookupHost } from "./resolver.js";
 
@@ -73,7 +76,7 @@ function parse(args: string[], ctx: ProcessContext): PingOptions | undefined {
       }
       o.pmtu = m;
     } else if (a === "-n") o.numeric = true;
-    else if (a === "-q") continue;
+    else if (a === "-q" || a === "-4" || a === "-6") continue;
     else if (a.startsWith("-")) {
       ctx.err(`ping: invalid option -- '${a.slice(1)}'`);
       return undefined;
@@ -87,7 +90,7 @@ function parse(args: string[], ctx: ProcessContext): PingOptions | undefined {
 }
 
 /** A round-trip time as iputils prints it: fewer decimals as the value grows (input in µs). */
-function ms(us: number): string {
+export function ms(us: number): string {
   const whole = Math.floor(us / 1000);
   const frac = us % 1000;
   if (us >= 100_000) return `${whole}`;
@@ -110,6 +113,16 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
   const o = parsed;
   let running: RunningProcess | undefined;
   let interrupted = false;
+  const [literal, zone] = o.targetText.split("%");
+  const v6 = parseIpv6(literal ?? "");
+  if (v6) {
+    if (zone !== undefined && !ctx.ns.device(zone)) {
+      ctx.err(`ping: ${o.targetText}: Name or service not known`);
+      ctx.exit(2);
+      return undefined;
+    }
+    return pingTarget(o, ctx, false, icmpv6Wire(ctx, v6, zone, o));
+  }
   lookupHost(ctx, o.targetText, (addr, error) => {
     if (interrupted) return;
     if (addr === undefined) {
@@ -118,7 +131,7 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
       return;
     }
     o.target = addr;
-    running = pingTarget(o, ctx, parseIpv4(o.targetText) === undefined && !o.numeric);
+    running = pingTarget(o, ctx, parseIpv4(o.targetText) === undefined && !o.numeric, ipv4Wire(o, ctx));
   });
   return {
     interrupt: () => {
@@ -129,29 +142,84 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
   };
 }
 
-function pingTarget(o: PingOptions, ctx: ProcessContext, reverse: boolean): RunningProcess | undefined {
+/**
+ * What differs between IPv4 and IPv6 ping: the socket's checks, the banner, how a request is
+ * sent, and how replies and errors are recognised. Addresses travel as text.
+ */
+export interface PingWire {
+  /** The error line and exit status when the target cannot be pinged; undefined when it can. */
+  refuse(): string | undefined;
+  banner(): string;
+  /** Send echo request `p` (ICMP header and data); a positive result is the MTU it exceeds. */
+  send(p: Packet): number;
+  /** The echo request's type byte. */
+  requestType: number;
+  /** Listen for replies (seq, source, TTL/hop limit, bytes) and errors (seq, source, text). */
+  listen(
+    id: number,
+    onReply: (seq: number, from: string, ttl: number, bytes: number) => void,
+    onError: (seq: number, from: string, text: string) => void,
+  ): () => void;
+}
+
+function ipv4Wire(o: PingOptions, ctx: ProcessContext): PingWire {
+  const { ns } = ctx;
+  return {
+    requestType: ICMP_ECHO_REQUEST,
+    refuse() {
+      const errno = ns.ipv4.routeErrno(o.target);
+      if (errno !== undefined) {
+        // iputils reads EACCES from connect() as a broadcast it was not allowed to send.
+        const text: Record<typeof errno, string> = {
+          ENETUNREACH: "ping: connect: Network is unreachable",
+          EHOSTUNREACH: "ping: connect: No route to host",
+          EINVAL: "ping: connect: Invalid argument",
+          EACCES: "ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules",
+        };
+        return text[errno];
+      }
+      if (ns.isBroadcast(o.target) && !o.broadcast)
+        return "ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules";
+      if (ns.isBroadcast(o.target)) ctx.err("WARNING: pinging broadcast address");
+      return undefined;
+    },
+    banner: () => `PING ${o.targetText} (${ipv4ToString(o.target)}) ${o.size}(${o.size + 28}) bytes of data.`,
+    send: (p) => ns.ipv4.send(p, IPPROTO_ICMP, o.target, { ttl: o.ttl, pmtu: o.pmtu }),
+    listen: (id, onReply, onError) =>
+      ns.ipv4.listen(IPPROTO_ICMP, (pkt, ip) => {
+        const buf = pkt.buf;
+        const off = ip.payloadOffset;
+        const type = buf[off] as number;
+        if (type === ICMP_ECHO_REPLY && u16(buf, off + 4) === id) {
+          onReply(u16(buf, off + 6), ipv4ToString(ip.src), ip.ttl, ip.payloadLength);
+          return;
+        }
+        if (type !== ICMP_DEST_UNREACH && type !== ICMP_TIME_EXCEEDED) return;
+        // The quoted datagram must be one of our echo requests.
+        const q = off + ICMP_HEADER_LEN;
+        const qhl = ((buf[q] as number) & 15) * 4;
+        if (buf[q + 9] !== IPPROTO_ICMP || buf[q + qhl] !== ICMP_ECHO_REQUEST || u16(buf, q + qhl + 4) !== id)
+          return;
+        if (u32(buf, q + 16) !== o.target) return;
+        const text = errorText(type, buf[off + 1] as number, u16(buf, off + 6));
+        onError(u16(buf, q + qhl + 6), ipv4ToString(ip.src), text);
+      }),
+  };
+}
+
+function pingTarget(
+  o: PingOptions,
+  ctx: ProcessContext,
+  reverse: boolean,
+  wire: PingWire,
+): RunningProcess | undefined {
   const { ns } = ctx;
   const sim = ctx.host.sim;
-  const errno = ns.ipv4.routeErrno(o.target);
-  if (errno !== undefined) {
-    // iputils reads EACCES from connect() as a broadcast it was not allowed to send.
-    const text: Record<typeof errno, string> = {
-      ENETUNREACH: "ping: connect: Network is unreachable",
-      EHOSTUNREACH: "ping: connect: No route to host",
-      EINVAL: "ping: connect: Invalid argument",
-      EACCES: "ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules",
-    };
-    ctx.err(text[errno]);
+  const refused = wire.refuse();
+  if (refused !== undefined) {
+    ctx.err(refused);
     ctx.exit(2);
     return undefined;
-  }
-  if (ns.isBroadcast(o.target)) {
-    if (!o.broadcast) {
-      ctx.err("ping: Do you want to ping broadcast? Then -b. If not, check your local firewall rules");
-      ctx.exit(2);
-      return undefined;
-    }
-    ctx.err("WARNING: pinging broadcast address");
   }
   const id = sim.random(`ping:${ns.name}`).int(1, 0xffff);
   const start = sim.now;
@@ -161,16 +229,35 @@ function pingTarget(o: PingOptions, ctx: ProcessContext, reverse: boolean): Runn
   let errors = 0;
   let finished = false;
   let lastActivity = start;
-  ctx.out(`PING ${o.targetText} (${ipv4ToString(o.target)}) ${o.size}(${o.size + 28}) bytes of data.`);
+  ctx.out(wire.banner());
 
-  const stopListening = ns.ipv4.listen(IPPROTO_ICMP, (pkt, ip) => onIcmp(pkt.buf, ip));
+  const stopListening = wire.listen(
+    id,
+    (seq, from, ttl, bytes) => {
+      const t0 = sentAt.get(seq);
+      if (finished || t0 === undefined) return;
+      const us = Math.round((sim.now - t0) / 1000);
+      rtts.push(us);
+      lastActivity = sim.now;
+      const rest = `: icmp_seq=${seq} ttl=${ttl} time=${ms(us)} ms`;
+      print(() => `${bytes} bytes from ${label(from)}${rest}`, from);
+      maybeDone();
+    },
+    (seq, from, text) => {
+      if (finished) return;
+      errors++;
+      lastActivity = sim.now;
+      print(() => `From ${label(from)} icmp_seq=${seq} ${text}`, from);
+      maybeDone();
+    },
+  );
   const send = () => {
     if (finished) return;
     const seq = ++transmitted;
     const p = Packet.alloc(ICMP_HEADER_LEN + o.size);
     const b = p.buf;
     const h = p.head;
-    b[h] = ICMP_ECHO_REQUEST;
+    b[h] = wire.requestType;
     put16(b, h + 4, id);
     put16(b, h + 6, seq);
     const now = sim.now;
@@ -190,7 +277,7 @@ function pingTarget(o: PingOptions, ctx: ProcessContext, reverse: boolean): Runn
     put16(b, h + 2, checksum(b, h, p.length));
     sentAt.set(seq, now);
     lastActivity = now;
-    const mtu = ns.ipv4.send(p, IPPROTO_ICMP, o.target, { ttl: o.ttl, pmtu: o.pmtu });
+    const mtu = wire.send(p);
     if (mtu > 0) {
       // EMSGSIZE from sendmsg: iputils reports it and counts an error.
       errors++;
@@ -201,48 +288,13 @@ function pingTarget(o: PingOptions, ctx: ProcessContext, reverse: boolean): Runn
     else sim.scheduleAfter(o.timeout, () => finish());
   };
 
-  function onIcmp(buf: Uint8Array, ip: Ipv4View): void {
-    if (finished) return;
-    const off = ip.payloadOffset;
-    const type = buf[off] as number;
-    if (type === ICMP_ECHO_REPLY && u16(buf, off + 4) === id) {
-      const seq = u16(buf, off + 6);
-      const t0 = sentAt.get(seq);
-      if (t0 === undefined) return;
-      const us = Math.round((sim.now - t0) / 1000);
-      rtts.push(us);
-      lastActivity = sim.now;
-      const src = ip.src;
-      const len = ip.payloadLength;
-      const rest = `: icmp_seq=${seq} ttl=${ip.ttl} time=${ms(us)} ms`;
-      print(() => `${len} bytes from ${label(src)}${rest}`, src);
-      maybeDone();
-      return;
-    }
-    if (type !== ICMP_DEST_UNREACH && type !== ICMP_TIME_EXCEEDED) return;
-    // The quoted datagram must be one of our echo requests.
-    const q = off + ICMP_HEADER_LEN;
-    const qhl = ((buf[q] as number) & 15) * 4;
-    if (buf[q + 9] !== IPPROTO_ICMP || buf[q + qhl] !== ICMP_ECHO_REQUEST || u16(buf, q + qhl + 4) !== id)
-      return;
-    if (u32(buf, q + 16) !== o.target) return;
-    errors++;
-    lastActivity = sim.now;
-    const code = buf[off + 1] as number;
-    const from = ip.src;
-    const text = `icmp_seq=${u16(buf, q + qhl + 6)} ${errorText(type, code, u16(buf, off + 6))}`;
-    print(() => `From ${label(from)} ${text}`, from);
-    maybeDone();
-  }
-
   // Reverse lookups (only when the target was a name): one per address, lines wait for it.
-  const names = new Map<number, string>();
+  const names = new Map<string, string>();
   const waiting: (() => string)[] = [];
   let looking = false;
   let finishWhenPrinted = false;
-  const label = (a: number) =>
-    reverse ? `${names.get(a) ?? ipv4ToString(a)} (${ipv4ToString(a)})` : ipv4ToString(a);
-  function print(line: () => string, addr: number): void {
+  const label = (a: string) => (reverse ? `${names.get(a) ?? a} (${a})` : a);
+  function print(line: () => string, addr: string): void {
     waiting.push(line);
     if (looking) return;
     if (!reverse || names.has(addr)) {
@@ -250,8 +302,8 @@ function pingTarget(o: PingOptions, ctx: ProcessContext, reverse: boolean): Runn
       return;
     }
     looking = true;
-    lookupAddress(ctx, addr, (name) => {
-      names.set(addr, name ?? ipv4ToString(addr));
+    lookupAddress(ctx, parseIpv4(addr) ?? 0, (name) => {
+      names.set(addr, name ?? addr);
       looking = false;
       flush();
       if (finishWhenPrinted) finish();

@@ -19,6 +19,8 @@ import {
   routeLine,
   statsLines,
 } from "./ip-format.js";
+import { changeAddr6, maddr6, neigh6, route6, showAddr6 } from "./ip6-command.js";
+import { inet6AddressLines } from "./ip6-format.js";
 import { IPV4_MIN_MTU } from "./ipv4-stack.js";
 import type { NetNamespace } from "./namespace.js";
 import { prefixMask, type Route, type RouteType } from "./route-table.js";
@@ -29,10 +31,11 @@ export interface CommandResult {
   exit: number;
 }
 
-/** `-br` and `-s`. */
+/** `-br`, `-s` and the address family (`-4`, `-6`; 0 for both). */
 interface View {
   brief: boolean;
   stats: boolean;
+  family: 0 | 4 | 6;
 }
 
 class IpError extends Error {
@@ -44,7 +47,7 @@ class IpError extends Error {
   }
 }
 
-function fail(message: string, exit = 2): never {
+export function fail(message: string, exit = 2): never {
   throw new IpError(message, exit);
 }
 
@@ -54,7 +57,7 @@ function setMac(dev: NetDevice, mac: number): void {
 }
 
 /** Does `word` abbreviate `full` (iproute2's matches())? */
-function matches(word: string | undefined, full: string): boolean {
+export function matches(word: string | undefined, full: string): boolean {
   return word !== undefined && word.length > 0 && full.startsWith(word);
 }
 
@@ -62,7 +65,7 @@ export function runIp(host: Host, ns: NetNamespace, argv: string[]): CommandResu
   const args = [...argv];
   let target = ns;
   const out: string[] = [];
-  const view: View = { brief: false, stats: false };
+  const view: View = { brief: false, stats: false, family: 0 };
   try {
     while (args[0]?.startsWith("-")) {
       const opt = args.shift() as string;
@@ -75,7 +78,14 @@ export function runIp(host: Host, ns: NetNamespace, argv: string[]): CommandResu
         view.brief = true;
       } else if (opt === "-s" || opt === "-stats" || opt === "-statistics") {
         view.stats = true;
-      } else if (opt !== "-4") {
+      } else if (opt === "-4" || opt === "-6") {
+        view.family = opt === "-4" ? 4 : 6;
+      } else if (opt === "-f" || opt === "-family") {
+        const f = args.shift();
+        if (f !== "inet" && f !== "inet6")
+          fail(`Error: argument "${f}" is wrong: invalid protocol family`, 255);
+        view.family = f === "inet" ? 4 : 6;
+      } else {
         fail(`Option "${opt}" is unknown, try "ip -help".`, 255);
       }
     }
@@ -84,8 +94,9 @@ export function runIp(host: Host, ns: NetNamespace, argv: string[]): CommandResu
     else if (matches(object, "netns")) netns(host, args, out);
     else if (matches(object, "link")) link(host, target, args, out, view);
     else if (matches(object, "address")) addr(host, target, args, out, view);
-    else if (matches(object, "route")) route(target, args, out);
-    else if (matches(object, "neighbour") || matches(object, "neighbor")) neigh(target, args, out);
+    else if (matches(object, "route")) route(target, args, out, view);
+    else if (matches(object, "neighbour") || matches(object, "neighbor")) neigh(target, args, out, view);
+    else if (matches(object, "maddress")) maddr6(target, args, out);
     else fail(`Object "${object}" is unknown, try "ip help".`, 1);
     return { stdout: out.map((l) => `${l}\n`).join(""), stderr: "", exit: 0 };
   } catch (e) {
@@ -115,13 +126,13 @@ function netns(host: Host, args: string[], out: string[]): void {
   }
 }
 
-function device(ns: NetNamespace, name: string | undefined): NetDevice {
+export function device(ns: NetNamespace, name: string | undefined): NetDevice {
   if (name === undefined) return fail('Not enough information: "dev" argument is required.', 1);
   return ns.device(name) ?? fail(`Cannot find device "${name}"`, 1);
 }
 
 /** The device `ip link show` / `ip addr show` lists (iproute2's own text when there is none). */
-function shown(ns: NetNamespace, name: string): NetDevice {
+export function shown(ns: NetNamespace, name: string): NetDevice {
   return ns.device(name) ?? fail(`Device "${name}" does not exist.`, 1);
 }
 
@@ -280,23 +291,38 @@ function addr(host: Host, ns: NetNamespace, args: string[], out: string[], view:
   const cmd = args.shift() ?? "show";
   if (matches(cmd, "show") || matches(cmd, "list")) {
     if (args[0] === "dev") args.shift();
+    if (view.family === 6 && !view.brief) {
+      showAddr6(host, ns, args[0], out);
+      return;
+    }
     const devs = args[0] ? [shown(ns, args[0])] : [...ns.devices.values()];
     for (const d of devs.sort((a, b) => a.ifindex - b.ifindex)) {
-      if (view.brief) out.push(briefAddrLine(host, ns, d));
-      else out.push(...linkLines(host, ns, d, false), ...addressLines(ns, d));
+      if (view.brief) out.push(briefAddrLine(host, ns, d, view.family));
+      else {
+        out.push(...linkLines(host, ns, d, false), ...addressLines(ns, d));
+        if (view.family === 0) out.push(...inet6AddressLines(ns, d));
+      }
     }
     return;
   }
   if (matches(cmd, "flush")) {
     if (args[0] === "dev") args.shift();
     const dev = device(ns, args[0]);
-    for (const a of ns.addresses.filter((x) => x.ifindex === dev.ifindex)) ns.delAddress(a);
+    if (view.family !== 6)
+      for (const a of ns.addresses.filter((x) => x.ifindex === dev.ifindex)) ns.delAddress(a);
+    if (view.family !== 4)
+      for (const a of ns.ipv6.addrconf.addresses.filter((x) => x.ifindex === dev.ifindex))
+        ns.ipv6.addrconf.del(dev, a.address);
     return;
   }
   if (!matches(cmd, "add") && !matches(cmd, "delete") && cmd !== "del") {
     fail(`Command "${cmd}" is unknown, try "ip address help".`, 255);
   }
-  const [address, len] = parsePrefix(args.shift(), "any valid prefix");
+  if (view.family === 6 || args[0]?.includes(":")) {
+    changeAddr6(ns, cmd, args.shift(), args);
+    return;
+  }
+  const [address, len] = parsePrefix(args.shift(), view.family === 4 ? "inet prefix" : "any valid prefix");
   let dev: NetDevice | undefined;
   let brd: number | "+" | undefined;
   while (args.length > 0) {
@@ -326,8 +352,13 @@ function addr(host: Host, ns: NetNamespace, args: string[], out: string[], view:
   }
 }
 
-function route(ns: NetNamespace, args: string[], out: string[]): void {
+function route(ns: NetNamespace, args: string[], out: string[], view: View): void {
   const cmd = args.shift() ?? "show";
+  const target = args.find((a) => a !== "unreachable" && a !== "blackhole" && a !== "prohibit");
+  if (view.family === 6 || (!matches(cmd, "show") && !matches(cmd, "list") && target?.includes(":"))) {
+    route6(ns, cmd, args, out);
+    return;
+  }
   if (matches(cmd, "show") || matches(cmd, "list")) {
     const table = args[0] === "table" && args[1] === "local" ? "local" : "main";
     for (const r of (table === "local" ? ns.local : ns.main).routes()) out.push(routeLine(ns, r, table));
@@ -406,12 +437,17 @@ function route(ns: NetNamespace, args: string[], out: string[]): void {
   if (!ns.main.add(spec)) fail("RTNETLINK answers: File exists", 2);
 }
 
-function neigh(ns: NetNamespace, args: string[], out: string[]): void {
+function neigh(ns: NetNamespace, args: string[], out: string[], view: View): void {
   const cmd = args.shift() ?? "show";
+  if (view.family === 6 || (!matches(cmd, "show") && !matches(cmd, "list") && args[0]?.includes(":"))) {
+    neigh6(ns, cmd, args, out);
+    return;
+  }
   if (matches(cmd, "show") || matches(cmd, "list")) {
     const devName = args[0] === "dev" ? args[1] : undefined;
     const dev = devName ? device(ns, devName) : undefined;
     for (const n of ns.neigh.list()) if (!dev || n.ifindex === dev.ifindex) out.push(neighLine(ns, n));
+    if (view.family === 0) neigh6(ns, cmd, [...args], out);
     return;
   }
   if (matches(cmd, "flush")) {

@@ -1,7 +1,7 @@
 /**
  * Text in the format of iproute2 6.1 (`ip link`, `ip addr`, `ip route`, `ip neigh`), for the
- * objects of a namespace. Trailing spaces are kept where `ip` prints them. dockwire namespaces have
- * IPv6 disabled, so no inet6 lines appear (as with net.ipv6.conf.all.disable_ipv6=1).
+ * objects of a namespace. Trailing spaces are kept where `ip` prints them. IPv6 text is in
+ * ip6-format.ts.
  */
 
 import { Bridge } from "../link/bridge.js";
@@ -12,6 +12,7 @@ import type { NetDevice } from "../link/net-device.js";
 import { StackedDevice } from "../link/stacked-device.js";
 import { Veth } from "../link/veth.js";
 import { ipv4ToString } from "../util/ipv4-address.js";
+import { ipv6ToString } from "../util/ipv6-address.js";
 import { macToString } from "../util/mac-address.js";
 import type { Host } from "./host.js";
 import type { IfAddress, NetNamespace } from "./namespace.js";
@@ -113,13 +114,16 @@ export function briefLinkLine(host: Host, ns: NetNamespace, dev: NetDevice): str
   return `${name.padEnd(16)} ${state.padEnd(14)} ${macToString(dev.mac)} ${flags} `;
 }
 
-/** `ip -br addr`: name, state, then each IPv4 address. */
-export function briefAddrLine(host: Host, ns: NetNamespace, dev: NetDevice): string {
+/** `ip -br addr`: name, state, then each IPv4 address, then each IPv6 one (family 0: both). */
+export function briefAddrLine(host: Host, ns: NetNamespace, dev: NetDevice, family: 0 | 4 | 6 = 0): string {
   const { name, state } = nameAndFlags(host, ns, dev);
-  const addrs = ns.addresses
-    .filter((a) => a.ifindex === dev.ifindex)
+  const v4 = ns.addresses
+    .filter((a) => family !== 6 && a.ifindex === dev.ifindex)
     .map((a) => `${ipv4ToString(a.address)}/${a.prefixLen} `);
-  return `${name.padEnd(16)} ${state.padEnd(14)} ${addrs.join("")}`;
+  const v6 = ns.ipv6.addrconf.addresses
+    .filter((a) => family !== 4 && a.ifindex === dev.ifindex)
+    .map((a) => `${ipv6ToString(a.address)}/${a.prefixLen} `);
+  return `${name.padEnd(16)} ${state.padEnd(14)} ${[...v4, ...v6].join("")}`;
 }
 
 /** The four statistics lines `ip -s link` adds. */

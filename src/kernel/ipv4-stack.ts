@@ -24,7 +24,7 @@ import { checksum } from "../util/checksum.js";
 import { isMulticastMac, MAC_BROADCAST, MAC_ZERO } from "../util/mac-address.js";
 import type { Rng } from "../util/rng.js";
 import { ARP_LEN, ARP_REPLY, ARP_REQUEST, ArpView, emitArp } from "../wire/arp.js";
-import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "../wire/ethernet.js";
+import { ETH_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "../wire/ethernet.js";
 import {
   ICMP_DEST_UNREACH,
   ICMP_ECHO_REPLY,
@@ -127,7 +127,7 @@ export class Ipv4Stack {
     );
   }
 
-  /** A frame from a device (the device's rx handler). */
+  /** A frame from a device (the device's rx handler); IPv6 frames go on to the IPv6 stack. */
   receive(dev: NetDevice, pkt: Packet): void {
     const buf = pkt.buf;
     if (pkt.length < ETH_HEADER_LEN) return;
@@ -138,6 +138,7 @@ export class Ipv4Stack {
     pkt.pull(ETH_HEADER_LEN);
     if (type === ETHERTYPE_ARP) this.arpReceive(dev, pkt);
     else if (type === ETHERTYPE_IPV4) this.ipReceive(dev, pkt);
+    else if (type === ETHERTYPE_IPV6) this.ns.ipv6.receive(dev, pkt);
   }
 
   /**
@@ -211,7 +212,7 @@ export class Ipv4Stack {
   }
 
   /** Push the Ethernet header (dst `mac`, src the device's MAC) and transmit (dev_hard_header). */
-  private transmitFrame(ifindex: number, pkt: Packet, mac: number, etherType: number): void {
+  transmitFrame(ifindex: number, pkt: Packet, mac: number, etherType: number): void {
     const dev = this.ns.devices.get(ifindex);
     if (!dev) return;
     const off = pkt.push(ETH_HEADER_LEN);

@@ -10,11 +10,14 @@ import { Bridge } from "../link/bridge.js";
 import { Loopback } from "../link/loopback.js";
 import type { NetDevice } from "../link/net-device.js";
 import type { Packet } from "../link/packet.js";
+import { Veth } from "../link/veth.js";
 import { Netfilter } from "../netfilter/netfilter.js";
 import { IptablesState } from "../netfilter/tables.js";
 import type { Simulation } from "../sim/simulation.js";
 import { bridgeNetfilter } from "./br-netfilter.js";
+import { hasCarrier } from "./ip-format.js";
 import { IPV4_MIN_MTU, Ipv4Stack } from "./ipv4-stack.js";
+import { Ipv6Stack } from "./ipv6-stack.js";
 import { KernelLog } from "./kernel-log.js";
 import { NEIGH_DEFAULTS, NeighbourTable, type NeighParams } from "./neighbour.js";
 import { prefixMask, type Route, RouteTable } from "./route-table.js";
@@ -36,6 +39,7 @@ export class NetNamespace {
   readonly main = new RouteTable(254, "main");
   readonly neigh: NeighbourTable<Packet>;
   readonly ipv4: Ipv4Stack;
+  readonly ipv6: Ipv6Stack;
   readonly udp: UdpTable;
   readonly tcp: TcpTable;
   /** The iptables rule set (tables, chains, rules). */
@@ -74,6 +78,7 @@ export class NetNamespace {
     this.kernelLog = initial?.kernelLog ?? new KernelLog(sim);
     if (!initial) this.sysctl.defineInitial();
     this.ipv4 = new Ipv4Stack(this, sim.random(`ip-id:${name}`));
+    this.ipv6 = new Ipv6Stack(this, sim.random(`ipv6:${name}`));
     this.neigh = new NeighbourTable<Packet>(sim, sim.random(`neigh:${name}`), this.ipv4.arpIo, (ifindex) =>
       this.neighParams(ifindex),
     );
@@ -115,6 +120,10 @@ export class NetNamespace {
       if (key.startsWith("net.ipv4.neigh.")) this.neighCache.clear();
       if (key.startsWith("net.ipv4.conf.")) this.rpCache.clear();
       if (key.startsWith("net.netfilter.")) this.netfilter.conntrack.settingsChanged();
+      if (key.startsWith("net.ipv6.conf.") && key.endsWith(".disable_ipv6"))
+        for (const d of this.devices.values()) this.ipv6.addrconf.sync(d, hasCarrier(d));
+      if (key.startsWith("net.ipv6.conf.") && key.endsWith(".forwarding"))
+        this.ipv6.addrconf.forwardingChanged();
     };
   }
 
@@ -158,7 +167,15 @@ export class NetNamespace {
     this.devices.set(dev.ifindex, dev);
     this.sysctl.addDevice(dev.name);
     dev.rxHandler = (d, pkt) => this.ipv4.receive(d, pkt);
+    dev.linkWatch = (d) => this.linkChanged(d);
     if (dev instanceof Bridge) dev.netfilter = this.brNetfilter;
+  }
+
+  /** The device's carrier may have changed: IPv6 starts or stops on it and on its bridge. */
+  linkChanged(dev: NetDevice): void {
+    this.ipv6.addrconf.sync(dev, hasCarrier(dev));
+    for (const d of this.devices.values())
+      if (d instanceof Bridge && d.portOf(dev)) this.ipv6.addrconf.sync(d, hasCarrier(d));
   }
 
   /** br_netfilter for this namespace's bridges. */
@@ -172,11 +189,13 @@ export class NetNamespace {
       if (this.addresses[i]?.ifindex === dev.ifindex) this.addresses.splice(i, 1);
     }
     this.neigh.flushDevice(dev.ifindex, true);
+    this.ipv6.addrconf.sync(dev, false);
     this.devices.delete(dev.ifindex);
     this.sysctl.removeDevice(dev.name);
     this.neighCache.delete(dev.ifindex);
     this.rpCache.delete(dev.ifindex);
     dev.rxHandler = undefined;
+    dev.linkWatch = undefined;
   }
 
   /** A device moved in from another namespace keeps its ifindex when it is free here. */
@@ -212,12 +231,15 @@ export class NetNamespace {
     for (const d of this.devices.values()) if (d instanceof Bridge && d.portOf(dev)) d.removePort(dev);
     if (bridge) bridge.addPort(dev);
     else dev.rxHandler = (d, pkt) => this.ipv4.receive(d, pkt);
+    if (bridge) this.linkChanged(bridge);
   }
 
   /** `ip link set DEV up|down`. */
   setUp(dev: NetDevice, up: boolean): void {
     if (dev.up === up) return;
     dev.up = up;
+    this.linkChanged(dev);
+    if (dev instanceof Veth) dev.peer.linkWatch?.(dev.peer);
     // Loopback gets 127.0.0.1/8 the first time it comes up (inetdev_event, NETDEV_UP).
     if (up && dev === this.lo && !this.addresses.some((a) => a.ifindex === dev.ifindex)) {
       this.addresses.push({ ifindex: dev.ifindex, address: 0x7f000001, prefixLen: 8, broadcast: 0 });

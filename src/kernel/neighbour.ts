@@ -60,6 +60,8 @@ export class Neighbour<P> {
   /** State changes and lookups update this, for `ip neigh` display. */
   updated = 0;
   probes = 0;
+  /** IPv6: the neighbour said it is a router (NTF_ROUTER, from a neighbour advertisement). */
+  router = false;
   readonly queue: P[] = [];
   queuedBytes = 0;
   readonly timer: Timer;
@@ -105,8 +107,12 @@ export class NeighbourTable<P> {
       n ??= this.create(ifindex, ip);
       this.enter(n, "INCOMPLETE");
       n.probes = 1;
+      n.used = now;
+      // Queued first: an IPv6 solicitation takes its source from the waiting packet.
+      this.enqueue(n, pkt);
       this.io.sendRequest(ifindex, ip, undefined);
       n.timer.setAfter(this.paramsFor(ifindex).retransTime);
+      return;
     }
     n.used = now;
     switch (n.state) {

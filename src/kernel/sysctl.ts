@@ -2,11 +2,16 @@
  * The sysctls of one network namespace (/proc/sys/net), with the names, defaults and validation
  * of Linux 6.x in a new namespace: net.ipv4.* globals, net.ipv4.conf.{all,default,DEV}.*,
  * net.ipv4.neigh.DEV.* (per device; `default` exists only in the initial namespace) and
- * net.bridge.bridge-nf-call-* (br_netfilter loaded, as on a Docker host). Writing
+ * net.bridge.bridge-nf-call-* (br_netfilter loaded, as on a Docker host), and IPv6's
+ * net.ipv6.*, net.ipv6.conf.{all,default,DEV}.*, net.ipv6.neigh.DEV.*. Writing
  * net.ipv4.ip_forward also sets conf.all.forwarding and every device's forwarding, as
- * devinet_forward does. Values are kept as the text `sysctl` prints.
+ * devinet_forward does; writing net.ipv6.conf.all.forwarding or .disable_ipv6 sets `default` and
+ * every device too (addrconf_fixup_forwarding, addrconf_disable_ipv6). Values are kept as the
+ * text `sysctl` prints.
  *
- * Deviation: only the keys dockwire's kernel reads or a Docker host commonly touches exist.
+ * Deviations: only the keys dockwire's kernel reads or a Docker host commonly touches exist.
+ * IPv6 starts disabled (disable_ipv6 = 1 in all, default and every device), as the Linux
+ * fixtures are captured; `sysctl -w net.ipv6.conf.all.disable_ipv6=0` turns it on.
  */
 
 type Validator = (value: string) => string | undefined;
@@ -77,6 +82,35 @@ const CONF: Record<string, [string, Validator]> = {
   send_redirects: ["1", bool],
 };
 
+const GLOBALS6: Record<string, [string, Validator]> = {
+  "net.ipv6.auto_flowlabels": ["1", (v) => (/^[0-3]$/.test(v) ? v : undefined)],
+  "net.ipv6.flowlabel_reflect": ["0", nonNegative],
+  "net.ipv6.icmp.echo_ignore_all": ["0", bool],
+  "net.ipv6.icmp.ratelimit": ["1000", nonNegative],
+};
+
+const anyInt: Validator = (v) => (/^-?\d+$/.test(v) ? String(Number(v)) : undefined);
+
+/** net.ipv6.conf.*: Linux's defaults, except disable_ipv6 (see the header). */
+const CONF6: Record<string, [string, Validator]> = {
+  accept_dad: ["1", (v) => (/^[0-2]$/.test(v) ? v : undefined)],
+  accept_ra: ["1", (v) => (/^[0-2]$/.test(v) ? v : undefined)],
+  addr_gen_mode: ["0", (v) => (/^[0-3]$/.test(v) ? v : undefined)],
+  autoconf: ["1", bool],
+  dad_transmits: ["1", nonNegative],
+  disable_ipv6: ["1", bool],
+  enhanced_dad: ["1", bool],
+  forwarding: ["0", bool],
+  hop_limit: ["64", (v) => (/^\d+$/.test(v) && +v >= 1 && +v <= 255 ? String(+v) : undefined)],
+  keep_addr_on_down: ["0", anyInt],
+  mldv1_unsolicited_report_interval: ["10000", nonNegative],
+  mldv2_unsolicited_report_interval: ["1000", nonNegative],
+  router_solicitation_delay: ["1", anyInt],
+  router_solicitation_interval: ["4", anyInt],
+  router_solicitation_max_interval: ["3600", anyInt],
+  router_solicitations: ["-1", anyInt],
+};
+
 const NEIGH: Record<string, [string, Validator]> = {
   base_reachable_time_ms: ["30000", nonNegative],
   delay_first_probe_time: ["5", nonNegative],
@@ -102,6 +136,9 @@ function portRange(v: string): string | undefined {
   return lo >= 1024 && lo <= hi && hi <= 65535 ? `${lo}\t${hi}` : undefined;
 }
 
+/** Where a device's own keys live. */
+const DEVICE_KEY_PREFIXES = ["net.ipv4.conf.", "net.ipv4.neigh.", "net.ipv6.conf.", "net.ipv6.neigh."];
+
 export class SysctlError extends Error {
   constructor(
     message: string,
@@ -119,7 +156,7 @@ export class Sysctls {
   onChange: ((key: string) => void) | undefined;
 
   constructor() {
-    for (const [k, [v, check]] of Object.entries(GLOBALS)) this.define(k, v, check);
+    for (const [k, [v, check]] of Object.entries({ ...GLOBALS, ...GLOBALS6 })) this.define(k, v, check);
     for (const scope of ["all", "default"]) this.defineConf(scope, "default");
   }
 
@@ -132,13 +169,15 @@ export class Sysctls {
   addDevice(name: string): void {
     this.devices.push(name);
     this.defineConf(name, "default");
-    for (const [k, [v, check]] of Object.entries(NEIGH)) this.define(`net.ipv4.neigh.${name}.${k}`, v, check);
+    for (const family of ["ipv4", "ipv6"])
+      for (const [k, [v, check]] of Object.entries(NEIGH))
+        this.define(`net.${family}.neigh.${name}.${k}`, v, check);
   }
 
   removeDevice(name: string): void {
     this.devices.splice(this.devices.indexOf(name), 1);
     for (const k of [...this.values.keys()]) {
-      if (k.startsWith(`net.ipv4.conf.${name}.`) || k.startsWith(`net.ipv4.neigh.${name}.`)) {
+      if (DEVICE_KEY_PREFIXES.some((p) => k.startsWith(`${p}${name}.`))) {
         this.values.delete(k);
         this.validators.delete(k);
       }
@@ -177,6 +216,11 @@ export class Sysctls {
       for (const scope of ["all", "default", ...this.devices])
         this.values.set(`net.ipv4.conf.${scope}.forwarding`, on);
     }
+    if (key === "net.ipv6.conf.all.forwarding" || key === "net.ipv6.conf.all.disable_ipv6") {
+      const name = key.slice("net.ipv6.conf.all.".length);
+      for (const scope of ["default", ...this.devices])
+        this.values.set(`net.ipv6.conf.${scope}.${name}`, normalised);
+    }
     this.onChange?.(key);
   }
 
@@ -184,7 +228,7 @@ export class Sysctls {
   renameDevice(from: string, to: string): void {
     this.devices[this.devices.indexOf(from)] = to;
     for (const [k, v] of [...this.values]) {
-      for (const prefix of [`net.ipv4.conf.${from}.`, `net.ipv4.neigh.${from}.`]) {
+      for (const prefix of DEVICE_KEY_PREFIXES.map((p) => `${p}${from}.`)) {
         if (!k.startsWith(prefix)) continue;
         const nk = prefix.replace(`.${from}.`, `.${to}.`) + k.slice(prefix.length);
         this.values.delete(k);
@@ -206,8 +250,14 @@ export class Sysctls {
   }
 
   private defineConf(scope: string, from: string): void {
-    for (const [k, [v, check]] of Object.entries(CONF)) {
-      this.define(`net.ipv4.conf.${scope}.${k}`, this.values.get(`net.ipv4.conf.${from}.${k}`) ?? v, check);
+    for (const [family, table] of [
+      ["ipv4", CONF],
+      ["ipv6", CONF6],
+    ] as const) {
+      for (const [k, [v, check]] of Object.entries(table)) {
+        const inherited = this.values.get(`net.${family}.conf.${from}.${k}`);
+        this.define(`net.${family}.conf.${scope}.${k}`, inherited ?? v, check);
+      }
     }
   }
 }

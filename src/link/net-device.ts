@@ -34,6 +34,8 @@ export abstract class NetDevice {
   readonly unicastList: number[] = [];
   /** Receive handler: the namespace's stack, or the bridge this device is a port of. */
   rxHandler: RxHandler | undefined;
+  /** Told when the device's carrier may have changed (linkwatch): its namespace's IPv6 config. */
+  linkWatch: ((dev: NetDevice) => void) | undefined;
   private taps: CaptureTap[] = [];
   /** Counters as `ip -s link` shows them (frame bytes without FCS). */
   readonly stats = { rxBytes: 0, rxPackets: 0, txBytes: 0, txPackets: 0, rxDropped: 0, txDropped: 0 };

@@ -1,0 +1,51 @@
+/**
+ * Small integer ids for IPv6 addresses, so that the parts of the kernel keyed by a number (the
+ * neighbour table's NUD machine, shared with ARP) can hold IPv6 neighbours too. An address gets
+ * its id the first time it is seen and keeps it; looking one up hashes its four 32-bit words and
+ * allocates nothing. Ids start at 1 (0 stays "no address").
+ */
+
+import { u32 } from "../util/bytes.js";
+
+export class Ipv6AddressIds {
+  /** hash of the four words → ids with that hash. */
+  private readonly byHash = new Map<number, number[]>();
+  /** The words of id i at [4i, 4i+4). */
+  private words: Uint32Array = new Uint32Array(64);
+  private next = 1;
+
+  /** The id of the 16 bytes at `off`, made when new. */
+  idOf(buf: Uint8Array, off = 0): number {
+    const w0 = u32(buf, off);
+    const w1 = u32(buf, off + 4);
+    const w2 = u32(buf, off + 8);
+    const w3 = u32(buf, off + 12);
+    const h = Math.imul(Math.imul(Math.imul(w0 ^ 0x9e3779b9, 31) ^ w1, 31) ^ w2, 31) ^ w3;
+    const list = this.byHash.get(h);
+    if (list !== undefined) {
+      for (const id of list) {
+        const at = id * 4;
+        const w = this.words;
+        if (w[at] === w0 && w[at + 1] === w1 && w[at + 2] === w2 && w[at + 3] === w3) return id;
+      }
+    }
+    const id = this.next++;
+    if (id * 4 + 4 > this.words.length) {
+      const bigger = new Uint32Array(this.words.length * 2);
+      bigger.set(this.words);
+      this.words = bigger;
+    }
+    this.words.set([w0, w1, w2, w3], id * 4);
+    if (list) list.push(id);
+    else this.byHash.set(h, [id]);
+    return id;
+  }
+
+  /** The address of `id` as 16 new bytes. */
+  address(id: number): Uint8Array {
+    const out = new Uint8Array(16);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < 4; i++) view.setUint32(i * 4, this.words[id * 4 + i] as number);
+    return out;
+  }
+}
