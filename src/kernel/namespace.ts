@@ -46,6 +46,8 @@ export class NetNamespace {
   readonly iptables = new IptablesState();
   /** The netfilter hooks that apply it, and conntrack. */
   readonly netfilter: Netfilter;
+  /** The ip6tables rule set, separate from iptables'. */
+  readonly ip6tables = new IptablesState(6);
   /**
    * The files the programs of this namespace read (/etc/hosts, /etc/resolv.conf). Deviation:
    * dockwire has no mount namespaces; a container's files go with its network namespace.

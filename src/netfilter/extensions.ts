@@ -3,10 +3,14 @@
  * match and target, how its options are parsed into canonical form (what `iptables -S` and
  * `iptables-save` print: numbers for ports and ICMP types, flags in bit order, `--set-mark V`
  * saved as `--set-xmark V/0xffffffff`) and how `iptables -L` describes it, with and without -n.
+ * ip6tables (libip6t_*.c) shares them, with its own icmp6 match, REJECT types and addresses
+ * (the family is passed to every parser).
  * Deviation: only the options Docker's rule sets and common firewalls use.
  */
 
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { ipv6ToString, parseIpv6 } from "../util/ipv6-address.js";
+import { type FamilyId, maskedIpv6 } from "./family.js";
 import type { Match, MatchOption, Target } from "./rule.js";
 
 export class IptablesError extends Error {
@@ -136,6 +140,52 @@ function parseIcmpType(text: string): string {
   return m[2] === undefined ? (m[1] as string) : `${m[1]}/${m[2]}`;
 }
 
+/** libxt_icmp.h's icmpv6_codes: name → `type` (any code) or `type/code`, in its order. */
+const ICMPV6_TYPES: [string, string][] = [
+  ["destination-unreachable", "1"],
+  ["no-route", "1/0"],
+  ["communication-prohibited", "1/1"],
+  ["beyond-scope", "1/2"],
+  ["address-unreachable", "1/3"],
+  ["port-unreachable", "1/4"],
+  ["failed-policy", "1/5"],
+  ["reject-route", "1/6"],
+  ["packet-too-big", "2"],
+  ["time-exceeded", "3"],
+  ["ttl-exceeded", "3"],
+  ["ttl-zero-during-transit", "3/0"],
+  ["ttl-zero-during-reassembly", "3/1"],
+  ["parameter-problem", "4"],
+  ["bad-header", "4/0"],
+  ["unknown-header-type", "4/1"],
+  ["unknown-option", "4/2"],
+  ["echo-request", "128"],
+  ["ping", "128"],
+  ["echo-reply", "129"],
+  ["pong", "129"],
+  ["router-solicitation", "133"],
+  ["router-advertisement", "134"],
+  ["neighbour-solicitation", "135"],
+  ["neighbor-solicitation", "135"],
+  ["neighbour-advertisement", "136"],
+  ["neighbor-advertisement", "136"],
+  ["redirect", "137"],
+];
+
+/** libip6t_icmp6's parse_icmpv6: a name (or unambiguous prefix of one), `type` or `type/code`. */
+function parseIcmpv6Type(text: string): string {
+  const lower = text.toLowerCase();
+  const named = ICMPV6_TYPES.filter(([n]) => n.startsWith(lower));
+  if (named.length > 1 && !named.every(([, v]) => v === named[0]?.[1]))
+    throw paramProblem(`Ambiguous ICMPv6 type \`${text}': \`${named[0]?.[0]}' or \`${named[1]?.[0]}'?`);
+  if (named[0]) return named[0][1];
+  const m = /^(\d+)(?:\/(\d+))?$/.exec(text);
+  if (!m) throw paramProblem(`Unknown ICMPv6 type \`${text}'`);
+  if (Number(m[1]) > 255) throw paramProblem(`Invalid ICMPv6 type \`${m[1]}'\n`);
+  if (m[2] !== undefined && Number(m[2]) > 255) throw paramProblem(`Invalid ICMPv6 code \`${m[2]}'\n`);
+  return m[2] === undefined ? String(Number(m[1])) : `${Number(m[1])}/${Number(m[2])}`;
+}
+
 const CT_STATES = ["INVALID", "NEW", "RELATED", "ESTABLISHED", "UNTRACKED", "SNAT", "DNAT"];
 
 function parseStates(text: string, allowed: string[]): string {
@@ -176,15 +226,24 @@ function markValue(text: string): string {
   return m === undefined ? hex(v) : `${hex(v)}/${hex(m)}`;
 }
 
-function parseRange(text: string): string {
+function parseRange(text: string, family: FamilyId): string {
   const [a = "", b = ""] = text.split("-");
-  if (parseIpv4(a) === undefined || parseIpv4(b) === undefined)
+  const parse = family === 6 ? parseIpv6 : parseIpv4;
+  if (parse(a) === undefined || parse(b) === undefined)
     throw paramProblem(`iprange match: Bad IP address "${text}"`);
   return `${a}-${b}`;
 }
 
-function parseAddress(text: string): string {
+function parseAddress(text: string, family: FamilyId): string {
   const [a = "", len] = text.split("/");
+  if (family === 6) {
+    const bytes = parseIpv6(a);
+    if (!bytes || (len !== undefined && !(/^\d+$/.test(len) && Number(len) <= 128)))
+      throw paramProblem(`host/network \`${text}' not found`);
+    const n = len === undefined ? 128 : Number(len);
+    const t = ipv6ToString(maskedIpv6(bytes, n));
+    return n === 128 ? t : `${t}/${n}`;
+  }
   const addr = parseIpv4(a);
   if (addr === undefined || (len !== undefined && !/^\d+$/.test(len)))
     throw paramProblem(`host/network \`${text}' not found`);
@@ -193,7 +252,10 @@ function parseAddress(text: string): string {
 
 /** A match extension: the options it takes (flag → canonicaliser) in save order, and -L text. */
 interface MatchKind {
-  options: Record<string, { canonical: string; parse: (v: string) => string; takesValue?: boolean }>;
+  options: Record<
+    string,
+    { canonical: string; parse: (v: string, family: FamilyId) => string; takesValue?: boolean }
+  >;
   /** The option the match cannot do without. */
   required?: string;
   describe(options: MatchOption[], numeric: boolean, proto: string): string;
@@ -257,6 +319,18 @@ const MATCHES: Record<string, MatchKind> = {
         return `icmptype ${o.invert ? "!" : ""}${type}${code === undefined ? "" : ` code ${code}`}`;
       const name = ICMP_TYPES.find(([, v]) => v === o.value)?.[0] ?? `type ${type}`;
       return `icmp ${o.invert ? "!" : ""}${name}`;
+    },
+  },
+  icmp6: {
+    options: { "--icmpv6-type": { canonical: "--icmpv6-type", parse: parseIcmpv6Type } },
+    required: "--icmpv6-type",
+    describe: (opts, numeric) => {
+      const o = opts[0];
+      if (!o) return "ipv6-icmp";
+      const [type, code] = o.value.split("/");
+      const name = numeric ? undefined : ICMPV6_TYPES.find(([, v]) => v === o.value)?.[0];
+      if (name !== undefined) return `ipv6-icmp ${o.invert ? "!" : ""}${name}`;
+      return `ipv6-icmp${o.invert ? " !" : ""}type ${type}${code === undefined ? "" : ` code ${code}`}`;
     },
   },
   conntrack: {
@@ -333,7 +407,10 @@ const SAVE_ORDER: Record<string, string[]> = {
   udp: ["--sport", "--dport"],
 };
 
-export function isMatch(name: string): boolean {
+/** Is `name` a match of this family (icmp is iptables', icmp6 ip6tables')? */
+export function isMatch(name: string, family: FamilyId = 4): boolean {
+  if (name === "icmp") return family === 4;
+  if (name === "icmp6") return family === 6;
   return name in MATCHES;
 }
 
@@ -343,13 +420,14 @@ export function parseMatchOption(
   flag: string,
   value: string | undefined,
   invert: boolean,
+  family: FamilyId = 4,
 ): boolean {
   const kind = MATCHES[match.name];
   const spec = kind?.options[flag];
   if (!spec) return false;
   if (spec.takesValue !== false && value === undefined)
     throw paramProblem(`option "${flag}" requires an argument`);
-  const canonical = spec.parse(value ?? "");
+  const canonical = spec.parse(value ?? "", family);
   match.options.push({ flag: spec.canonical, value: canonical, invert });
   const order = SAVE_ORDER[match.name];
   if (order) match.options.sort((a, b) => order.indexOf(a.flag) - order.indexOf(b.flag));
@@ -400,6 +478,24 @@ const REJECT_ALIASES: Record<string, string> = {
   "admin-prohib": "icmp-admin-prohibited",
   "tcp-rst": "tcp-reset",
 };
+/** libip6t_REJECT's reject_table: name and alias. */
+const REJECT6_TYPES = [
+  "icmp6-no-route",
+  "icmp6-adm-prohibited",
+  "icmp6-addr-unreachable",
+  "icmp6-port-unreachable",
+  "tcp-reset",
+  "icmp6-policy-fail",
+  "icmp6-reject-route",
+];
+const REJECT6_ALIASES: Record<string, string> = {
+  "no-route": "icmp6-no-route",
+  "adm-prohibited": "icmp6-adm-prohibited",
+  "addr-unreach": "icmp6-addr-unreachable",
+  "port-unreach": "icmp6-port-unreachable",
+  "policy-fail": "icmp6-policy-fail",
+  "reject-route": "icmp6-reject-route",
+};
 const LOG_LEVELS = ["emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"];
 
 export const BUILTIN_TARGETS = [
@@ -446,7 +542,18 @@ export function targetTakesOption(target: string, flag: string): boolean | undef
   return TARGET_OPTIONS[target]?.[flag];
 }
 
-function natAddress(text: string): string {
+function natAddress(text: string, family: FamilyId): string {
+  if (family === 6) {
+    // [ADDR[-ADDR]]:PORT[-PORT], or ADDR[-ADDR] alone (libxt_NAT's parse_to for IPv6).
+    const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+    const hosts = bracket ? (bracket[1] as string) : text;
+    const ports = bracket ? bracket[2] : undefined;
+    if (hosts !== "" || ports === undefined)
+      for (const h of hosts.split("-"))
+        if (parseIpv6(h) === undefined) throw paramProblem(`Bad IP address "${text}"`);
+    if (ports !== undefined) for (const p of ports.split("-")) parsePort(p);
+    return text;
+  }
   const [hostPart = "", ports] = text.split(":");
   if (hostPart !== "" || ports === undefined)
     for (const h of hostPart.split("-"))
@@ -456,15 +563,16 @@ function natAddress(text: string): string {
 }
 
 /** Canonical options of a target, and the errors iptables gives for missing ones. */
-export function finishTarget(t: Target): void {
+export function finishTarget(t: Target, family: FamilyId = 4): void {
   const get = (flag: string) => t.options.find(([f]) => f === flag)?.[1];
   const has = (flag: string) => t.options.some(([f]) => f === flag);
   const out: [string, string][] = [];
   switch (t.name) {
     case "REJECT": {
-      const w = get("--reject-with") ?? "icmp-port-unreachable";
-      const type = REJECT_ALIASES[w] ?? w;
-      if (!REJECT_TYPES.includes(type)) throw paramProblem(`unknown reject type "${w}"`);
+      const w = get("--reject-with") ?? (family === 6 ? "icmp6-port-unreachable" : "icmp-port-unreachable");
+      const type = (family === 6 ? REJECT6_ALIASES : REJECT_ALIASES)[w] ?? w;
+      if (!(family === 6 ? REJECT6_TYPES : REJECT_TYPES).includes(type))
+        throw paramProblem(`unknown reject type "${w}"`);
       out.push(["--reject-with", type]);
       break;
     }
@@ -500,7 +608,7 @@ export function finishTarget(t: Target): void {
       const flag = t.name === "DNAT" ? "--to-destination" : "--to-source";
       const v = get(flag) ?? get("--to");
       if (v === undefined) throw optionProblem(`${t.name}: option "${flag}" must be specified`);
-      out.push([flag, natAddress(v)]);
+      out.push([flag, natAddress(v, family)]);
       if (has("--random")) out.push(["--random", ""]);
       if (has("--persistent")) out.push(["--persistent", ""]);
       break;

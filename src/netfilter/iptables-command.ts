@@ -4,10 +4,13 @@
  * canonical form (`-s 10.0.0.1/32`, `-p tcp -m tcp --dport 22`, addresses before interfaces), and
  * iptables' own error texts and exit codes (checked against test/fixtures/linux/netfilter). A
  * failing command changes nothing; iptables-restore applies a whole file or nothing.
- * Deviation: no -C/-c on the command line, no IPv6, names are never resolved through DNS.
+ * The same code is ip6tables (and ip6tables-save, ip6tables-restore) on a state of family 6:
+ * IPv6 prefixes (`fd00::/64`), `-p icmpv6`/`ipv6-icmp` with the icmp6 match, ip6tables' REJECT
+ * types and NAT addresses (`[fd00::2]:80`), and its name in every message (family.ts).
+ * Deviation: no -c on the command line, names are never resolved through DNS.
  */
 
-import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { parseIpv4 } from "../util/ipv4-address.js";
 import {
   BUILTIN_TARGETS,
   finishMatch,
@@ -23,6 +26,15 @@ import {
   targetSaveText,
   targetTakesOption,
 } from "./extensions.js";
+import {
+  anyAddress,
+  type FamilyId,
+  forFamily,
+  listAddressText,
+  parseIpv6Prefix,
+  prefixText,
+  programName,
+} from "./family.js";
 import { emptyRule, type Match, type Rule, sameRule } from "./rule.js";
 import { BUILTIN_CHAINS, type Chain, IptablesState, type Table } from "./tables.js";
 
@@ -42,12 +54,24 @@ const PROTOCOLS: Record<string, number> = {
   esp: 50,
   ah: 51,
   sctp: 132,
+  icmpv6: 58,
+  "ipv6-icmp": 58,
 };
 const PROTOCOL_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(PROTOCOLS).map(([n, v]) => [v, n]),
 );
 
-function parseAddress(text: string): { addr: number; prefixLen: number } {
+/** The implicit match `-p PROTO` brings for its options (`-p tcp --dport 80`), if any. */
+function implicitMatch(protocol: number, family: FamilyId): string | undefined {
+  if (protocol === 6) return "tcp";
+  if (protocol === 17) return "udp";
+  if (protocol === 1 && family === 4) return "icmp";
+  if (protocol === 58 && family === 6) return "icmp6";
+  return undefined;
+}
+
+function parseAddress(text: string, family: FamilyId): { addr: number; addr6?: string; prefixLen: number } {
+  if (family === 6) return { addr: 0, ...parseIpv6Prefix(text, paramProblem) };
   const [a = "", mask] = text.split("/");
   const addr = parseIpv4(a);
   let prefixLen = 32;
@@ -74,6 +98,7 @@ export function parseRule(
   verb: string,
 ): Rule {
   const rule = emptyRule();
+  const family = state.family;
   let current: Match | undefined;
   let invert = false;
   const need = (i: number, flag: string) => {
@@ -90,8 +115,8 @@ export function parseRule(
     const inv = invert;
     invert = false;
     if (a === "-s" || a === "--source" || a === "-d" || a === "--destination") {
-      const { addr, prefixLen } = parseAddress(need(++i, a));
-      rule[a.startsWith("-s") || a === "--source" ? "src" : "dst"] = { addr, prefixLen, invert: inv };
+      const parsed = parseAddress(need(++i, a), family);
+      rule[a.startsWith("-s") || a === "--source" ? "src" : "dst"] = { ...parsed, invert: inv };
     } else if (a === "-i" || a === "--in-interface" || a === "-o" || a === "--out-interface") {
       const name = need(++i, a);
       const isIn = a === "-i" || a === "--in-interface";
@@ -110,8 +135,12 @@ export function parseRule(
       rule.protocolInvert = inv;
     } else if (a === "-m" || a === "--match") {
       const name = need(++i, a);
-      if (!isMatch(name)) throw paramProblem(`Couldn't load match \`${name}':No such file or directory`);
-      if ((name === "tcp" || name === "udp" || name === "icmp") && PROTOCOL_NAMES[rule.protocol] !== name)
+      if (!isMatch(name, family))
+        throw paramProblem(`Couldn't load match \`${name}':No such file or directory`);
+      if (
+        (name === "tcp" || name === "udp" || name === "icmp" || name === "icmp6") &&
+        implicitMatch(rule.protocol, family) !== name
+      )
         throw paramProblem(`${name} match: protocol must be ${name}`);
       current = { name, options: [] };
       rule.matches.push(current);
@@ -125,7 +154,7 @@ export function parseRule(
         continue;
       }
       // A match option: the current match's, else the protocol's implicit match (-p tcp --dport).
-      const implicit = PROTOCOL_NAMES[rule.protocol];
+      const implicit = implicitMatch(rule.protocol, family);
       const candidates = [current, ...rule.matches].filter((m): m is Match => m !== undefined);
       let taken = false;
       // --tcp-flags takes two words (MASK COMP); every other option at most one.
@@ -134,17 +163,17 @@ export function parseRule(
         matchTakesValue(name, a) ? args.slice(i + 1, i + 1 + words).join(" ") || undefined : undefined;
       for (const m of candidates) {
         const value = valueAt(m.name);
-        if (parseMatchOption(m, a, value, inv)) {
+        if (parseMatchOption(m, a, value, inv, family)) {
           if (value !== undefined) i += words;
           taken = true;
           break;
         }
       }
-      if (!taken && (implicit === "tcp" || implicit === "udp" || implicit === "icmp")) {
+      if (!taken && implicit !== undefined) {
         let m = rule.matches.find((x) => x.name === implicit);
         const probe: Match = m ?? { name: implicit, options: [] };
         const value = valueAt(implicit);
-        if (parseMatchOption(probe, a, value, inv)) {
+        if (parseMatchOption(probe, a, value, inv, family)) {
           if (value !== undefined) i += words;
           if (!m) {
             m = probe;
@@ -168,7 +197,7 @@ export function parseRule(
       if (!table.chains.has(t.name) || BUILTIN_CHAINS[tableName]?.includes(t.name))
         throw paramProblem(`Chain '${t.name}' does not exist`);
     } else {
-      finishTarget(t);
+      finishTarget(t, family);
       const natOnly = ["DNAT", "SNAT", "MASQUERADE", "REDIRECT"];
       const allowed: Record<string, string[]> = {
         DNAT: ["PREROUTING", "OUTPUT"],
@@ -193,15 +222,11 @@ export function parseRule(
 
 // ==== text ===================================================================================
 
-function addressText(a: { addr: number; prefixLen: number }): string {
-  return `${ipv4ToString(a.addr)}/${a.prefixLen}`;
-}
-
 /** The rule as `iptables -S` and `iptables-save` print it, after `-A CHAIN`. */
 export function ruleSaveText(r: Rule): string {
   let s = "";
-  if (r.src) s += `${r.src.invert ? " !" : ""} -s ${addressText(r.src)}`;
-  if (r.dst) s += `${r.dst.invert ? " !" : ""} -d ${addressText(r.dst)}`;
+  if (r.src) s += `${r.src.invert ? " !" : ""} -s ${prefixText(r.src)}`;
+  if (r.dst) s += `${r.dst.invert ? " !" : ""} -d ${prefixText(r.dst)}`;
   if (r.inIface) s += `${r.inIface.invert ? " !" : ""} -i ${r.inIface.name}`;
   if (r.outIface) s += `${r.outIface.invert ? " !" : ""} -o ${r.outIface.name}`;
   if (r.protocol !== 0 || r.protocolInvert)
@@ -215,10 +240,9 @@ export function ruleSaveText(r: Rule): string {
  * The line `iptables -v` prints for a rule it adds, deletes, replaces or checks: target, protocol,
  * `opt --`, interfaces, `source  -> destination`, then the matches and target as `-L -n` words.
  */
-function verboseRuleText(r: Rule): string {
+function verboseRuleText(r: Rule, family: FamilyId): string {
   const iface = (i: Rule["inIface"]) => `${i?.invert ? "!" : ""}${i?.name ?? "*"}`;
-  const addr = (a: Rule["src"]) =>
-    a ? `${a.invert ? "!" : ""}${a.prefixLen === 32 ? ipv4ToString(a.addr) : addressText(a)}` : "0.0.0.0/0";
+  const addr = (a: Rule["src"]) => (a ? `${a.invert ? "!" : ""}${listAddressText(a)}` : anyAddress(family));
   const proto = PROTOCOL_NAMES[r.protocol] ?? String(r.protocol);
   let s = `${r.target?.name ?? ""}  ${r.protocolInvert ? "!" : ""}${proto} opt -- in ${iface(r.inIface)} out ${iface(r.outIface)}  ${addr(r.src)}  -> ${addr(r.dst)}  `;
   for (const m of r.matches) s += ` ${matchListText(m, true, proto)}`;
@@ -244,6 +268,7 @@ interface ListFormat {
   verbose: boolean;
   exact: boolean;
   lineNumbers: boolean;
+  family: FamilyId;
 }
 
 function listRow(r: Rule, n: number, f: ListFormat): string {
@@ -260,8 +285,8 @@ function listRow(r: Rule, n: number, f: ListFormat): string {
     s += ` ${iface(r.inIface).padEnd(6)} ${iface(r.outIface).padEnd(6)} `;
   }
   const addr = (a: Rule["src"]) => {
-    if (!a) return ` ${(f.numeric ? "0.0.0.0/0" : "anywhere").padEnd(19)} `;
-    const text = a.prefixLen === 32 ? ipv4ToString(a.addr) : addressText(a);
+    if (!a) return ` ${(f.numeric ? anyAddress(f.family) : "anywhere").padEnd(19)} `;
+    const text = listAddressText(a);
     return `${a.invert ? "!" : " "}${text.padEnd(19)} `;
   };
   s += addr(r.src) + addr(r.dst);
@@ -293,8 +318,9 @@ function listChain(table: Table, c: Chain, f: ListFormat): string[] {
  */
 export function saveText(state: IptablesState, counters: boolean, stamp: string, only?: Table): string {
   const out: string[] = [];
+  const program = programName(state.family);
   for (const t of only ? [only] : state.saved()) {
-    out.push(`# Generated by iptables-save v1.8.9 (nf_tables) on ${stamp}`, `*${t.name}`);
+    out.push(`# Generated by ${program}-save v1.8.9 (nf_tables) on ${stamp}`, `*${t.name}`);
     for (const c of t.ordered()) out.push(`:${c.name} ${c.builtin ? c.policy : "-"} [0:0]`);
     for (const c of t.ordered())
       for (const r of c.rules)
@@ -317,7 +343,7 @@ export function runIptables(state: IptablesState, argv: string[]): IptablesOutpu
   // The command works on one table: only that one is copied (the others are shared, unchanged).
   const ti = argv.findIndex((a) => a === "-t" || a === "--table");
   const tableName = ti >= 0 ? argv[ti + 1] : "filter";
-  const staged = new IptablesState();
+  const staged = new IptablesState(state.family);
   for (const [n, t] of state.tables) staged.tables.set(n, n === tableName ? t.clone() : t);
   for (const p of state.present) staged.present.add(p);
   try {
@@ -333,7 +359,7 @@ export function runIptables(state: IptablesState, argv: string[]): IptablesOutpu
     return { stdout, stderr: "", exit: 0 };
   } catch (e) {
     if (!(e instanceof IptablesError)) throw e;
-    return { stdout: "", stderr: `${e.message}\n`, exit: e.exit };
+    return { stdout: "", stderr: `${forFamily(e.message, state.family)}\n`, exit: e.exit };
   }
 }
 
@@ -352,7 +378,13 @@ function execute(state: IptablesState, argv: string[], edit: { changed: boolean 
       `iptables v1.8.9 (nf_tables): table '${tableName}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.`,
       3,
     );
-  const f: ListFormat = { numeric: false, verbose: false, exact: false, lineNumbers: false };
+  const f: ListFormat = {
+    numeric: false,
+    verbose: false,
+    exact: false,
+    lineNumbers: false,
+    family: state.family,
+  };
   // Listing flags may come anywhere and combined (iptables -L -n -v, iptables -nvL).
   const rest: string[] = [];
   for (const a of args) {
@@ -370,7 +402,7 @@ function execute(state: IptablesState, argv: string[], edit: { changed: boolean 
     edit.changed = true;
   };
   // With -v, a command that adds, deletes or checks a rule prints it (nft's verbose rule line).
-  const done = (rule: Rule | undefined) => (f.verbose && rule ? `${verboseRuleText(rule)}\n` : "");
+  const done = (rule: Rule | undefined) => (f.verbose && rule ? `${verboseRuleText(rule, f.family)}\n` : "");
   switch (cmd) {
     case "-A":
     case "--append":
@@ -533,9 +565,10 @@ function execute(state: IptablesState, argv: string[], edit: { changed: boolean 
 
 /** `iptables-save [-c] [-t TABLE]` with iptables-save's option errors; `stamp` is the date it prints. */
 export function runIptablesSave(state: IptablesState, args: string[], stamp: string): IptablesOutput {
+  const program = programName(state.family);
   const fail = (why: string) => ({
     stdout: "",
-    stderr: `iptables-save: ${why}\nLook at manual page \`iptables-save.8' for more information.\n`,
+    stderr: `${program}-save: ${why}\nLook at manual page \`${program}-save.8' for more information.\n`,
     exit: 1,
   });
   let counters = false;
@@ -559,7 +592,7 @@ export function runIptablesSave(state: IptablesState, args: string[], stamp: str
  * at once; without --noflush each table in the file is emptied first. Any error: nothing applied.
  */
 export function runIptablesRestore(state: IptablesState, text: string, noflush: boolean): IptablesOutput {
-  const staged = new IptablesState();
+  const staged = new IptablesState(state.family);
   for (const [n, t] of state.tables) staged.tables.set(n, t.clone());
   for (const p of state.present) staged.present.add(p);
   const lines = text.split("\n");
@@ -602,7 +635,10 @@ export function runIptablesRestore(state: IptablesState, text: string, noflush: 
       const message = e.message.split("\n")[0]?.replace(/^iptables v1\.8\.9 \(nf_tables\): /, "") ?? "";
       return {
         stdout: "",
-        stderr: `iptables-restore v1.8.9 (nf_tables): ${message}\nError occurred at line: ${i + 1}\nTry \`iptables-restore -h' or 'iptables-restore --help' for more information.\n`,
+        stderr: forFamily(
+          `iptables-restore v1.8.9 (nf_tables): ${message}\nError occurred at line: ${i + 1}\nTry \`iptables-restore -h' or 'iptables-restore --help' for more information.\n`,
+          state.family,
+        ),
         exit: e.exit === 4 ? 1 : e.exit,
       };
     }

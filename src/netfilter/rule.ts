@@ -1,13 +1,16 @@
 /**
- * An iptables rule as the kernel keeps it (struct ipt_entry with its matches and target): the
- * fixed IPv4 part (addresses with masks, interfaces with `+` wildcards, protocol, each with its
+ * An iptables or ip6tables rule as the kernel keeps it (struct ipt_entry / ip6t_entry with its
+ * matches and target): the fixed IP part (addresses with masks, interfaces with `+` wildcards, protocol, each with its
  * own negation), the extension matches in the order given, the target, and packet/byte counters.
  * Rules are compared structurally (what `iptables -D RULE` and `-C` need); their text forms live
  * in rule-text.ts.
  */
 
 export interface AddressMatch {
+  /** The IPv4 address (masked); 0 in an IPv6 rule. */
   addr: number;
+  /** The IPv6 address (masked), as inet_ntop prints it; only in ip6tables rules. */
+  addr6?: string;
   prefixLen: number;
   invert: boolean;
 }

@@ -1,11 +1,13 @@
 /**
- * A namespace's iptables state (net/ipv4/netfilter/ip_tables.c as iptables-nft presents it): the
+ * A namespace's iptables or ip6tables state (net/ipv4/netfilter/ip_tables.c,
+ * net/ipv6/netfilter/ip6_tables.c as iptables-nft presents them): the
  * tables raw, mangle, nat and filter with their built-in chains and policies, user chains, and
  * the rules in each chain. A table exists (for `iptables-save`) once a command has changed it, as
  * with iptables-nft, and is listed in iptables-nft's fixed order: mangle, raw, filter, nat.
  * Evaluation at the hooks comes with conntrack.
  */
 
+import type { FamilyId } from "./family.js";
 import type { Rule } from "./rule.js";
 
 export const BUILTIN_CHAINS: Record<string, string[]> = {
@@ -59,6 +61,9 @@ export class Table {
 const SAVE_ORDER = ["mangle", "raw", "filter", "nat"];
 
 export class IptablesState {
+  /** 4 for iptables, 6 for ip6tables: each namespace has one state of each. */
+  constructor(readonly family: FamilyId = 4) {}
+
   readonly tables = new Map<string, Table>();
   /** Bumped by every change, so the hooks know to recompile. */
   version = 0;

@@ -76,6 +76,7 @@ type StateCommand = (ns: NetNamespace, args: string[]) => CommandResult;
 const STATE_COMMANDS: Record<string, StateCommand> = {
   bridge: runBridge,
   iptables: (ns, args) => runIptables(ns.iptables, args),
+  ip6tables: (ns, args) => runIptables(ns.ip6tables, args),
   conntrack: (ns, args) => runConntrack(ns.netfilter.conntrack, args),
   dmesg: (ns, args) => ns.kernelLog.dmesg(args),
   sysctl: runSysctl,
@@ -204,12 +205,12 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       tcpdump(args, ctx, opts, files, finishers);
     } else if (cmd === "conntrack" && (args[0] === "-E" || args[0] === "--event")) {
       job.running = conntrackEvents(ctx);
-    } else if (cmd === "iptables-save") {
-      const r = runIptablesSave(ns.iptables, args, ctime(sim.now));
+    } else if (cmd === "iptables-save" || cmd === "ip6tables-save") {
+      const r = runIptablesSave(cmd === "iptables-save" ? ns.iptables : ns.ip6tables, args, ctime(sim.now));
       for (const l of r.stdout.split("\n").slice(0, -1)) ctx.out(l);
       for (const l of r.stderr.split("\n").slice(0, -1)) ctx.err(l);
       ctx.exit(r.exit);
-    } else if (cmd === "iptables-restore") {
+    } else if (cmd === "iptables-restore" || cmd === "ip6tables-restore") {
       // iptables-restore [--noflush] FILE, or the rules piped in with `echo ... |` as stdin.
       const noflush = args.includes("--noflush") || args.includes("-n");
       const file = args.find((a) => !a.startsWith("-"));
@@ -218,12 +219,12 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
         try {
           text = readFileSync(file, "utf8");
         } catch {
-          ctx.err(`iptables-restore v1.8.9 (nf_tables): Can't open ${file}: No such file or directory`);
+          ctx.err(`${cmd} v1.8.9 (nf_tables): Can't open ${file}: No such file or directory`);
           ctx.exit(1);
           return job;
         }
       }
-      const r = runIptablesRestore(ns.iptables, text, noflush);
+      const r = runIptablesRestore(cmd === "iptables-restore" ? ns.iptables : ns.ip6tables, text, noflush);
       for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
       ctx.exit(r.exit);
     } else if (cmd !== undefined && cmd in STATE_COMMANDS) {
