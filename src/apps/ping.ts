@@ -31,7 +31,7 @@ import {
 import { IPPROTO_ICMP } from "../wire/ipv4.js";
 import { icmpv6Wire } from "./ping-icmpv6.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
-import { LOOKUP_TEXT, lookupAddress, lookupHost } from "./resolver.js";
+import { LOOKUP_TEXT, lookupAddress, lookupHost, lookupHost6 } from "./resolver.js";
 
 interface PingOptions {
   count: number;
@@ -123,6 +123,25 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
     }
     return pingTarget(o, ctx, false, icmpv6Wire(ctx, v6, zone, o));
   }
+  const handle: RunningProcess = {
+    interrupt: () => {
+      interrupted = true;
+      if (running) running.interrupt();
+      else ctx.exit(2);
+    },
+  };
+  if (args.includes("-6")) {
+    lookupHost6(ctx, o.targetText, (addr, error) => {
+      if (interrupted) return;
+      if (addr === undefined) {
+        ctx.err(`ping: ${o.targetText}: ${LOOKUP_TEXT[error ?? "EAI_NONAME"]}`);
+        ctx.exit(2);
+        return;
+      }
+      running = pingTarget(o, ctx, false, icmpv6Wire(ctx, addr, undefined, o));
+    });
+    return handle;
+  }
   lookupHost(ctx, o.targetText, (addr, error) => {
     if (interrupted) return;
     if (addr === undefined) {
@@ -133,13 +152,7 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
     o.target = addr;
     running = pingTarget(o, ctx, parseIpv4(o.targetText) === undefined && !o.numeric, ipv4Wire(o, ctx));
   });
-  return {
-    interrupt: () => {
-      interrupted = true;
-      if (running) running.interrupt();
-      else ctx.exit(2);
-    },
-  };
+  return handle;
 }
 
 /**

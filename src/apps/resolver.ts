@@ -5,13 +5,15 @@
  * RD set, 5 s timeout, 2 attempts (RES_TIMEOUT, RES_DFLRETRY), the answer's A records, in order.
  * NXDOMAIN (or an answer with no address) is "Name or service not known" (EAI_NONAME); no
  * answer, SERVFAIL or REFUSED is "Temporary failure in name resolution" (EAI_AGAIN). Reverse
- * lookups ask for PTR of `d.c.b.a.in-addr.arpa`. Deviations: A queries only (glibc asks for A and
- * AAAA together unless the program asks for IPv4); no search domains or ndots; one nameserver.
+ * lookups ask for PTR of `d.c.b.a.in-addr.arpa`. IPv6 lookups (a program asking for AF_INET6) ask
+ * for AAAA. Deviations: one family per lookup (glibc asks for A and AAAA together for AF_UNSPEC);
+ * no search domains or ndots; one nameserver.
  */
 
 import type { NetNamespace } from "../kernel/namespace.js";
 import { SECOND } from "../sim/time.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { parseIpv6 } from "../util/ipv6-address.js";
 import {
   aAddress,
   CLASS_IN,
@@ -24,6 +26,7 @@ import {
   RCODE_NXDOMAIN,
   rcodeOf,
   TYPE_A,
+  TYPE_AAAA,
   TYPE_PTR,
 } from "../wire/dns.js";
 import type { ProcessContext } from "./process.js";
@@ -40,10 +43,14 @@ const TIMEOUT = 5 * SECOND;
 const ATTEMPTS = 2;
 
 /** The address for `name` in /etc/hosts (first match, names case-insensitive). */
-function fromHostsFile(ns: NetNamespace, name: string): number | undefined {
+function fromHostsFile<T>(
+  ns: NetNamespace,
+  name: string,
+  parse: (text: string) => T | undefined,
+): T | undefined {
   for (const line of (ns.files.get("/etc/hosts") ?? "").split("\n")) {
     const [addr = "", ...names] = line.replace(/#.*/, "").trim().split(/\s+/);
-    const a = parseIpv4(addr);
+    const a = parse(addr);
     if (a !== undefined && names.some((n) => n.toLowerCase() === name.toLowerCase())) return a;
   }
   return undefined;
@@ -126,7 +133,7 @@ export function lookupHost(
     done(literal);
     return;
   }
-  const fromFile = fromHostsFile(ctx.ns, name);
+  const fromFile = fromHostsFile(ctx.ns, name, parseIpv4);
   if (fromFile !== undefined) {
     done(fromFile);
     return;
@@ -144,6 +151,37 @@ export function lookupHost(
     const a = m.answers.find((r) => r.type === TYPE_A);
     if (a) {
       done(aAddress(a));
+      return;
+    }
+    const rcode = rcodeOf(m);
+    done(undefined, rcode === RCODE_NXDOMAIN || rcode === RCODE_NOERROR ? "EAI_NONAME" : "EAI_AGAIN");
+  });
+}
+
+/** getaddrinfo(name) with AF_INET6 (`ping -6`): a literal, /etc/hosts, then an AAAA query. */
+export function lookupHost6(
+  ctx: ProcessContext,
+  name: string,
+  done: (addr: Uint8Array | undefined, error?: LookupError) => void,
+): void {
+  const literal = parseIpv6(name) ?? fromHostsFile(ctx.ns, name, parseIpv6);
+  if (literal !== undefined) {
+    done(literal);
+    return;
+  }
+  const server = nameserverOf(ctx.ns);
+  if (server === undefined) {
+    done(undefined, "EAI_NONAME");
+    return;
+  }
+  queryServer(ctx, server, name.replace(/\.$/, ""), TYPE_AAAA, (m) => {
+    if (!m) {
+      done(undefined, "EAI_AGAIN");
+      return;
+    }
+    const a = m.answers.find((r) => r.type === TYPE_AAAA && r.data.length === 16);
+    if (a) {
+      done(a.data.slice());
       return;
     }
     const rcode = rcodeOf(m);

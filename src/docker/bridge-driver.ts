@@ -8,7 +8,9 @@
  * default route via the gateway (none on internal networks); a published port is its DNAT,
  * ACCEPT and MASQUERADE rules. Options are checked as bridge_linux.go's fromLabels does, with its
  * `failed to parse … value: …` errors. Gateway modes (nat, nat-unprotected, routed, isolated) need
- * the 28/29 layouts. Deviation: no IPv6.
+ * the 28/29 layouts. IPv6 (--ipv6): the bridge gets the IPv6 gateway (nodad) besides the kernel's
+ * link-local address, each container its address (nodad) and `default via` the gateway.
+ * Deviation: no ip6tables rules yet.
  */
 
 import type { Host } from "../kernel/host.js";
@@ -122,6 +124,11 @@ export class BridgeDriver {
     // com.docker.network.bridge.inhibit_ipv4: the bridge keeps no address (routing is done elsewhere).
     if (pool && !n.flag(OPT_INHIBIT_IPV4, false) && gatewayMode(n) !== "isolated")
       this.ns.addAddress(br, pool.gateway, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
+    if (n.pool6) {
+      // setupBridgeIPv6: IPv6 on for the bridge, the gateway address without DAD.
+      this.ns.sysctl.set(`net.ipv6.conf.${n.bridgeName}.disable_ipv6`, "0");
+      this.ns.ipv6.addrconf.add(br, n.pool6.gateway, n.pool6.prefixLen, { nodad: true });
+    }
     this.ns.setUp(br, true);
     // Without the userland proxy, published ports are reached from the host's 127.0.0.1 through
     // the bridge (route_localnet) and from the containers of the bridge (hairpin on each port).
@@ -136,7 +143,15 @@ export class BridgeDriver {
   }
 
   /** Create the endpoint and join the container's sandbox: the veth pair, address, routes. */
-  join(n: Network, c: Container, endpointId: string, ip: number, mac: number, gateway?: number): Endpoint {
+  join(
+    n: Network,
+    c: Container,
+    endpointId: string,
+    ip: number,
+    mac: number,
+    gateway?: number,
+    address6?: Uint8Array,
+  ): Endpoint {
     const sandbox = c.sandbox as NetNamespace;
     const pool = n.pool;
     if (!pool) throw new Error("bridge network without a pool");
@@ -163,7 +178,24 @@ export class BridgeDriver {
     if (port && !this.settings.userlandProxy) port.hairpin = true;
     this.ns.setUp(outside, true);
     sandbox.addAddress(inside, ip, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
+    if (address6 && n.pool6) {
+      // osl setInterfaceIPv6: IPv6 on for the interface (and loopback), the address without DAD.
+      sandbox.sysctl.set(`net.ipv6.conf.${ifname}.disable_ipv6`, "0");
+      sandbox.sysctl.set("net.ipv6.conf.lo.disable_ipv6", "0");
+      sandbox.ipv6.addrconf.add(inside, address6, n.pool6.prefixLen, { nodad: true });
+    }
     sandbox.setUp(inside, true);
+    if (address6 && n.pool6 && !n.spec.internal && !sandbox.ipv6.main.routes().some((r) => r.prefixLen === 0))
+      sandbox.ipv6.main.add({
+        dst: new Uint8Array(16),
+        prefixLen: 0,
+        type: "unicast",
+        gateway: n.pool6.gateway,
+        ifindex: inside.ifindex,
+        metric: 1024,
+        protocol: "boot",
+        prefsrc: undefined,
+      });
     if (!n.spec.internal && !sandbox.main.lookup(0)?.gateway)
       sandbox.main.add({
         dst: 0,
@@ -178,7 +210,9 @@ export class BridgeDriver {
       });
     if (this.settings.iptables && !n.spec.internal)
       this.settings.firewall.addEndpoint(this.ns.iptables, this.rules(n), ipv4ToString(ip));
-    return new Endpoint(endpointId, n, c.id, c.name, ip, mac, ifname, outside, gateway);
+    const ep = new Endpoint(endpointId, n, c.id, c.name, ip, mac, ifname, outside, gateway);
+    ep.address6 = address6;
+    return ep;
   }
 
   /** Leave and delete the endpoint: its veth pair goes (and with it the routes through it). */

@@ -11,12 +11,13 @@
  * lines are always there.
  */
 
-import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { parseIpv4 } from "../util/ipv4-address.js";
 
 /** /etc/hosts: the defaults, the extra lines (--add-host, --link), then the container's own addresses. */
 export function hostsFile(
   hostname: string,
-  addresses: number[],
+  /** The container's own addresses as text: each endpoint's IPv4, then its IPv6 one. */
+  addresses: string[],
   extra: string[] = [],
   classic = true,
 ): string {
@@ -28,7 +29,7 @@ export function hostsFile(
     "ff02::1\tip6-allnodes",
     "ff02::2\tip6-allrouters",
     ...extra,
-    ...addresses.map((a) => `${ipv4ToString(a)}\t${hostname}`),
+    ...addresses.map((a) => `${a}\t${hostname}`),
   ];
   return `${lines.join("\n")}\n`;
 }

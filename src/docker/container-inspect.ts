@@ -10,6 +10,7 @@
  */
 
 import { ipv4ToString } from "../util/ipv4-address.js";
+import { ipv6ToString } from "../util/ipv6-address.js";
 import { macToString } from "../util/mac-address.js";
 import type { Container, EndpointRequest } from "./container.js";
 import type { Daemon } from "./daemon.js";
@@ -37,7 +38,13 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
     const ep = c.endpoints.find((e) => e.network === n);
     const pool = ep ? n.poolOf(ep.address) : undefined;
     networks[name] = {
-      IPAMConfig: req.ip === 0 ? null : { IPv4Address: ipv4ToString(req.ip) },
+      IPAMConfig:
+        req.ip === 0 && !req.ip6
+          ? null
+          : {
+              ...(req.ip === 0 ? {} : { IPv4Address: ipv4ToString(req.ip) }),
+              ...(req.ip6 ? { IPv6Address: ipv6ToString(req.ip6) } : {}),
+            },
       Links: linksOf(c, name, req),
       Aliases: req.aliases.length > 0 ? req.aliases : null,
       MacAddress: ep && ep.mac !== 0 ? macToString(ep.mac) : "",
@@ -48,9 +55,9 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       Gateway: ep && pool && ep.gateway !== 0 ? ipv4ToString(ep.gateway ?? pool.gateway) : "",
       IPAddress: ep && ep.address !== 0 ? ipv4ToString(ep.address) : "",
       IPPrefixLen: ep && pool ? pool.prefixLen : 0,
-      IPv6Gateway: "",
-      GlobalIPv6Address: "",
-      GlobalIPv6PrefixLen: 0,
+      IPv6Gateway: ep?.address6 && n.pool6 && !n.spec.internal ? ipv6ToString(n.pool6.gateway) : "",
+      GlobalIPv6Address: ep?.address6 ? ipv6ToString(ep.address6) : "",
+      GlobalIPv6PrefixLen: ep?.address6 ? (n.pool6?.prefixLen ?? 0) : 0,
       DNSNames: ep && !n.predefined ? [c.name, ...req.aliases, c.shortId] : null,
     };
   }
@@ -93,7 +100,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
     HostConfig: {
       Binds: null,
       ContainerIDFile: "",
-      LogConfig: { Type: "json-file", Config: goMap({}) },
+      LogConfig: { Type: "json-file", Config: {} },
       NetworkMode: c.networkMode,
       PortBindings: goMapOf(
         c.ports.map((p) => [
@@ -162,13 +169,13 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       WorkingDir: "",
       Entrypoint: null,
       OnBuild: null,
-      Labels: goMap({}),
+      Labels: {},
     },
     NetworkSettings: {
       Bridge: "",
       SandboxID: running ? c.sandboxId : "",
       SandboxKey: running && c.sandboxId ? `/var/run/docker/netns/${c.sandboxId.slice(0, 12)}` : "",
-      Ports: goMap(running ? ports(c) : {}, null),
+      Ports: running ? goMap(ports(c)) : {},
       HairpinMode: false,
       LinkLocalIPv6Address: "",
       LinkLocalIPv6PrefixLen: 0,
@@ -182,7 +189,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       IPPrefixLen: bridgePool?.prefixLen ?? 0,
       IPv6Gateway: "",
       MacAddress: bridgeEp && bridgeEp.mac !== 0 ? macToString(bridgeEp.mac) : "",
-      Networks: goMap(networks, null),
+      Networks: goMap(networks),
     },
   };
 }

@@ -28,6 +28,8 @@ export interface PortBinding extends PortRequest {
 export interface EndpointRequest {
   /** --ip on run/connect (0: IPAM picks). */
   ip: number;
+  /** --ip6 on run/connect. */
+  ip6?: Uint8Array;
   aliases: string[];
   /** --link on a user-defined network: container name → alias, resolved by this container's DNS. */
   links?: [string, string][];

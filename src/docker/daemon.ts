@@ -19,6 +19,7 @@ import type { NetNamespace } from "../kernel/namespace.js";
 import { runIptables } from "../netfilter/iptables-command.js";
 import { MILLISECOND } from "../sim/time.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { ipv6ToString } from "../util/ipv6-address.js";
 import type { Rng } from "../util/rng.js";
 import {
   BridgeDriver,
@@ -49,6 +50,7 @@ import { CLASSIC_LAYOUT, type FirewallLayout } from "./firewall.js";
 import { modernLayout } from "./firewall-modern.js";
 import { randomId } from "./ids.js";
 import { type AddressPool, Ipam, type IpamPool, type PoolRequest } from "./ipam.js";
+import { Ipam6, type Ipv6Pool, type Pool6Request } from "./ipam6.js";
 import { type DriverName, Endpoint, Network, type NetworkSpec, parseGoBool } from "./network.js";
 import { ParentLinkDriver } from "./parent-link-driver.js";
 import { type NetworkDriverPlugin, RemoteDriver } from "./remote-driver.js";
@@ -105,12 +107,15 @@ export interface NetworkCreate {
   scope?: string;
   configOnly?: boolean;
   configFrom?: string;
+  /** --ipv6, with the IPv6 --subnet/--gateway/--ip-range (none: a /64 of the ULA pool). */
+  ipv6?: Pool6Request;
 }
 
 export class Daemon {
   readonly networks = new Map<string, Network>();
   readonly containers = new Map<string, Container>();
   readonly ipam: Ipam;
+  readonly ipam6: Ipam6;
   readonly bridge: BridgeDriver;
   readonly macvlan: ParentLinkDriver;
   readonly ipvlan: ParentLinkDriver;
@@ -133,6 +138,11 @@ export class Daemon {
           .filter((r) => r.type === "unicast" && r.gateway === 0 && r.prefixLen > 0)
           .map((r) => `${ipv4ToString(r.dst)}/${r.prefixLen}`),
     });
+    // The host ID the ULA pool is derived from (the daemon's engine ID), from a stream of its own.
+    const idRng = host.sim.random(`engine-id:${ns.name}`);
+    this.ipam6 = new Ipam6(
+      Array.from({ length: 4 }, () => idRng.int(0, 0xffffffff).toString(16).padStart(8, "0")).join(""),
+    );
     this.firewall =
       options.engineVersion >= 29
         ? modernLayout(29)
@@ -212,11 +222,12 @@ export class Daemon {
     return rfc3339Nano(this.host.sim.now);
   }
 
-  private addNetwork(spec: NetworkSpec, pools: AddressPool[]): Network {
+  private addNetwork(spec: NetworkSpec, pools: AddressPool[], pool6?: Ipv6Pool): Network {
     const id = randomId(this.rng);
     const bridgeName =
       spec.driver === "bridge" ? (spec.options[OPT_BRIDGE_NAME] ?? `br-${id.slice(0, 12)}`) : "";
     const n = new Network(id, spec, this.now(), pools, bridgeName);
+    n.pool6 = pool6;
     if (spec.driver === "bridge") this.bridge.createNetwork(n);
     this.networks.set(id, n);
     return n;
@@ -253,12 +264,23 @@ export class Daemon {
     if (req.configFrom !== undefined) req = this.applyConfigNetwork(req, req.configFrom);
     if (lanDriver) lanDriver.validate(req.options);
     else this.bridge.validate(req.options, req.internal);
+    if (req.ipv6 && req.driver !== "bridge")
+      throw new DockerError("dockwire: IPv6 is modelled on bridge networks only", 400, false);
     const pools = this.requestPools(req);
     // bridge_linux.go: one subnet per bridge.
     if (req.driver === "bridge" && pools.length > 1) {
       for (const p of pools) this.releasePool(p);
       throw new DockerError("bridge driver doesn't support multiple subnets", 403);
     }
+    let pool6: Ipv6Pool | undefined;
+    try {
+      pool6 = req.ipv6 ? this.ipam6.requestPool(req.ipv6) : undefined;
+    } catch (e) {
+      for (const p of pools) this.releasePool(p);
+      throw e;
+    }
+    // IPv6 forwarding, as for IPv4, once there is an IPv6 network (setupIPv6Forwarding).
+    if (pool6 && this.options.ipForward) this.ns.sysctl.set("net.ipv6.conf.all.forwarding", "1");
     const n = this.addNetwork(
       {
         name: req.name,
@@ -272,6 +294,7 @@ export class Daemon {
         ...(req.configFrom === undefined ? {} : { configFrom: req.configFrom }),
       },
       pools,
+      pool6,
     );
     if (lanDriver) {
       try {
@@ -345,6 +368,7 @@ export class Daemon {
     if (n.driver === "bridge") this.bridge.deleteNetwork(n);
     this.lanDriver(n.driver)?.deleteNetwork(n, [...this.networks.values()]);
     for (const p of n.pools) this.releasePool(p);
+    if (n.pool6) this.ipam6.releasePool(n.pool6);
     this.networks.delete(n.id);
   }
 
@@ -417,6 +441,7 @@ export class Daemon {
     hostname: string | undefined;
     network: string;
     ip: number;
+    ip6?: Uint8Array;
     aliases: string[];
     ports: PortRequest[];
     macAddress: number;
@@ -451,7 +476,7 @@ export class Daemon {
         "invalid endpoint settings:\nnetwork-scoped alias is supported only for containers in user defined networks",
         400,
       );
-    if (req.ip !== 0 && n?.pool && !n.pool.userSubnet)
+    if ((req.ip !== 0 && n?.pool && !n.pool.userSubnet) || (req.ip6 && !n?.pool6?.userSubnet))
       throw new DockerError(
         "invalid endpoint settings:\nuser specified IP address is supported only when connecting to networks with user configured subnets",
         400,
@@ -473,6 +498,7 @@ export class Daemon {
                 n.name,
                 {
                   ip: req.ip,
+                  ...(req.ip6 ? { ip6: req.ip6 } : {}),
                   aliases: req.aliases,
                   ...(endpointLinks.length > 0 ? { links: endpointLinks } : {}),
                 },
@@ -555,7 +581,7 @@ export class Daemon {
     c.nextIfIndex = 0;
     if (c.networkMode === "none") this.attachPlain(c, "none");
     try {
-      for (const [name, req] of c.networks) this.join(c, this.findNetwork(name), req.ip);
+      for (const [name, req] of c.networks) this.join(c, this.findNetwork(name), req.ip, req.ip6);
       this.electGateway(c);
       this.publish(c);
       this.addLinkRules(c, links);
@@ -587,7 +613,10 @@ export class Daemon {
     }
     return hostsFile(
       c.hostname,
-      c.endpoints.map((e) => e.address),
+      c.endpoints.flatMap((e) => [
+        ...(e.address === 0 ? [] : [ipv4ToString(e.address)]),
+        ...(e.address6 ? [ipv6ToString(e.address6)] : []),
+      ]),
       extra,
       this.options.engineVersion < 28,
     );
@@ -691,12 +720,15 @@ export class Daemon {
   }
 
   /** A/AAAA lookup as resolver.go does it: the full name in every network, then `name.network`. */
-  private dnsAddresses(c: Container, query: string): number[] | undefined {
+  private dnsAddresses(
+    c: Container,
+    query: string,
+  ): { v4: number; v6: Uint8Array | undefined }[] | undefined {
     const name = query.replace(/\.$/, "").toLowerCase();
     const inNetwork = (n: Network, wanted: string) => {
       const addrs = [...n.endpoints.values()]
         .filter((ep) => this.dnsNames(ep.containerId, n).includes(wanted))
-        .map((ep) => ep.address);
+        .map((ep) => ({ v4: ep.address, v6: ep.address6 }));
       return addrs.length > 0 ? addrs : undefined;
     };
     const nets = c.endpoints.map((e) => e.network).filter((n) => !n.predefined);
@@ -755,7 +787,10 @@ export class Daemon {
       );
     if (c.networks.has(n.name))
       throw new DockerError(`endpoint with name ${c.name} already exists in network ${n.name}`, 403);
-    if (ip !== 0 && (n.name === "bridge" || !n.pool?.userSubnet))
+    if (
+      (ip !== 0 || req.ip6) &&
+      (n.name === "bridge" || !n.pool?.userSubnet || (req.ip6 && !n.pool6?.userSubnet))
+    )
       throw new DockerError(
         n.name === "bridge"
           ? "invalid endpoint settings:\nuser specified IP address is supported on user defined networks only"
@@ -766,7 +801,7 @@ export class Daemon {
     if (c.state === "running" && c.sandbox) {
       const before = this.gatewayEndpoint(c);
       try {
-        this.join(c, n, ip);
+        this.join(c, n, ip, req.ip6);
       } catch (e) {
         c.networks.delete(n.name);
         throw e;
@@ -801,6 +836,7 @@ export class Daemon {
       if (wasGateway) this.unpublishAll(c, ep);
       n.endpoints.delete(c.id);
       n.poolOf(ep.address)?.release(ep.address);
+      if (ep.address6) n.pool6?.release(ep.address6);
       this.leave(ep, c);
       c.endpoints = c.endpoints.filter((e) => e !== ep);
       if (wasGateway) {
@@ -817,10 +853,18 @@ export class Daemon {
     c.sandbox?.files.set("/etc/hosts", this.hostsOf(c));
   }
 
-  private join(c: Container, n: Network, ip: number): void {
+  private join(c: Container, n: Network, ip: number, ip6?: Uint8Array): void {
     const lan = this.lanDriver(n.driver);
     if ((n.driver !== "bridge" && !lan) || !n.pool) return;
-    const address = this.allocateAddress(n, ip);
+    const label = `${n.name} (${n.id.slice(0, 12)})`;
+    const address6 = n.pool6?.allocate(ip6, label);
+    let address: number;
+    try {
+      address = this.allocateAddress(n, ip);
+    } catch (e) {
+      if (address6) n.pool6?.release(address6);
+      throw e;
+    }
     const mac =
       c.macAddress !== 0 && c.endpoints.length === 0
         ? c.macAddress
@@ -830,12 +874,13 @@ export class Daemon {
     try {
       const ep = lan
         ? lan.join(n, c, randomId(this.rng), address, lan.macFor(n, mac))
-        : this.bridge.join(n, c, randomId(this.rng), address, mac, this.defaultGatewayFor(n));
+        : this.bridge.join(n, c, randomId(this.rng), address, mac, this.defaultGatewayFor(n), address6);
       n.endpoints.set(c.id, ep);
       c.endpoints.push(ep);
       if (this.options.engineVersion >= 28) this.advertise(c, n, ep);
     } catch (e) {
       n.poolOf(address)?.release(address);
+      if (address6) n.pool6?.release(address6);
       throw e;
     }
   }
@@ -1087,6 +1132,7 @@ export class Daemon {
     for (const ep of c.endpoints) {
       ep.network.endpoints.delete(c.id);
       ep.network.poolOf(ep.address)?.release(ep.address);
+      if (ep.address6) ep.network.pool6?.release(ep.address6);
       this.leave(ep, c);
     }
     c.endpoints = [];

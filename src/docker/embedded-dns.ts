@@ -41,8 +41,11 @@ const UPSTREAM_TIMEOUT = 4 * SECOND;
 
 /** What the resolver asks the daemon. */
 export interface DnsRecords {
-  /** The addresses `name` has in the first of the container's networks that knows it. */
-  addresses(name: string): number[] | undefined;
+  /**
+   * The endpoints `name` has in the first of the container's networks that knows it: each one's
+   * IPv4 address (0: none) and IPv6 address (on an IPv6 network).
+   */
+  addresses(name: string): { v4: number; v6: Uint8Array | undefined }[] | undefined;
   /** `name.network` for an address of the container's networks. */
   ptr(addr: number): string | undefined;
   /** The upstream nameservers (the docker host's /etc/resolv.conf, or --dns). */
@@ -143,20 +146,20 @@ export class EmbeddedResolver {
       );
     const name = question.name;
     if (question.type === TYPE_A || question.type === TYPE_AAAA) {
-      const addrs = this.records.addresses(name);
-      if (addrs) {
+      const endpoints = this.records.addresses(name);
+      if (endpoints) {
         // A name that exists but has no address of the family: NOERROR with no answers.
-        if (question.type === TYPE_AAAA) {
-          answer([]);
-          return;
-        }
+        const data =
+          question.type === TYPE_A
+            ? endpoints.filter((e) => e.v4 !== 0).map((e) => aData(e.v4))
+            : endpoints.flatMap((e) => (e.v6 ? [e.v6.slice()] : []));
         answer(
-          this.shuffle(addrs).map((a) => ({
+          this.shuffle(data).map((d) => ({
             name,
-            type: TYPE_A,
+            type: question.type,
             class: question.class,
             ttl: TTL,
-            data: aData(a),
+            data: d,
           })),
         );
         return;
@@ -206,11 +209,11 @@ export class EmbeddedResolver {
     }
   }
 
-  private shuffle(addrs: number[]): number[] {
-    const a = [...addrs];
+  private shuffle<T>(items: T[]): T[] {
+    const a = [...items];
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.rng.int(0, i);
-      [a[i], a[j]] = [a[j] as number, a[i] as number];
+      [a[i], a[j]] = [a[j] as T, a[i] as T];
     }
     return a;
   }

@@ -5,6 +5,7 @@
  */
 
 import { ipv4ToString } from "../util/ipv4-address.js";
+import { ipv6ToString } from "../util/ipv6-address.js";
 import { macToString } from "../util/mac-address.js";
 import type { Daemon } from "./daemon.js";
 import { goMap } from "./go-map.js";
@@ -37,7 +38,7 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
       MacAddress: ep.mac === 0 ? "" : macToString(ep.mac),
       IPv4Address:
         ep.address === 0 ? "" : `${ipv4ToString(ep.address)}/${n.poolOf(ep.address)?.prefixLen ?? 32}`,
-      IPv6Address: "",
+      IPv6Address: ep.address6 ? `${ipv6ToString(ep.address6)}/${n.pool6?.prefixLen}` : "",
     };
   }
   return {
@@ -46,18 +47,20 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     Created: n.created,
     Scope: "local",
     Driver: n.driver,
-    EnableIPv6: false,
+    EnableIPv6: n.pool6 !== undefined,
     IPAM: {
       Driver: n.spec.configOnly?.ipamDriver ?? n.spec.ipamDriver ?? "default",
       Options: n.predefined ? null : goMap(n.spec.ipamOptions ?? {}),
-      Config: n.spec.configOnly ? requestedConfig(n.spec.configOnly.ipam) : n.pools.map((p) => p.config()),
+      Config: n.spec.configOnly
+        ? requestedConfig(n.spec.configOnly.ipam)
+        : [...n.pools.map((p) => p.config()), ...(n.pool6 ? [n.pool6.config()] : [])],
     },
     Internal: n.spec.internal,
     Attachable: n.spec.attachable,
     Ingress: false,
     ConfigFrom: { Network: n.spec.configFrom ?? "" },
     ConfigOnly: n.spec.configOnly !== undefined,
-    Containers: goMap(containers, null),
+    Containers: goMap(containers),
     Options: goMap(n.spec.options),
     Labels: goMap(n.spec.labels),
   };

@@ -7,6 +7,7 @@
 
 import type { NetDevice } from "../link/net-device.js";
 import type { AddressPool, PoolRequest } from "./ipam.js";
+import type { Ipv6Pool } from "./ipam6.js";
 
 /** A built-in driver, or the name of a remote driver plugin. */
 export type DriverName = string;
@@ -27,6 +28,9 @@ export class Endpoint {
     /** The default route's next hop through it: the network's gateway unless the driver says (0: none). */
     readonly gateway?: number,
   ) {}
+
+  /** Its IPv6 address on an IPv6 network. */
+  address6: Uint8Array | undefined = undefined;
 }
 
 export interface NetworkSpec {
@@ -52,6 +56,8 @@ export interface NetworkSpec {
 
 export class Network {
   readonly endpoints = new Map<string, Endpoint>();
+  /** The IPv6 pool of an IPv6 network (--ipv6). */
+  pool6: Ipv6Pool | undefined = undefined;
 
   constructor(
     readonly id: string,

@@ -302,4 +302,65 @@ describe("docker scenarios", () => {
       outputOf(l, "docker network inspect -f '{{.Driver}} {{json .IPAM.Config}} {{json .Options}}' l3net")[0],
     ).toBe('ipvlan [{"Subnet":"10.10.0.0/24"}] {"ipvlan_mode":"l3","parent":"eth0"}');
   });
+  it("IPv6 network: addresses without DAD, default via the gateway, AAAA names, inspect, ULA pool, errors", () => {
+    const l = scenario("ipv6");
+    expect(outputOf(l, "docker exec client ip -6 addr")).toEqual([
+      "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 state UNKNOWN qlen 1000",
+      "    inet6 ::1/128 scope host ",
+      "       valid_lft forever preferred_lft forever",
+      "2: eth0@if6: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP qlen 1000",
+      "    inet6 fd00:db8:1::99/64 scope global nodad ",
+      "       valid_lft forever preferred_lft forever",
+      "    inet6 fe80::42:acff:fe1e:3/64 scope link ",
+      "       valid_lft forever preferred_lft forever",
+    ]);
+    expect(outputOf(l, "docker exec client ip -6 route")).toEqual([
+      "fd00:db8:1::/64 dev eth0 proto kernel metric 256 pref medium",
+      "fe80::/64 dev eth0 proto kernel metric 256 pref medium",
+      "default via fd00:db8:1::1 dev eth0 metric 1024 pref medium",
+    ]);
+    expect(outputOf(l, "docker exec client cat /etc/hosts").slice(-2)).toEqual([
+      expect.stringMatching(/^172\.30\.0\.3\t[0-9a-f]{12}$/),
+      expect.stringMatching(/^fd00:db8:1::99\t[0-9a-f]{12}$/),
+    ]);
+    const ping = outputOf(l, "docker exec client ping -6 -c 2 web");
+    expect(ping[0]).toBe("PING web(fd00:db8:1::2) 56 data bytes");
+    expect(ping).toContain("64 bytes from fd00:db8:1::2: icmp_seq=2 ttl=64 time=0.000 ms");
+    expect(outputOf(l, "docker exec client ip -6 neigh")).toEqual([
+      "fd00:db8:1::2 dev eth0 lladdr 02:42:ac:1e:00:02 REACHABLE ",
+    ]);
+    const hostAddrs = outputOf(l, "ip -6 addr");
+    expect(hostAddrs.slice(0, 3)).toEqual([
+      expect.stringMatching(/^\d+: br-v6: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP qlen 1000$/),
+      "    inet6 fd00:db8:1::1/64 scope global nodad ",
+      "       valid_lft forever preferred_lft forever",
+    ]);
+    expect(outputOf(l, "sysctl net.ipv6.conf.all.forwarding")).toEqual(["net.ipv6.conf.all.forwarding = 1"]);
+    const inspect = JSON.parse(outputOf(l, "docker network inspect v6net").join("\n"))[0];
+    expect(inspect.EnableIPv6).toBe(true);
+    expect(inspect.IPAM.Config).toEqual([{ Subnet: "172.30.0.0/16" }, { Subnet: "fd00:db8:1::/64" }]);
+    const byName = Object.fromEntries(
+      Object.values(inspect.Containers as Record<string, { Name: string; IPv6Address: string }>).map((c) => [
+        c.Name,
+        c.IPv6Address,
+      ]),
+    );
+    expect(byName).toEqual({ web: "fd00:db8:1::2/64", client: "fd00:db8:1::99/64" });
+    // The ULA pool: fdXX:XXXX:XXXX::/48 from the host ID, its first /64.
+    expect(outputOf(l, "docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' ula")).toEqual([
+      expect.stringMatching(/^172\.18\.0\.0\/16 fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::\/64 $/),
+    ]);
+    expect(
+      outputOf(
+        l,
+        "docker inspect -f '{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}/{{.GlobalIPv6PrefixLen}} via {{.IPv6Gateway}}{{end}}' client",
+      ),
+    ).toEqual(["fd00:db8:1::99/64 via fd00:db8:1::1"]);
+    expect(outputOf(l, "docker network create --ipv6 --subnet fe80::/60 bad || true")).toEqual([
+      "Error response from daemon: 'fe80::/60' clashes with the Link-Local prefix 'fe80::/64'",
+    ]);
+    expect(outputOf(l, "docker network create --ipv6 --subnet fd00:db8::/32 overlapping || true")[0]).toEqual(
+      "Error response from daemon: invalid pool request: Pool overlaps with other one on this address space",
+    );
+  });
 });
