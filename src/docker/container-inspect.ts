@@ -100,7 +100,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
     HostConfig: {
       Binds: null,
       ContainerIDFile: "",
-      LogConfig: { Type: "json-file", Config: {} },
+      LogConfig: { Type: "json-file", Config: goMap({}) },
       NetworkMode: c.networkMode,
       PortBindings: goMapOf(
         c.ports.map((p) => [
@@ -169,13 +169,13 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       WorkingDir: "",
       Entrypoint: null,
       OnBuild: null,
-      Labels: {},
+      Labels: goMap({}),
     },
     NetworkSettings: {
       Bridge: "",
       SandboxID: running ? c.sandboxId : "",
       SandboxKey: running && c.sandboxId ? `/var/run/docker/netns/${c.sandboxId.slice(0, 12)}` : "",
-      Ports: running ? goMap(ports(c)) : {},
+      Ports: goMap(running ? ports(c) : {}, null),
       HairpinMode: false,
       LinkLocalIPv6Address: "",
       LinkLocalIPv6PrefixLen: 0,
@@ -189,7 +189,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       IPPrefixLen: bridgePool?.prefixLen ?? 0,
       IPv6Gateway: "",
       MacAddress: bridgeEp && bridgeEp.mac !== 0 ? macToString(bridgeEp.mac) : "",
-      Networks: goMap(networks),
+      Networks: goMap(networks, null),
     },
   };
 }

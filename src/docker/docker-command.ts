@@ -1,12 +1,14 @@
 /**
- * The `docker` command line (docker/cli 27: cli/command/network, container) against one daemon:
- * `network create|ls|inspect|rm|prune`, `run|create|start|stop|restart|rm|exec|port|ps`, with
- * their flags, output (IDs, tables laid out by Go's tabwriter, inspect JSON with four-space
- * indentation) and errors (`Error response from daemon: ...`, exit 1; `docker run`'s
- * `docker: ...` and `See 'docker run --help'.`, exit 125). A failed command changes nothing.
- * Containers' programs run through `spawn` (the scenario's program table) in their sandbox;
- * `sh` ends at once (no terminal), `sleep N|infinity` waits. Deviation: `docker inspect` of a
- * container, `network connect/disconnect`, `--link`, `--dns` and DNS are not there yet.
+ * The `docker` command line (docker/cli 27–29: cli/command/network, container, inspect) against
+ * one daemon: `network create|ls|inspect|connect|disconnect|rm|prune`,
+ * `run|create|start|stop|restart|rm|exec|port|ps|logs|inspect`, with their flags, output (IDs,
+ * tables laid out by Go's tabwriter, inspect JSON with four-space indentation) and errors
+ * (`Error response from daemon: ...`, exit 1; `docker run`'s `docker: ...` and
+ * `See 'docker run --help'.`, exit 125). A failed command changes nothing. `--format` goes the
+ * CLI's ways: lists through formatter.Context (`json`, `table ...` with a header row), inspect
+ * through the inspector (`json`, or a template run typed then on the raw JSON; parse errors exit
+ * 64). Containers' programs run through `spawn` (the scenario's program table) in their sandbox;
+ * `sh` ends at once (no terminal), `sleep N|infinity` waits.
  */
 
 import type { RunningProcess } from "../apps/process.js";
@@ -19,15 +21,26 @@ import { parseIpv6 } from "../util/ipv6-address.js";
 import { parseMac } from "../util/mac-address.js";
 import type { Container, PortRequest } from "./container.js";
 import { mergeImageEnv, processEnvironment } from "./container-env.js";
-import { containerInspect, containerResource } from "./container-inspect.js";
+import { containerResource } from "./container-inspect.js";
 import type { Daemon, NetworkCreate } from "./daemon.js";
 import { Daemon as DaemonClass } from "./daemon.js";
 import { DockerError } from "./docker-error.js";
-import { parseTemplate, renderTemplate, runTemplate, TemplateError } from "./go-template.js";
+import { goMap } from "./go-map.js";
+import {
+  GO_TYPE,
+  goJsonEscaped,
+  HEADER_FUNCS,
+  inspectTemplate,
+  MARSHAL_JSON,
+  parseTemplate,
+  runTemplate,
+  type Template,
+  TemplateError,
+} from "./go-template.js";
 import { findImage, missingImageText } from "./images.js";
 import { contains, overlaps, type PoolRequest, parsePrefix } from "./ipam.js";
 import type { Network } from "./network.js";
-import { networkInspect, networkResource } from "./network-inspect.js";
+import { networkResource } from "./network-inspect.js";
 
 export interface DockerIo {
   out(line: string): void;
@@ -92,22 +105,22 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
           { "-f": "value", "--format": "value", "-s": "bool", "--size": "bool" },
           group === "container" ? "container inspect" : "inspect",
         );
-        const found: Container[] = [];
-        let status = 0;
-        for (const ref of refs) {
+        const format = flags.get("-f")?.at(-1) ?? flags.get("--format")?.at(-1);
+        inspectCommand(io, format, refs, (ref) => {
           try {
-            found.push(daemon.findContainer(ref));
+            return containerResource(daemon.findContainer(ref), daemon);
           } catch (e) {
             if (!(e instanceof DockerError)) throw e;
-            status = 1;
-            io.err(e.message.replace(/^No such container: /, "Error: No such object: "));
+            // docker inspect looks through every kind of object; container inspect asks for one.
+            throw group === "container"
+              ? e
+              : new DockerError(
+                  e.message.replace(/^No such container: /, "Error: No such object: "),
+                  404,
+                  false,
+                );
           }
-        }
-        const format = flags.get("-f")?.at(-1) ?? flags.get("--format")?.at(-1);
-        if (format !== undefined)
-          for (const c of found) io.out(renderTemplate(format, containerResource(c, daemon)));
-        else if (found.length > 0 || status === 0) io.out(containerInspect(found, daemon));
-        io.exit(status);
+        });
         return undefined;
       }
     }
@@ -119,10 +132,10 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
         return undefined;
     }
   } catch (e) {
-    if (e instanceof TemplateError) io.err(e.parse ? `template parsing error: ${e.message}` : e.message);
+    if (e instanceof TemplateError) io.err(`template parsing error: ${e.message}`);
     else if (e instanceof DockerError) io.err(e.text);
     else throw e;
-    io.exit(e instanceof TemplateError && e.parse ? 64 : 1);
+    io.exit(1);
     return undefined;
   }
 }
@@ -194,58 +207,196 @@ function keyValues(list: string[]): Record<string, string> {
   return out;
 }
 
-/** Go's text/tabwriter as the docker CLI sets it up: min width 10, padding 3. */
-/** `docker network ls`'s columns: the template field and its table header. */
-const NETWORK_LS_HEADERS: Record<string, string> = {
-  ID: "NETWORK ID",
-  Name: "NAME",
-  Driver: "DRIVER",
-  Scope: "SCOPE",
-  IPv4: "IPV4",
-  IPv6: "IPV6",
-  Internal: "INTERNAL",
-  Labels: "LABELS",
-  CreatedAt: "CREATED AT",
-};
+/** `docker network ls`'s table headers (cli/command/network/formatter.go); 27's list has no IPv4. */
+function networkHeader(version: number): Record<string, unknown> {
+  const h: Record<string, string> = {
+    ID: "NETWORK ID",
+    Name: "NAME",
+    Driver: "DRIVER",
+    Scope: "SCOPE",
+    IPv4: "IPV4",
+    IPv6: "IPV6",
+    Internal: "INTERNAL",
+    Labels: "LABELS",
+    CreatedAt: "CREATED AT",
+  };
+  if (version < 28) delete h.IPv4;
+  const header = goMap<unknown>(h);
+  // SubHeaderContext.Label: a label's header is its last dotted part, `-` and `_` as spaces.
+  Object.defineProperty(header, "Label", {
+    value: (name: unknown) => (String(name).split(".").at(-1) ?? "").replace(/[-_]/g, " "),
+  });
+  return header;
+}
 
-/** One network as `docker network ls --format` sees it (cli/command/formatter's networkContext). */
-function networkListRow(n: Network, id: string): Record<string, unknown> {
+/** Go's Time.String of an RFC 3339 UTC time: `2026-01-01 00:00:00.5 +0000 UTC`. */
+function goTimeString(rfc3339: string): string {
+  return rfc3339.replace("T", " ").replace(/Z$/, " +0000 UTC");
+}
+
+/**
+ * One network as `docker network ls --format` sees it (networkContext: its methods; IPv4 from
+ * 28). `{{json .}}` gives its MarshalJSON: the methods without arguments, keys sorted, HTML
+ * characters escaped (json.Marshal).
+ */
+function networkListRow(n: Network, id: string, version: number): Record<string, unknown> {
   const labels = n.spec.labels;
-  return {
+  const row: Record<string, unknown> = {
     ID: id,
     Name: n.name,
     Driver: n.driver,
     Scope: "local",
-    IPv4: n.driver === "null" || n.driver === "host" ? "false" : "true",
+    ...(version >= 28 ? { IPv4: n.driver === "null" || n.driver === "host" ? "false" : "true" } : {}),
     IPv6: "false",
     Internal: String(n.spec.internal),
     Labels: Object.keys(labels)
+      .sort()
       .map((k) => `${k}=${labels[k]}`)
       .join(","),
-    Label: (k: unknown) => labels[String(k)] ?? "",
-    CreatedAt: n.created,
+    CreatedAt: goTimeString(n.created),
   };
+  const json = goJsonEscaped(JSON.stringify(goMap(row)));
+  Object.defineProperty(row, "Label", { value: (k: unknown) => labels[String(k)] ?? "" });
+  Object.defineProperty(row, MARSHAL_JSON, { value: () => json });
+  Object.defineProperty(row, GO_TYPE, { value: "*network.networkContext" });
+  return row;
+}
+
+/** Write a program's output (lines ending in newlines) line by line. */
+function writeText(out: (line: string) => void, text: string): void {
+  if (text === "") return;
+  for (const l of text.replace(/\n$/, "").split("\n")) out(l);
 }
 
 /**
- * A list through a `--format` template: `table ...` gets a header row (each field's header, other
- * text kept) and tabwriter columns; `\t` and `\n` as typed are a tab and a newline.
+ * A list through a `--format` template, as docker/cli's formatter.Context writes it: `json` is
+ * `{{json .}}`; a format starting with `table` loses that word and is a table (a header row from
+ * the header map, and the rows through a tabwriter); spaces around are trimmed and `\t`, `\n`
+ * typed out become a tab and a newline. Each row ends in a newline. Errors (parse or execution)
+ * are "template parsing error: ..." and print nothing else.
  */
-function formatList(format: string, rows: unknown[], headers: Record<string, string>): string[] {
-  const isTable = format.startsWith("table ");
-  const body = (isTable ? format.slice(6) : format).replace(/\\t/g, "\t").replace(/\\n/g, "\n");
-  const nodes = parseTemplate(body);
-  const lines = rows.map((r) => runTemplate(nodes, r));
-  if (!isTable) return lines;
-  const header = body.replace(/\{\{\s*\.(\w+)[^}]*\}\}/g, (_, f: string) => headers[f] ?? f.toUpperCase());
-  return table([header, ...lines].map((l) => l.split("\t")));
+function formatList(format: string, rows: unknown[], header: unknown): string {
+  const isTable = format.startsWith("table");
+  let text = format === "json" ? "{{json .}}" : isTable ? format.slice(5) : format;
+  text = text
+    .replace(/^ +| +$/g, "")
+    .replace(/\\t/g, "\t")
+    .replace(/\\n/g, "\n");
+  const t = parseTemplate(text);
+  const body = rows.map((r) => `${runTemplate(t, r)}\n`).join("");
+  if (!isTable) return body;
+  // The header runs with functions that leave the header text alone; its errors are ignored.
+  const head: string[] = [];
+  try {
+    runTemplate(t, header, { typed: true, funcs: HEADER_FUNCS }, head);
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+  }
+  return tabwriter(`${head.join("")}\n${body}`);
 }
 
-function table(rows: string[][]): string[] {
+/**
+ * Go's text/tabwriter as docker/cli sets it up (min width 10, padding 3, spaces): the cells of
+ * consecutive lines that have a cell in a column are padded to the column's widest plus 3; text
+ * after a line's last tab is not a cell.
+ */
+function tabwriter(text: string): string {
+  const lines = text.split("\n").map((l) => l.split("\t"));
   const widths: number[] = [];
-  for (const r of rows)
-    for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i] ?? 10, (r[i] as string).length + 3);
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join(""));
+  const out: string[] = [];
+  const write = (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const cells = lines[i] as string[];
+      out.push(
+        cells
+          .map((c, j) => (j < widths.length && j < cells.length - 1 ? c.padEnd(widths[j] as number) : c))
+          .join(""),
+      );
+    }
+  };
+  const format = (line0: number, line1: number) => {
+    const column = widths.length;
+    let start = line0;
+    for (let i = line0; i < line1; i++) {
+      if (column >= (lines[i] as string[]).length - 1) continue;
+      write(start, i);
+      start = i;
+      let width = 10;
+      for (; i < line1; i++) {
+        const cells = lines[i] as string[];
+        if (column >= cells.length - 1) break;
+        width = Math.max(width, [...(cells[column] as string)].length + 3);
+      }
+      widths.push(width);
+      format(start, i);
+      widths.pop();
+      start = i;
+      i--;
+    }
+    write(start, line1);
+  };
+  format(0, lines.length);
+  return out.join("\n");
+}
+
+/**
+ * docker/cli's inspect (cli/command/inspect): no format or `json`: the objects as a JSON array
+ * (indented, or compact) — `[]` when none was found; otherwise a template, parsed first (a parse
+ * error exits 64 before anything is looked up) and run on each object as TemplateInspector does
+ * (typed, then the raw JSON with missingkey=error), a line per object, an empty line when none
+ * printed. Then the errors, one per line (exit 1).
+ */
+function inspectCommand(
+  io: DockerIo,
+  format: string | undefined,
+  refs: string[],
+  get: (ref: string) => unknown,
+): void {
+  const template =
+    format === undefined || format === "" || format === "json" ? undefined : parseOrExit(io, format);
+  if (template === null) return;
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  const lines: string[] = [];
+  for (const ref of refs) {
+    let obj: unknown;
+    try {
+      obj = get(ref);
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+      errors.push(e.text);
+      continue;
+    }
+    found.push(obj);
+    if (!template) continue;
+    try {
+      lines.push(inspectTemplate(template, obj));
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      errors.push(`template parsing error: ${e.message}`);
+    }
+  }
+  if (template) writeText(io.out, lines.length === 0 ? "\n" : `${lines.join("\n")}\n`);
+  else if (found.length === 0) io.out("[]");
+  else
+    writeText(
+      io.out,
+      goJsonEscaped(format === "json" ? JSON.stringify(found) : JSON.stringify(found, null, 4)),
+    );
+  for (const e of errors) writeText(io.err, e);
+  io.exit(errors.length > 0 ? 1 : 0);
+}
+
+/** Parse an inspect template; on a parse error say so and exit 64 (null). */
+function parseOrExit(io: DockerIo, format: string): Template | null {
+  try {
+    return parseTemplate(format);
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    io.err(`template parsing error: ${e.message}`);
+    io.exit(64);
+    return null;
+  }
 }
 
 // ==== docker network =========================================================================
@@ -355,15 +506,25 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         .filter(filters)
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const id = (full: string) => (flags.has("--no-trunc") ? full : full.slice(0, 12));
-      const format = flags.get("--format")?.at(-1);
-      if (flags.has("-q") || flags.has("--quiet")) for (const n of nets) io.out(id(n.id));
-      else
-        for (const l of formatList(
-          format ?? "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
-          nets.map((n) => networkListRow(n, id(n.id))),
-          NETWORK_LS_HEADERS,
-        ))
-          io.out(l);
+      const quiet = flags.has("-q") || flags.has("--quiet");
+      let format = flags.get("--format")?.at(-1) ?? "";
+      if (format === "") format = "table";
+      // newFormat: `table` and `raw` are the command's own formats (-q: the ids only).
+      if (format === "table")
+        format = quiet ? "{{.ID}}" : "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
+      else if (format === "raw")
+        format = quiet
+          ? "network_id: {{.ID}}"
+          : "network_id: {{.ID}}\\nname: {{.Name}}\\ndriver: {{.Driver}}\\nscope: {{.Scope}}\\n";
+      const version = daemon.options.engineVersion;
+      writeText(
+        io.out,
+        formatList(
+          format,
+          nets.map((n) => networkListRow(n, id(n.id), version)),
+          networkHeader(version),
+        ),
+      );
       io.exit(0);
       return;
     }
@@ -373,23 +534,8 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         { "-f": "value", "--format": "value", "-v": "bool", "--verbose": "bool" },
         "network inspect",
       );
-      const found = [];
-      let status = 0;
-      for (const ref of refs) {
-        try {
-          found.push(daemon.findNetwork(ref));
-        } catch (e) {
-          if (!(e instanceof DockerError)) throw e;
-          status = 1;
-          io.err(`Error response from daemon: ${e.message}`);
-        }
-      }
       const format = flags.get("-f")?.at(-1) ?? flags.get("--format")?.at(-1);
-      if (format !== undefined)
-        for (const n of found) io.out(renderTemplate(format, networkResource(n, daemon)));
-      else if (found.length > 0 || status === 0)
-        for (const l of networkInspect(found, daemon).split("\n")) io.out(l);
-      io.exit(status);
+      inspectCommand(io, format, refs, (ref) => networkResource(daemon.findNetwork(ref), daemon));
       return;
     }
     case "rm":
@@ -961,11 +1107,14 @@ function psCommand(daemon: Daemon, args: string[], io: DockerIo): void {
       c.name,
     ];
   });
-  for (const l of table([
-    ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
-    ...rows,
-  ]))
-    io.out(l);
+  writeText(
+    io.out,
+    tabwriter(
+      [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], ...rows]
+        .map((r) => `${r.join("\t")}\n`)
+        .join(""),
+    ),
+  );
   io.exit(0);
 }
 

@@ -60,7 +60,7 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     Ingress: false,
     ConfigFrom: { Network: n.spec.configFrom ?? "" },
     ConfigOnly: n.spec.configOnly !== undefined,
-    Containers: goMap(containers),
+    Containers: goMap(containers, null),
     Options: goMap(n.spec.options),
     Labels: goMap(n.spec.labels),
   };

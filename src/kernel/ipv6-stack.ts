@@ -13,14 +13,27 @@
  * addresses and protocol) and resolves the next hop through the neighbour table — the same NUD
  * machine as ARP, with neighbour solicitations to the solicited-node group (from the waiting
  * packet's source, or the link-local address when probing) and unicast probes.
+ * ip6tables' hooks (ns.netfilter6) sit where Linux has them: PREROUTING in ipv6_rcv (then the
+ * destination is read again, for DNAT), INPUT in ip6_input, FORWARD in ip6_forward after the hop
+ * limit is decremented, OUTPUT as a packet (neighbour discovery and MLD included) leaves the
+ * stack, with a new route when OUTPUT's DNAT changed the destination, and POSTROUTING in
+ * ip6_output before the neighbour is resolved. REJECT answers with icmp6_send's errors.
  *
  * Deviations: no extension headers but Hop-by-Hop (skipped), no fragmentation or reassembly (a
  * packet over the MTU is refused with EMSGSIZE), no ICMPv6 error rate limit, no redirects, no
- * router advertisements, no netfilter (ip6tables) hooks yet, TCP over IPv6 not yet.
+ * router advertisements, TCP over IPv6 not yet; REJECT --reject-with tcp-reset sends nothing.
  */
 
 import type { NetDevice } from "../link/net-device.js";
 import { Packet } from "../link/packet.js";
+import {
+  NF_DROP,
+  NF_FORWARD,
+  NF_INPUT,
+  NF_OUTPUT,
+  NF_POSTROUTING,
+  NF_PREROUTING,
+} from "../netfilter/netfilter.js";
 import { put16, put32, u16 } from "../util/bytes.js";
 import { checksum } from "../util/checksum.js";
 import type { Rng } from "../util/rng.js";
@@ -246,6 +259,11 @@ export class Ipv6Stack {
     const end = h + IPV6_HLEN + u16(buf, h + 4);
     if (end > pkt.tail) return;
     pkt.tail = end; // drop Ethernet padding
+    // (A frame br_netfilter took through PREROUTING in the bridge is not hooked again.)
+    const nf = this.ns.netfilter6;
+    const bridged = pkt.bridgedNf;
+    pkt.bridgedNf = false;
+    if (nf.active && !bridged && nf.hook(NF_PREROUTING, pkt, dev.name, "") === NF_DROP) return;
     const dst = h + 24;
     if (isMulticast(buf, dst)) {
       if (this.mld.isMember(dev.ifindex, buf, dst)) this.deliver(dev, pkt, true);
@@ -259,6 +277,8 @@ export class Ipv6Stack {
   }
 
   private deliver(dev: NetDevice, pkt: Packet, multicast: boolean): void {
+    const nf = this.ns.netfilter6;
+    if (nf.active && nf.hook(NF_INPUT, pkt, dev.name, "") === NF_DROP) return;
     const buf = pkt.buf;
     const h = pkt.head;
     let nextHeader = buf[h + 6] as number;
@@ -463,6 +483,19 @@ export class Ipv6Stack {
         checksum(pkt.buf, off + IPV6_HLEN, length, pseudoSum(pkt.buf, off, length, nextHeader)),
       );
     }
+    const nf = this.ns.netfilter6;
+    if (nf.active) {
+      if (nf.hook(NF_OUTPUT, pkt, "", dev.name) === NF_DROP) return SEND_OK;
+      // A DNAT in OUTPUT changed the destination: route again (ip6_route_me_harder).
+      if (!prefixMatches(pkt.buf, off + 24, dst, 128)) {
+        const natDst = pkt.buf.slice(off + 24, off + 40);
+        const again = this.routeFor(natDst, opts.oif ?? 0);
+        if (again === undefined || this.routeErrno(natDst, opts.oif ?? 0) !== undefined) return SEND_NO_ROUTE;
+        const out = again.type === "local" ? this.ns.lo.ifindex : again.ifindex || (opts.oif ?? 0);
+        this.output(pkt, again.gateway ?? natDst, out);
+        return SEND_OK;
+      }
+    }
     this.output(pkt, route.gateway ?? dst, ifindex);
     return SEND_OK;
   }
@@ -486,14 +519,27 @@ export class Ipv6Stack {
       pkt.buf[at] = IPPROTO_ICMPV6;
     }
     this.writeHeader(pkt, routerAlert ? IPPROTO_HOPOPTS : IPPROTO_ICMPV6, hopLimit, src, dst);
-    if (mac !== undefined) this.ns.ipv4.transmitFrame(ifindex, pkt, mac, ETHERTYPE_IPV6);
-    else this.output(pkt, dst, ifindex);
+    const nf = this.ns.netfilter6;
+    if (mac !== undefined) {
+      if (nf.active) {
+        const name = this.ns.devices.get(ifindex)?.name ?? "";
+        if (nf.hook(NF_OUTPUT, pkt, "", name) === NF_DROP) return;
+        if (nf.hook(NF_POSTROUTING, pkt, "", name) === NF_DROP) return;
+      }
+      this.ns.ipv4.transmitFrame(ifindex, pkt, mac, ETHERTYPE_IPV6);
+    } else {
+      if (nf.active && nf.hook(NF_OUTPUT, pkt, "", this.ns.devices.get(ifindex)?.name ?? "") === NF_DROP)
+        return;
+      this.output(pkt, dst, ifindex);
+    }
   }
 
   /** Hand a finished packet to `nexthop` on `ifindex`. */
   private output(pkt: Packet, nexthop: Uint8Array, ifindex: number): void {
     const dev = this.ns.devices.get(ifindex);
     if (!dev?.running) return;
+    const nf = this.ns.netfilter6;
+    if (nf.active && nf.hook(NF_POSTROUTING, pkt, "", dev.name) === NF_DROP) return;
     if (dev === this.ns.lo || dev.noArp) {
       this.ns.ipv4.transmitFrame(ifindex, pkt, dev.mac, ETHERTYPE_IPV6);
       return;
@@ -505,7 +551,7 @@ export class Ipv6Stack {
     this.neigh.output(ifindex, this.ids.idOf(nexthop, 0), pkt);
   }
 
-  private forward(_dev: NetDevice, pkt: Packet): void {
+  private forward(dev: NetDevice, pkt: Packet): void {
     const buf = pkt.buf;
     const h = pkt.head;
     if (isLinkLocal(buf, h + 24) || isLinkLocal(buf, h + 8)) return;
@@ -526,7 +572,32 @@ export class Ipv6Stack {
       return;
     }
     buf[h + 7] = (buf[h + 7] as number) - 1;
+    const nf = this.ns.netfilter6;
+    if (nf.active && nf.hook(NF_FORWARD, pkt, dev.name, out.name) === NF_DROP) return;
     this.output(pkt, route.gateway ?? buf.slice(h + 24, h + 40), route.ifindex);
+  }
+
+  /** `-m addrtype`'s type of an address: LOCAL (ours or ::1), MULTICAST, UNSPEC (::) or UNICAST. */
+  addressType(addr: Uint8Array): string {
+    if (isMulticast(addr, 0)) return "MULTICAST";
+    if (isUnspecified(addr, 0)) return "UNSPEC";
+    let loopback = addr[15] === 1;
+    for (let i = 0; i < 15; i++) if (addr[i] !== 0) loopback = false;
+    return loopback || this.localAddress(addr, 0) ? "LOCAL" : "UNICAST";
+  }
+
+  /** REJECT's answer (nf_send_unreach6): a destination unreachable error with the chosen code. */
+  reject(pkt: Packet, how: string): void {
+    const codes: Record<string, number> = {
+      "icmp6-no-route": ICMPV6_NOROUTE,
+      "icmp6-adm-prohibited": 1,
+      "icmp6-addr-unreachable": ICMPV6_ADDR_UNREACH,
+      "icmp6-port-unreachable": ICMPV6_PORT_UNREACH,
+      "icmp6-policy-fail": 5,
+      "icmp6-reject-route": 6,
+    };
+    const code = codes[how];
+    if (code !== undefined) this.icmpError(pkt, ICMPV6_DST_UNREACH, code, 0);
   }
 
   /**

@@ -14,6 +14,7 @@ import { Veth } from "../link/veth.js";
 import { Netfilter } from "../netfilter/netfilter.js";
 import { IptablesState } from "../netfilter/tables.js";
 import type { Simulation } from "../sim/simulation.js";
+import { ipv6ToString } from "../util/ipv6-address.js";
 import { bridgeNetfilter } from "./br-netfilter.js";
 import { hasCarrier } from "./ip-format.js";
 import { IPV4_MIN_MTU, Ipv4Stack } from "./ipv4-stack.js";
@@ -48,6 +49,8 @@ export class NetNamespace {
   readonly netfilter: Netfilter;
   /** The ip6tables rule set, separate from iptables'. */
   readonly ip6tables = new IptablesState(6);
+  /** The IPv6 netfilter hooks that apply it (conntrack shared with IPv4's). */
+  readonly netfilter6: Netfilter;
   /**
    * The files the programs of this namespace read (/etc/hosts, /etc/resolv.conf). Deviation:
    * dockwire has no mount namespaces; a container's files go with its network namespace.
@@ -114,7 +117,37 @@ export class NetNamespace {
       },
       random: (n) => natRng.int(0, n - 1),
       sysctl: (key) => this.sysctl.number(key),
+      ipv6Text: (id) => ipv6ToString(this.ipv6.ids.address(id)),
     });
+    const ids = this.ipv6.ids;
+    this.netfilter6 = new Netfilter(
+      this.ip6tables,
+      {
+        now: () => sim.now,
+        addressType: (id) => this.ipv6.addressType(ids.address(id)),
+        sourceAddress: (outName, dst) => {
+          const src = this.ipv6.sourceFor(ids.address(dst), this.device(outName)?.ifindex ?? 0);
+          return src ? ids.idOf(src, 0) : 0;
+        },
+        deviceAddress: (name) => {
+          const ifindex = this.device(name)?.ifindex;
+          const a = this.ipv6.addrconf.addresses.find((x) => x.ifindex === ifindex && x.scope === "global");
+          return a ? ids.idOf(a.address, 0) : 0;
+        },
+        reject: (pkt, how) => this.ipv6.reject(pkt, how),
+        log: (line) => this.kernelLog.write(line),
+        logPacket: (line) => {
+          if (!initial || initial.sysctl.number("net.netfilter.nf_log_all_netns") === 1)
+            this.kernelLog.write(line);
+        },
+        random: (n) => natRng.int(0, n - 1),
+        sysctl: (key) => this.sysctl.number(key),
+        addressId: (buf, off) => ids.idOf(buf, off),
+        addressBytes: (id) => ids.address(id),
+        ipv6Text: (id) => ipv6ToString(ids.address(id)),
+      },
+      this.netfilter.conntrack,
+    );
     this.lo = new Loopback(sim, this.allocIfindex());
     this.attach(this.lo);
     this.sysctl.onChange = (key) => {

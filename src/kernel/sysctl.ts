@@ -64,6 +64,7 @@ const GLOBALS: Record<string, [string, Validator]> = {
   "net.netfilter.nf_conntrack_udp_timeout": ["30", nonNegative],
   "net.netfilter.nf_conntrack_udp_timeout_stream": ["120", nonNegative],
   "net.netfilter.nf_conntrack_icmp_timeout": ["30", nonNegative],
+  "net.netfilter.nf_conntrack_icmpv6_timeout": ["30", nonNegative],
   "net.netfilter.nf_conntrack_generic_timeout": ["600", nonNegative],
   "net.bridge.bridge-nf-call-arptables": ["1", bool],
   "net.bridge.bridge-nf-call-ip6tables": ["1", bool],

@@ -7,6 +7,10 @@
  * and ICMP errors are RELATED to the connection they quote. An entry created by a packet is
  * confirmed (inserted) only when that packet leaves netfilter alive — one dropped earlier leaves
  * nothing. `conntrack -L` text as conntrack-tools 1.4.7 prints it.
+ * IPv6 connections share the table (one per namespace, as in Linux): their addresses are the
+ * namespace's interned address ids (ipv6-address-ids.ts) in the same 32-bit words, the family
+ * kept beside the protocol so that equal numbers of the two families never meet; ICMPv6 echo
+ * (128/129) is tracked as ICMP echo is (nf_conntrack_proto_icmpv6.c), its errors are RELATED.
  * Deviations: no TCP window tracking (as with nf_conntrack_tcp_be_liberal=1), no helpers, no
  * expectations, no zones; listing is in creation order (Linux: hash order); expired entries are
  * removed when met, before listings, when the table is full, when it has doubled, and by the gc
@@ -67,6 +71,8 @@ export interface ConntrackHost {
   /** A net.netfilter.* value (nf_conntrack_max, nf_conntrack_*_timeout*). */
   setting(name: string): number;
   log(line: string): void;
+  /** The text of an interned IPv6 address id (IPv6 entries' addresses). */
+  ipv6Text?(id: number): string;
 }
 
 /** tcp_conntracks[direction][segment kind][state]; kinds: SYN, SYN-ACK, FIN, ACK, RST, none. */
@@ -135,6 +141,8 @@ export class ConntrackEntry {
   private rs: number;
   private rd: number;
   private rp: number;
+  /** protocol, plus 256 for IPv6: what lookups compare and hash. */
+  readonly key: number;
 
   constructor(
     readonly id: number,
@@ -142,7 +150,10 @@ export class ConntrackEntry {
     orig: Tuple,
     reply: Tuple,
     created = 0,
+    /** 4 or 6: IPv6 entries hold interned address ids. */
+    readonly family = 4,
   ) {
+    this.key = protocolKey(protocol, family);
     this.os = orig.src | 0;
     this.od = orig.dst | 0;
     this.op = (orig.sport << 16) | orig.dport;
@@ -189,8 +200,8 @@ export class ConntrackEntry {
   /** The hash of direction `reply`'s tuple. */
   hash(reply: boolean): number {
     return reply
-      ? hashTuple(this.rs, this.rd, this.rp, this.protocol)
-      : hashTuple(this.os, this.od, this.op, this.protocol);
+      ? hashTuple(this.rs, this.rd, this.rp, this.key)
+      : hashTuple(this.os, this.od, this.op, this.key);
   }
 
   get seenReply(): boolean {
@@ -216,6 +227,18 @@ export class ConntrackEntry {
 
 const ICMP_ECHO_REQUEST = 8;
 const ICMP_ECHO_REPLY = 0;
+const ICMPV6_ECHO_REQUEST = 128;
+const ICMPV6_ECHO_REPLY = 129;
+
+/** What a tuple's protocol is compared and hashed as: IPv6 protocols apart from IPv4 ones. */
+function protocolKey(protocol: number, family: number): number {
+  return family === 6 ? protocol | 256 : protocol;
+}
+
+/** ICMP (1) or ICMPv6 (58): the echo id is the tuple's port, type << 8 | code the other. */
+function isIcmp(protocol: number): boolean {
+  return protocol === 1 || protocol === 58;
+}
 
 /** A 30-bit hash of a tuple given as signed words. */
 function hashTuple(src: number, dst: number, ports: number, protocol: number): number {
@@ -275,8 +298,10 @@ export class Conntrack {
     sport: number,
     dport: number,
     tcpFlags: number,
+    family = 4,
   ): ConntrackEntry | undefined {
-    const found = this.find(protocol, src | 0, dst | 0, (sport << 16) | dport);
+    const key = protocolKey(protocol, family);
+    const found = this.find(key, src | 0, dst | 0, (sport << 16) | dport);
     if (found) return this.update(found, this.isReply, tcpFlags);
     this.isReply = false;
     this.info = CT_INVALID;
@@ -286,13 +311,13 @@ export class Conntrack {
       if (next === IV || next === IG) return undefined;
     }
     if (protocol === 1 && dport >> 8 !== ICMP_ECHO_REQUEST) return undefined;
+    if (protocol === 58 && dport >> 8 !== ICMPV6_ECHO_REQUEST) return undefined;
     const now = this.nowMs();
     const orig = { src, dst, sport, dport };
-    const reply =
-      protocol === 1
-        ? { src: dst, dst: src, sport, dport: ICMP_ECHO_REPLY << 8 }
-        : { src: dst, dst: src, sport: dport, dport: sport };
-    const entry = new ConntrackEntry(this.nextId++, protocol, orig, reply, now);
+    const reply = isIcmp(protocol)
+      ? { src: dst, dst: src, sport, dport: (protocol === 1 ? ICMP_ECHO_REPLY : ICMPV6_ECHO_REPLY) << 8 }
+      : { src: dst, dst: src, sport: dport, dport: sport };
+    const entry = new ConntrackEntry(this.nextId++, protocol, orig, reply, now, family);
     if (protocol === 6) entry.tcpState = TCP_TABLE[0]?.[tcpKind(tcpFlags)]?.[NO] ?? SS;
     entry.expires = now + this.timeout(entry) * 1000;
     this.info = CT_NEW;
@@ -310,12 +335,15 @@ export class Conntrack {
     dst: number,
     sport: number,
     dport: number,
+    family = 4,
   ): ConntrackEntry | undefined {
     const ports =
       protocol === 1
         ? (sport << 16) | (dport >> 8 === ICMP_ECHO_REQUEST ? ICMP_ECHO_REPLY << 8 : dport)
-        : (dport << 16) | sport;
-    const e = this.find(protocol, dst | 0, src | 0, ports);
+        : protocol === 58
+          ? (sport << 16) | (dport >> 8 === ICMPV6_ECHO_REQUEST ? ICMPV6_ECHO_REPLY << 8 : dport)
+          : (dport << 16) | sport;
+    const e = this.find(protocolKey(protocol, family), dst | 0, src | 0, ports);
     this.info = e ? CT_RELATED : CT_INVALID;
     if (!e) this.isReply = false;
     return e;
@@ -346,7 +374,7 @@ export class Conntrack {
 
   /** Timeouts read from the sysctls once and again after they change (no strings per packet). */
   private timeouts:
-    | { tcp: number[]; udp: number; udpStream: number; icmp: number; generic: number }
+    | { tcp: number[]; udp: number; udpStream: number; icmp: number; icmpv6: number; generic: number }
     | undefined;
 
   settingsChanged(): void {
@@ -361,6 +389,7 @@ export class Conntrack {
         udp: h.setting("nf_conntrack_udp_timeout"),
         udpStream: h.setting("nf_conntrack_udp_timeout_stream"),
         icmp: h.setting("nf_conntrack_icmp_timeout"),
+        icmpv6: h.setting("nf_conntrack_icmpv6_timeout"),
         generic: h.setting("nf_conntrack_generic_timeout"),
       };
     }
@@ -368,6 +397,7 @@ export class Conntrack {
     if (e.protocol === 6) return t.tcp[e.tcpState] ?? 120;
     if (e.protocol === 17) return e.assured ? t.udpStream : t.udp;
     if (e.protocol === 1) return t.icmp;
+    if (e.protocol === 58) return t.icmpv6;
     return t.generic;
   }
 
@@ -375,15 +405,15 @@ export class Conntrack {
    * The live entry with this tuple (signed words) in either direction, setting `isReply`; an
    * expired one is removed on the way.
    */
-  private find(protocol: number, src: number, dst: number, ports: number): ConntrackEntry | undefined {
+  private find(key: number, src: number, dst: number, ports: number): ConntrackEntry | undefined {
     const cells = this.cells;
     const mask = this.mask;
-    for (let i = hashTuple(src, dst, ports, protocol) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashTuple(src, dst, ports, key) & mask; ; i = (i + 1) & mask) {
       const v = cells[i] as number;
       if (v === 0) return undefined;
       const e = this.slots[(v - 1) >> 1] as ConntrackEntry;
       const reply = ((v - 1) & 1) === 1;
-      if (e.protocol === protocol && e.matches(reply, src, dst, ports)) {
+      if (e.key === key && e.matches(reply, src, dst, ports)) {
         if (e.expires <= this.nowMs()) {
           this.delete(e);
           return undefined;
@@ -447,8 +477,10 @@ export class Conntrack {
   }
 
   /** Is `t` already a tuple of a live connection (nf_conntrack_tuple_taken)? */
-  taken(t: Tuple, protocol: number): boolean {
-    return this.find(protocol, t.src | 0, t.dst | 0, (t.sport << 16) | t.dport) !== undefined;
+  taken(t: Tuple, protocol: number, family = 4): boolean {
+    return (
+      this.find(protocolKey(protocol, family), t.src | 0, t.dst | 0, (t.sport << 16) | t.dport) !== undefined
+    );
   }
 
   /** The packet survived netfilter: a new entry becomes part of the table (__nf_conntrack_confirm). */
@@ -521,7 +553,7 @@ export class Conntrack {
   /** `conntrack -L` lines (with `extended`, `-o extended`'s `ipv4     2 ` prefix). */
   list(extended: boolean): string[] {
     this.expire();
-    return this.all().map((e) => `${extended ? "ipv4     2 " : ""}${this.describe(e, "list")}`);
+    return this.all().map((e) => `${extended ? l3Prefix(e) : ""}${this.describe(e, "list")}`);
   }
 
   /**
@@ -529,15 +561,25 @@ export class Conntrack {
    * and DESTROY events without timeout and state.
    */
   describe(e: ConntrackEntry, form: "list" | "event" | "destroy"): string {
-    const name = e.protocol === 6 ? "tcp" : e.protocol === 17 ? "udp" : e.protocol === 1 ? "icmp" : "unknown";
+    const name =
+      e.protocol === 6
+        ? "tcp"
+        : e.protocol === 17
+          ? "udp"
+          : e.protocol === 1
+            ? "icmp"
+            : e.protocol === 58
+              ? "icmpv6"
+              : "unknown";
     let s = `${name.padEnd(8)} ${e.protocol} `;
     if (form !== "destroy") {
       s += `${Math.floor((e.expires - this.nowMs()) / 1000)} `;
       if (e.protocol === 6) s += `${TCP_STATE_NAMES[e.tcpState]} `;
     }
-    s += tupleText(e.orig, e.protocol);
+    const text = e.family === 6 ? (id: number) => this.host.ipv6Text?.(id) ?? String(id) : ipv4ToString;
+    s += tupleText(e.orig, e.protocol, text);
     if (!e.seenReply) s += " [UNREPLIED]";
-    s += ` ${tupleText(e.reply, e.protocol)}`;
+    s += ` ${tupleText(e.reply, e.protocol, text)}`;
     if (e.assured) s += " [ASSURED]";
     if (form === "list") s += ` mark=${e.mark} use=1`;
     return s;
@@ -551,8 +593,13 @@ export class Conntrack {
   }
 }
 
-function tupleText(t: Tuple, protocol: number): string {
-  const addrs = `src=${ipv4ToString(t.src)} dst=${ipv4ToString(t.dst)}`;
-  if (protocol === 1) return `${addrs} type=${t.dport >> 8} code=${t.dport & 0xff} id=${t.sport}`;
+/** `-o extended`'s layer-3 columns: family name and number. */
+export function l3Prefix(e: ConntrackEntry): string {
+  return e.family === 6 ? "ipv6     10 " : "ipv4     2 ";
+}
+
+function tupleText(t: Tuple, protocol: number, address: (a: number) => string): string {
+  const addrs = `src=${address(t.src)} dst=${address(t.dst)}`;
+  if (isIcmp(protocol)) return `${addrs} type=${t.dport >> 8} code=${t.dport & 0xff} id=${t.sport}`;
   return `${addrs} sport=${t.sport} dport=${t.dport}`;
 }

@@ -13,6 +13,7 @@
  * range is searched (Linux stops after 128 tries); An ICMP error about a NATed connection (nf_nat_icmp_reply_translation)
  * has its outer address and the quoted packet's address, port (or echo id) and IP and L4 checksums
  * rewritten, the quoted TTL kept, and its ICMP checksum recomputed.
+ * Binding is the same for IPv6 (addresses are interned ids there); IPv6 rewrites are in nat6.ts.
  */
 
 import type { Packet } from "../link/packet.js";
@@ -49,20 +50,21 @@ export function bind(
   /** --random (NF_NAT_RANGE_PROTO_RANDOM): a random port even when the original one is free. */
   randomPort = false,
 ): void {
-  // Address 0: only the port changes (`--to-source :53`).
+  // Address 0: only the port changes (`--to-source :53`). ICMP and ICMPv6: the echo id is the port.
   const r = e.reply;
+  const icmp = e.protocol === 1 || e.protocol === 58;
   if (manip === MANIP_DST) {
     if (addr !== 0) r.src = addr;
-    if (portLo !== 0 && e.protocol !== 1) r.sport = portLo;
+    if (portLo !== 0 && !icmp) r.sport = portLo;
     e.reply = r;
     e.setNat(false);
     return;
   }
   if (addr !== 0) r.dst = addr;
   e.setNat(true);
-  const keep = e.protocol === 1 ? r.sport : r.dport; // ICMP: the echo id travels in sport
+  const keep = icmp ? r.sport : r.dport; // ICMP: the echo id travels in sport
   const setPort = (p: number) => {
-    if (e.protocol === 1) r.sport = p;
+    if (icmp) r.sport = p;
     else r.dport = p;
   };
   let lo = portLo;

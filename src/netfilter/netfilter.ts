@@ -8,11 +8,19 @@
  * only a connection's first packet.
  * NAT (nat.ts) binds a new connection in the nat chains and rewrites every later packet at the
  * nat hooks. LOG writes nf_log_syslog's line (log-target.ts) to the kernel log.
+ * The same class runs ip6tables (net/ipv6/netfilter/ip6_tables.c) on a state of family 6, at the
+ * IPv6 stack's hooks: the IPv6 header's addresses (compared word by word against the rule's
+ * prefix), the upper protocol after Hop-by-Hop, Routing and Destination Options headers, ports
+ * and ICMPv6 type; addresses reach conntrack, addrtype and NAT as the namespace's interned ids
+ * (the host's `addressId`), and conntrack is the namespace's one table, shared with IPv4.
+ * Neighbour discovery and MLD are left untracked, as nf_conntrack_icmpv6_error leaves them.
+ * Deviation: `-m iprange` compares IPv4 addresses only.
  */
 
 import type { Packet } from "../link/packet.js";
 import { u16, u32 } from "../util/bytes.js";
 import { parseIpv4 } from "../util/ipv4-address.js";
+import { parseIpv6 } from "../util/ipv6-address.js";
 import {
   Conntrack,
   type ConntrackEntry,
@@ -23,12 +31,15 @@ import {
   CT_UNTRACKED,
 } from "./conntrack.js";
 import { BUILTIN_TARGETS } from "./extensions.js";
+import { maskedIpv6 } from "./family.js";
 import { logLine } from "./log-target.js";
 import { bind, MANIP_DST, MANIP_SRC, natRange, rewrite, rewriteIcmpError } from "./nat.js";
+import { natRange6, rewrite6, rewriteIcmpv6Error, upperLayer } from "./nat6.js";
 import type { Match, Rule } from "./rule.js";
 import type { Chain, IptablesState } from "./tables.js";
 
 const BUILTIN_TARGET_NAMES = new Set(BUILTIN_TARGETS);
+const LOOPBACK6 = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
 
 export const NF_PREROUTING = 0;
 export const NF_INPUT = 1;
@@ -67,6 +78,11 @@ export interface NetfilterHost {
   sysctl(key: string): number;
   /** A seeded random integer in [0, n) (NAT port choice). */
   random(n: number): number;
+  /** IPv6 only: the interned id of the address at `buf`/`off`, and the bytes of an id. */
+  addressId?(buf: Uint8Array, off: number): number;
+  addressBytes?(id: number): Uint8Array;
+  /** The text of an interned IPv6 address id (conntrack listings; the table is shared). */
+  ipv6Text?(id: number): string;
 }
 
 /** What the rules look at, filled once per packet and hook (no allocation on the packet path). */
@@ -82,6 +98,8 @@ interface Facts {
   inName: string;
   outName: string;
   length: number;
+  /** Where the upper-layer header starts. */
+  l4: number;
   ctState: number;
   /** The packet's connection (for --ctorig*, --ctstatus), if tracked. */
   ct: ConntrackEntry | undefined;
@@ -150,20 +168,30 @@ export class Netfilter {
     inName: "",
     outName: "",
     length: 0,
+    l4: 0,
     ctState: 0,
     ct: undefined,
   };
+  private readonly v6: boolean;
 
   constructor(
     readonly state: IptablesState,
     private readonly host: NetfilterHost,
+    /** The namespace's connection table when another family's netfilter has made it already. */
+    conntrack?: Conntrack,
   ) {
-    this.conntrack = new Conntrack({
-      now: () => host.now(),
-      setting: (name) => host.sysctl(`net.netfilter.${name}`),
-      log: (line) => host.log(line),
-    });
+    this.v6 = state.family === 6;
+    this.conntrack =
+      conntrack ??
+      new Conntrack({
+        now: () => host.now(),
+        setting: (name) => host.sysctl(`net.netfilter.${name}`),
+        log: (line) => host.log(line),
+        ipv6Text: (id) => host.ipv6Text?.(id) ?? String(id),
+      });
   }
+
+  private bytesOf = (id: number): Uint8Array => (this.host.addressBytes as (id: number) => Uint8Array)(id);
 
   /** Anything to do at all: rules present or connections tracked. */
   get active(): boolean {
@@ -220,7 +248,11 @@ export class Netfilter {
         if (entry && (entry.snat || entry.dnat)) {
           const manip = hook === NF_PREROUTING || hook === NF_OUTPUT ? MANIP_DST : MANIP_SRC;
           if ((manip === MANIP_SRC) !== reply ? entry.snat : entry.dnat) {
-            if (info === CT_RELATED && f.protocol === 1) rewriteIcmpError(pkt, entry, reply, manip);
+            if (this.v6) {
+              if (info === CT_RELATED && f.protocol === 58)
+                rewriteIcmpv6Error(pkt, entry, reply, manip, this.bytesOf);
+              else rewrite6(pkt, entry, reply, manip, this.bytesOf);
+            } else if (info === CT_RELATED && f.protocol === 1) rewriteIcmpError(pkt, entry, reply, manip);
             else rewrite(pkt, entry, reply, manip);
             this.fill(pkt, inName, outName);
             f.ctState = info;
@@ -256,6 +288,10 @@ export class Netfilter {
    * packet (skb->_nfct) to the later hooks.
    */
   private track(pkt: Packet, f: Facts): void {
+    if (this.v6) {
+      this.track6(pkt, f);
+      return;
+    }
     const b = pkt.buf;
     const o = pkt.head;
     const ct = this.conntrack;
@@ -286,32 +322,86 @@ export class Netfilter {
     pkt.ctReply = ct.isReply;
   }
 
+  /**
+   * nf_conntrack_in for IPv6: neighbour discovery and MLD untracked, ICMPv6 errors RELATED to the
+   * connection they quote (or INVALID), echo requests and replies as connections, TCP and UDP.
+   */
+  private track6(pkt: Packet, f: Facts): void {
+    const ct = this.conntrack;
+    let entry: ConntrackEntry | undefined;
+    const type = f.icmpType;
+    if (f.protocol === 58 && ((type >= 130 && type <= 137) || type === 143)) {
+      pkt.ct = undefined;
+      pkt.ctInfo = CT_UNTRACKED;
+      pkt.ctReply = false;
+      return;
+    }
+    if (f.protocol === 58 && type < 128) {
+      const b = pkt.buf;
+      const q = f.l4 + 8;
+      const inner = q + 40 <= pkt.tail ? upperLayer(b, q, pkt.tail) : undefined;
+      if (inner?.first && inner.l4 + 8 <= pkt.tail) {
+        const id = this.host.addressId as (buf: Uint8Array, off: number) => number;
+        const qp = inner.nh;
+        const l4 = inner.l4;
+        entry = ct.lookupRelated(
+          qp,
+          id(b, q + 8),
+          id(b, q + 24),
+          qp === 58 ? u16(b, l4 + 4) : u16(b, l4),
+          qp === 58 ? ((b[l4] as number) << 8) | (b[l4 + 1] as number) : u16(b, l4 + 2),
+          6,
+        );
+      } else {
+        ct.info = CT_INVALID;
+        ct.isReply = false;
+      }
+    } else {
+      const dport = f.protocol === 58 ? (type << 8) | f.icmpCode : f.dport;
+      entry = ct.lookup(f.protocol, f.src, f.dst, f.sport, dport, f.tcpFlags, 6);
+    }
+    pkt.ct = entry;
+    pkt.ctInfo = ct.info;
+    pkt.ctReply = ct.isReply;
+  }
+
   /** A NAT target in the nat chains: bind the connection being set up. */
   private natTarget(t: NonNullable<Rule["target"]>, f: Facts, hook: number): void {
     const e = this.binding;
     if (!e) return;
     const get = (flag: string) => t.options.find(([k]) => k === flag)?.[1];
     const taken = (reply: { src: number; dst: number; sport: number; dport: number }) =>
-      this.conntrack.taken(reply, e.protocol);
+      this.conntrack.taken(reply, e.protocol, e.family);
     const random = (span: number) => this.host.random(span);
     const ports = (get("--to-ports") ?? "").split("-");
     const lo = ports[0] ? Number(ports[0]) : 0;
     const hi = ports[1] ? Number(ports[1]) : lo;
+    // IPv6 ranges: the address as its interned id (0: none given, only ports).
+    const range = (text: string) => {
+      if (!this.v6) return natRange(text);
+      const r = natRange6(text);
+      const id = this.host.addressId as (buf: Uint8Array, off: number) => number;
+      return { addr: r.addr ? id(r.addr, 0) : 0, portLo: r.portLo, portHi: r.portHi };
+    };
     if (t.name === "DNAT") {
-      const r = natRange(get("--to-destination") ?? "");
+      const r = range(get("--to-destination") ?? "");
       bind(e, MANIP_DST, r.addr, r.portLo, r.portHi, taken, () => 0);
     } else if (t.name === "REDIRECT") {
       bind(
         e,
         MANIP_DST,
-        hook === NF_OUTPUT ? 0x7f000001 : this.host.deviceAddress(f.inName),
+        hook === NF_OUTPUT
+          ? this.v6
+            ? (this.host.addressId as (buf: Uint8Array, off: number) => number)(LOOPBACK6, 0)
+            : 0x7f000001
+          : this.host.deviceAddress(f.inName),
         lo,
         hi,
         taken,
         () => 0,
       );
     } else if (t.name === "SNAT") {
-      const r = natRange(get("--to-source") ?? "");
+      const r = range(get("--to-source") ?? "");
       bind(e, MANIP_SRC, r.addr, r.portLo, r.portHi, taken, random, get("--random") !== undefined);
     } else if (t.name === "MASQUERADE") {
       const addr = this.host.sourceAddress(f.outName, f.dst);
@@ -320,6 +410,10 @@ export class Netfilter {
   }
 
   private fill(pkt: Packet, inName: string, outName: string): void {
+    if (this.v6) {
+      this.fill6(pkt, inName, outName);
+      return;
+    }
     const f = this.facts;
     const b = pkt.buf;
     const o = pkt.head;
@@ -347,6 +441,39 @@ export class Netfilter {
       f.icmpType = b[l4] as number;
       f.icmpCode = b[l4 + 1] as number;
       f.sport = u16(b, l4 + 4); // the echo id
+    }
+  }
+
+  /** The facts of an IPv6 packet: ids for its addresses, the upper protocol past extension headers. */
+  private fill6(pkt: Packet, inName: string, outName: string): void {
+    const f = this.facts;
+    const b = pkt.buf;
+    const o = pkt.head;
+    const id = this.host.addressId as (buf: Uint8Array, off: number) => number;
+    f.src = id(b, o + 8);
+    f.dst = id(b, o + 24);
+    f.length = 40 + u16(b, o + 4);
+    f.inName = inName;
+    f.outName = outName;
+    f.ctState = CT_UNTRACKED;
+    f.ct = undefined;
+    f.sport = 0;
+    f.dport = 0;
+    f.tcpFlags = 0;
+    f.icmpType = 0;
+    f.icmpCode = 0;
+    const { nh, l4, first } = upperLayer(b, o, pkt.tail);
+    f.protocol = nh;
+    f.l4 = l4;
+    if (!first) return;
+    if ((nh === 6 || nh === 17) && l4 + 4 <= pkt.tail) {
+      f.sport = u16(b, l4);
+      f.dport = u16(b, l4 + 2);
+      if (nh === 6 && l4 + 14 <= pkt.tail) f.tcpFlags = b[l4 + 13] as number;
+    } else if (nh === 58 && l4 + 2 <= pkt.tail) {
+      f.icmpType = b[l4] as number;
+      f.icmpCode = b[l4 + 1] as number;
+      if (l4 + 6 <= pkt.tail) f.sport = u16(b, l4 + 4); // the echo id
     }
   }
 
@@ -398,7 +525,11 @@ export class Netfilter {
         case "DROP":
           return NF_DROP;
         case "REJECT":
-          this.host.reject(pkt, t.options[0]?.[1] ?? "icmp-port-unreachable", hook);
+          this.host.reject(
+            pkt,
+            t.options[0]?.[1] ?? (this.v6 ? "icmp6-port-unreachable" : "icmp-port-unreachable"),
+            hook,
+          );
           return NF_DROP;
         case "RETURN":
           i = rules.length; // as if the chain ended: back to the caller, or the policy
@@ -453,13 +584,29 @@ export class Netfilter {
 
   private compileRule(r: Rule): Check {
     const checks: Check[] = [];
-    const addr = (a: Rule["src"], pick: (f: Facts) => number) => {
+    const addr = (a: Rule["src"], pick: (f: Facts) => number, at: number) => {
       if (!a) return;
+      if (a.addr6 !== undefined) {
+        // The prefix as four words and masks, compared with the header's words in place.
+        const bytes = parseIpv6(a.addr6) ?? new Uint8Array(16);
+        const ones = maskedIpv6(new Uint8Array(16).fill(0xff), a.prefixLen);
+        const want = [0, 4, 8, 12].map((i) => u32(bytes, i));
+        const mask = [0, 4, 8, 12].map((i) => u32(ones, i));
+        const inv = a.invert;
+        checks.push((_f, pkt) => {
+          const b = pkt.buf;
+          const o = pkt.head + at;
+          for (let i = 0; i < 4; i++)
+            if ((u32(b, o + i * 4) & (mask[i] as number)) >>> 0 !== want[i]) return inv;
+          return !inv;
+        });
+        return;
+      }
       const mask = a.prefixLen === 0 ? 0 : (0xffffffff << (32 - a.prefixLen)) >>> 0;
       checks.push((f) => ((pick(f) & mask) >>> 0 === a.addr) !== a.invert);
     };
-    addr(r.src, (f) => f.src);
-    addr(r.dst, (f) => f.dst);
+    addr(r.src, (f) => f.src, 8);
+    addr(r.dst, (f) => f.dst, 24);
     if (r.inIface) {
       const m = ifaceMatcher(r.inIface.name);
       const inv = r.inIface.invert;
@@ -577,6 +724,7 @@ export class Netfilter {
           c = (f) => (f.tcpFlags & mk) === cp;
           break;
         }
+        case "icmp6 --icmpv6-type":
         case "icmp --icmp-type": {
           const [type = "", code] = v.split("/");
           c = (f) =>
@@ -641,6 +789,17 @@ export class Netfilter {
         }
         case "conntrack --ctorigsrc":
         case "conntrack --ctorigdst": {
+          if (this.v6) {
+            const [a = "", len = "128"] = v.split("/");
+            const want = maskedIpv6(parseIpv6(a) ?? new Uint8Array(16), Number(len)).join(",");
+            const src = o.flag === "--ctorigsrc";
+            this.tracking = true;
+            c = (f) =>
+              f.ct !== undefined &&
+              maskedIpv6(this.bytesOf(src ? f.ct.src(false) : f.ct.dst(false)), Number(len)).join(",") ===
+                want;
+            break;
+          }
           const [a = "", len = "32"] = v.split("/");
           const addr = parseIpv4(a) ?? 0;
           const mask = Number(len) === 0 ? 0 : (0xffffffff << (32 - Number(len))) >>> 0;

@@ -77,7 +77,7 @@ const STATE_COMMANDS: Record<string, StateCommand> = {
   bridge: runBridge,
   iptables: (ns, args) => runIptables(ns.iptables, args),
   ip6tables: (ns, args) => runIptables(ns.ip6tables, args),
-  conntrack: (ns, args) => runConntrack(ns.netfilter.conntrack, args),
+  conntrack: (ns, args) => runConntrack(ns.netfilter.conntrack, args, (b) => ns.ipv6.ids.idOf(b, 0)),
   dmesg: (ns, args) => ns.kernelLog.dmesg(args),
   sysctl: runSysctl,
   ss: runSs,

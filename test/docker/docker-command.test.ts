@@ -259,7 +259,8 @@ describe("docker run", () => {
       IPAddress: "172.18.0.2",
       IPPrefixLen: 16,
     });
-    expect(r.get("docker inspect nope")).toEqual(["Error: No such object: nope"]);
+    // docker/cli's inspector prints the (empty) array, then the error.
+    expect(r.get("docker inspect nope")).toEqual(["[]", "Error: No such object: nope"]);
     const host = JSON.parse((r.get("docker network inspect host") ?? []).join("\n"))[0];
     expect(Object.values(host.Containers)).toEqual([
       {
@@ -459,7 +460,7 @@ describe("--format / -f templates", () => {
     expect(
       r.get("docker network ls --format 'table {{.Name}}\\t{{.Internal}}\\t{{.Label \"tier\"}}'"),
     ).toEqual([
-      "NAME      INTERNAL   LABEL",
+      "NAME      INTERNAL   tier",
       "bridge    false      ",
       "host      false      ",
       "mynet     false      web",
@@ -477,6 +478,130 @@ describe("--format / -f templates", () => {
     expect(r.get("docker inspect -f '{{.Name' web")).toEqual([
       "template parsing error: template: :1: unclosed action",
     ]);
+  });
+});
+
+/** The exit status of the last command, after the others (which may fail). */
+function exitOf(commands: string[]): number {
+  const last = commands.at(-1) as string;
+  const script = [...commands.slice(0, -1).map((c) => `${c} || true`), last].join("\n");
+  return runLines(script, join(tmp, `e${n++}`)).result.exit;
+}
+
+describe("--format as docker/cli has it", () => {
+  const setup = [
+    "docker network create --label com.example.tier=web --label 'note=a<b&c' --subnet 10.9.0.0/24 mynet",
+    "docker run -d --name web --network mynet nginx",
+  ];
+
+  it("network ls: json (networkContext's MarshalJSON: keys sorted, HTML escaped), table headers, CreatedAt as Go's time.String, IPv4 only from 28", () => {
+    const r = run([
+      ...setup,
+      "docker network ls --filter name=mynet --format json",
+      "docker network ls --format 'table {{.Name}}\\t{{.Label \"com.example.tier\"}}\\t{{.Labels}}'",
+      "docker network ls --filter name=mynet --format '{{.CreatedAt}}'",
+      "docker network ls --filter name=mynet --format '{{.IPv4}}'",
+      "docker network ls --filter name=mynet --format 'table'",
+      "docker network ls --filter name=mynet -q --format '{{.Name}}'",
+    ]);
+    expect(
+      r
+        .get("docker network ls --filter name=mynet --format json")
+        ?.map((l) => l.replace(/"ID":"[0-9a-f]{12}"/, '"ID":"ID"')),
+    ).toEqual([
+      '{"CreatedAt":"2026-01-01 00:00:00 +0000 UTC","Driver":"bridge","ID":"ID","IPv6":"false","Internal":"false","Labels":"com.example.tier=web,note=a\\u003cb\\u0026c","Name":"mynet","Scope":"local"}',
+    ]);
+    expect(
+      r.get("docker network ls --format 'table {{.Name}}\\t{{.Label \"com.example.tier\"}}\\t{{.Labels}}'"),
+    ).toEqual([
+      "NAME      tier      LABELS",
+      "bridge              ",
+      "host                ",
+      "mynet     web       com.example.tier=web,note=a<b&c",
+      "none                ",
+    ]);
+    expect(r.get("docker network ls --filter name=mynet --format '{{.CreatedAt}}'")).toEqual([
+      "2026-01-01 00:00:00 +0000 UTC",
+    ]);
+    // Engine 27's CLI has no IPv4 column.
+    expect(r.get("docker network ls --filter name=mynet --format '{{.IPv4}}'")).toEqual([
+      'template parsing error: template: :1:2: executing "" at <.IPv4>: can\'t evaluate field IPv4 in type *network.networkContext',
+    ]);
+    expect(
+      run([
+        "dockerd --engine-version 28",
+        ...setup,
+        "docker network ls --filter name=mynet --format '{{.IPv4}}'",
+      ]).get("docker network ls --filter name=mynet --format '{{.IPv4}}'"),
+    ).toEqual(["true"]);
+    expect(
+      r
+        .get("docker network ls --filter name=mynet --format 'table'")
+        ?.map((l) => l.replace(/^[0-9a-f]{12}/, "ID")),
+    ).toEqual(["NETWORK ID     NAME      DRIVER    SCOPE", "ID   mynet     bridge    local"]);
+    expect(r.get("docker network ls --filter name=mynet -q --format '{{.Name}}'")).toEqual(["mynet"]);
+  });
+
+  it("network ls: parse and execution errors are 'template parsing error: ...', exit 1, nothing else printed", () => {
+    const r = run([
+      "docker network ls --format '{{.Name'",
+      "docker network ls --format '{{.Foo}}'",
+      "docker network ls --format '{{nope .Name}}'",
+    ]);
+    expect(r.get("docker network ls --format '{{.Name'")).toEqual([
+      "template parsing error: template: :1: unclosed action",
+    ]);
+    expect(r.get("docker network ls --format '{{.Foo}}'")).toEqual([
+      'template parsing error: template: :1:2: executing "" at <.Foo>: can\'t evaluate field Foo in type *network.networkContext',
+    ]);
+    expect(r.get("docker network ls --format '{{nope .Name}}'")).toEqual([
+      'template parsing error: template: :1: function "nope" not defined',
+    ]);
+    expect(exitOf(["docker network ls --format '{{.Name'"])).toBe(1);
+    expect(exitOf(["docker network ls --format '{{.Foo}}'"])).toBe(1);
+  });
+
+  it("inspect: json is the compact array; the template runs typed, then on the raw JSON with missingkey=error; parse errors exit 64, execution errors 1", () => {
+    const r = run([
+      ...setup,
+      "docker network inspect --format json mynet",
+      "docker network inspect -f '{{json .Labels}} {{index .Labels \"nope\"}}|{{.Labels.nope}}' mynet",
+      "docker network inspect mynet",
+      "docker inspect -f '{{.Foo}}' web",
+      "docker inspect -f '{{.Name}} {{.Config.Foo}}' web",
+      "docker inspect -f '{{.Name}}' web nope",
+      "docker inspect -f 'table {{.Name}}' web",
+      "docker inspect -f '{{if eq .State.Status \"running\"}}{{pad .Name 1 0}}{{end}}' web",
+      "docker network inspect -f '{{.Name' mynet nope",
+    ]);
+    const compact = r.get("docker network inspect --format json mynet") ?? [];
+    expect(compact).toHaveLength(1);
+    expect(compact[0]).toMatch(
+      /^\[\{"Name":"mynet","Id":"[0-9a-f]{64}",.*"Labels":\{"com.example.tier":"web","note":"a\\u003cb\\u0026c"\}\}\]$/,
+    );
+    expect(
+      r.get("docker network inspect -f '{{json .Labels}} {{index .Labels \"nope\"}}|{{.Labels.nope}}' mynet"),
+    ).toEqual(['{"com.example.tier":"web","note":"a<b&c"} |<no value>']);
+    expect(r.get("docker network inspect mynet")).toContain('            "note": "a\\u003cb\\u0026c"');
+    expect(r.get("docker inspect -f '{{.Foo}}' web")).toEqual([
+      "",
+      'template parsing error: template: :1:2: executing "" at <.Foo>: map has no entry for key "Foo"',
+    ]);
+    expect(r.get("docker inspect -f '{{.Name}} {{.Config.Foo}}' web")).toEqual([
+      "",
+      'template parsing error: template: :1:19: executing "" at <.Config.Foo>: map has no entry for key "Foo"',
+    ]);
+    expect(r.get("docker inspect -f '{{.Name}}' web nope")).toEqual(["/web", "Error: No such object: nope"]);
+    expect(r.get("docker inspect -f 'table {{.Name}}' web")).toEqual(["table /web"]);
+    expect(
+      r.get("docker inspect -f '{{if eq .State.Status \"running\"}}{{pad .Name 1 0}}{{end}}' web"),
+    ).toEqual([" /web"]);
+    // A parse error stops before any lookup.
+    expect(r.get("docker network inspect -f '{{.Name' mynet nope")).toEqual([
+      "template parsing error: template: :1: unclosed action",
+    ]);
+    expect(exitOf([...setup, "docker inspect -f '{{.Name' web"])).toBe(64);
+    expect(exitOf([...setup, "docker inspect -f '{{.Foo}}' web"])).toBe(1);
   });
 });
 

@@ -15,11 +15,19 @@ export interface Ip6Step {
 export function ip6Steps(text: string): Ip6Step[] {
   const steps: Ip6Step[] = [];
   let here = "";
+  // After a note of the script's own (like `# udp ...`), what follows is not a command's output.
+  let open = false;
   for (const line of text.split("\n")) {
     const on = /^# on \w \((\S+)\)$/.exec(line);
-    if (on) here = on[1] as string;
-    else if (/^# (sleep |errors$|listings$|\(|udp |setup:|ip6tables ground|kernel )/.test(line)) continue;
-    else if (line.startsWith("$ ")) steps.push({ ns: here, command: line.slice(2), output: [], exit: 0 });
+    if (on) {
+      here = on[1] as string;
+      open = false;
+    } else if (/^# (sleep |errors$|listings$|\(|udp |setup:|ip6tables ground|kernel )/.test(line))
+      open = false;
+    else if (line.startsWith("$ ")) {
+      steps.push({ ns: here, command: line.slice(2), output: [], exit: 0 });
+      open = true;
+    } else if (!open) continue;
     else if (/^\[exit \d+\]$/.test(line)) (steps.at(-1) as Ip6Step).exit = Number(line.slice(6, -1));
     else steps.at(-1)?.output.push(line);
   }
