@@ -18,8 +18,8 @@ import type { Host } from "../kernel/host.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import { runIptables } from "../netfilter/iptables-command.js";
 import { MILLISECOND } from "../sim/time.js";
-import { ipv6ToString } from "../util/ipv6-address.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { ipv6ToString } from "../util/ipv6-address.js";
 import type { Rng } from "../util/rng.js";
 import {
   BridgeDriver,
@@ -720,7 +720,10 @@ export class Daemon {
   }
 
   /** A/AAAA lookup as resolver.go does it: the full name in every network, then `name.network`. */
-  private dnsAddresses(c: Container, query: string): { v4: number; v6: Uint8Array | undefined }[] | undefined {
+  private dnsAddresses(
+    c: Container,
+    query: string,
+  ): { v4: number; v6: Uint8Array | undefined }[] | undefined {
     const name = query.replace(/\.$/, "").toLowerCase();
     const inNetwork = (n: Network, wanted: string) => {
       const addrs = [...n.endpoints.values()]
@@ -784,7 +787,10 @@ export class Daemon {
       );
     if (c.networks.has(n.name))
       throw new DockerError(`endpoint with name ${c.name} already exists in network ${n.name}`, 403);
-    if ((ip !== 0 || req.ip6) && (n.name === "bridge" || !n.pool?.userSubnet || (req.ip6 && !n.pool6?.userSubnet)))
+    if (
+      (ip !== 0 || req.ip6) &&
+      (n.name === "bridge" || !n.pool?.userSubnet || (req.ip6 && !n.pool6?.userSubnet))
+    )
       throw new DockerError(
         n.name === "bridge"
           ? "invalid endpoint settings:\nuser specified IP address is supported on user defined networks only"
@@ -905,7 +911,9 @@ export class Daemon {
   private advertise(c: Container, n: Network, ep: Endpoint): void {
     const sandbox = c.sandbox;
     const dev = sandbox?.device(ep.ifname);
-    if (!sandbox || !dev || ep.address === 0) return;
+    // osl advertiseAddrs needs the interface's MAC from the driver: ipvlan gives none (it shares
+    // its parent's), so its endpoints announce nothing.
+    if (!sandbox || !dev || ep.address === 0 || n.driver === "ipvlan") return;
     const count = Number(n.spec.options[OPT_ADVERTISE_NMSGS] ?? 3);
     const interval = Number(n.spec.options[OPT_ADVERTISE_MS] ?? 1000) * MILLISECOND;
     for (let i = 0; i < count; i++)

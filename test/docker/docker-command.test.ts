@@ -934,6 +934,33 @@ describe("unsolicited ARP (28+)", () => {
   });
 });
 
+describe("unsolicited ARP per driver (28+)", () => {
+  it("macvlan endpoints announce their address, ipvlan ones (no MAC of their own) do not", () => {
+    const r = run([
+      "dockerd --engine-version 28",
+      "ip link add eth0 type dummy",
+      "ip link set eth0 up",
+      "docker network create -d macvlan -o parent=eth0 --subnet 10.1.0.0/24 mv",
+      "docker network create -d ipvlan -o parent=eth0 --subnet 10.2.0.0/24 iv",
+      "tcpdump -n -i eth0 &",
+      "docker run -d --name m --network mv alpine sleep infinity",
+      "sleep 3",
+      "docker run -d --name i --network iv alpine sleep infinity",
+      "sleep 4",
+    ]);
+    const arp = (cmd: string) =>
+      (r.get(cmd) ?? []).filter((l) => l.includes("ARP")).map((l) => l.replace(/^\d\d:\d\d:\d\d\.\d+ /, ""));
+    expect([...arp("docker run -d --name m --network mv alpine sleep infinity"), ...arp("sleep 3")]).toEqual([
+      "ARP, Request who-has 10.1.0.2 tell 10.1.0.2, length 28",
+      "ARP, Request who-has 10.1.0.2 tell 10.1.0.2, length 28",
+      "ARP, Request who-has 10.1.0.2 tell 10.1.0.2, length 28",
+    ]);
+    expect([...arp("docker run -d --name i --network iv alpine sleep infinity"), ...arp("sleep 4")]).toEqual(
+      [],
+    );
+  });
+});
+
 describe("files and hostname per network mode", () => {
   it("host mode: copies of the host's files with --add-host lines, the host's hostname; container: mode: the target's", () => {
     const r = run([
