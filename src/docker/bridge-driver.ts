@@ -17,6 +17,7 @@ import type { Host } from "../kernel/host.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import type { Bridge } from "../link/bridge.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { ipv6ToString } from "../util/ipv6-address.js";
 import type { Rng } from "../util/rng.js";
 import type { Container, PortBinding } from "./container.js";
 import { DockerError } from "./docker-error.js";
@@ -32,6 +33,8 @@ export const OPT_HOST_BINDING = "com.docker.network.bridge.host_binding_ipv4";
 
 export interface BridgeDaemonSettings {
   iptables: boolean;
+  /** The same rules in ip6tables for IPv6 networks (--ip6tables). */
+  ip6tables: boolean;
   userlandProxy: boolean;
   /** The rules of the engine version being modelled. */
   firewall: FirewallLayout;
@@ -64,6 +67,17 @@ export class BridgeDriver {
     private readonly rng: Rng,
     private readonly settings: BridgeDaemonSettings,
   ) {}
+
+  /** The network's rules for ip6tables: its IPv6 subnet, gateway_mode_ipv6, host_ipv6. */
+  private rules6(n: Network): BridgeRules | undefined {
+    if (!n.pool6 || !this.settings.ip6tables) return undefined;
+    return {
+      ...this.rules(n),
+      subnet: `${ipv6ToString(n.pool6.subnet)}/${n.pool6.prefixLen}`,
+      gatewayMode: n.spec.options["com.docker.network.bridge.gateway_mode_ipv6"] ?? "nat",
+      snatSource: n.spec.options["com.docker.network.host_ipv6"] ?? "",
+    };
+  }
 
   private rules(n: Network): BridgeRules {
     const pool = n.pool;
@@ -134,10 +148,14 @@ export class BridgeDriver {
     // the bridge (route_localnet) and from the containers of the bridge (hairpin on each port).
     if (!this.settings.userlandProxy) this.ns.sysctl.set(`net.ipv4.conf.${n.bridgeName}.route_localnet`, "1");
     if (this.settings.iptables) this.settings.firewall.addBridge(this.ns.iptables, this.rules(n));
+    const rules6 = this.rules6(n);
+    if (rules6) this.settings.firewall.addBridge(this.ns.ip6tables, rules6);
   }
 
   deleteNetwork(n: Network): void {
     if (this.settings.iptables) this.settings.firewall.removeBridge(this.ns.iptables, this.rules(n));
+    const rules6 = this.rules6(n);
+    if (rules6) this.settings.firewall.removeBridge(this.ns.ip6tables, rules6);
     const br = this.ns.device(n.bridgeName);
     if (br) this.host.deleteDevice(this.ns, br);
   }

@@ -11,7 +11,7 @@
  * lines are always there.
  */
 
-import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { parseIpv4 } from "../util/ipv4-address.js";
 
 /** /etc/hosts: the defaults, the extra lines (--add-host, --link), then the container's own addresses. */
 export function hostsFile(

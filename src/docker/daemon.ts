@@ -63,6 +63,8 @@ export interface DaemonOptions {
   icc: boolean;
   ipForward: boolean;
   iptables: boolean;
+  /** --ip6tables (on by default since 27): the same rules in ip6tables for IPv6 networks. */
+  ip6tables: boolean;
   ipMasq: boolean;
   userlandProxy: boolean;
   /** Default host address for -p on the default bridge. */
@@ -83,6 +85,7 @@ export const DAEMON_DEFAULTS: DaemonOptions = {
   icc: true,
   ipForward: true,
   iptables: true,
+  ip6tables: true,
   ipMasq: true,
   userlandProxy: true,
   ip: "0.0.0.0",
@@ -151,6 +154,7 @@ export class Daemon {
           : CLASSIC_LAYOUT;
     this.bridge = new BridgeDriver(host, ns, rng, {
       iptables: options.iptables,
+      ip6tables: options.iptables && options.ip6tables,
       userlandProxy: options.userlandProxy,
       firewall: this.firewall,
       randomMacs: options.engineVersion >= 28,
@@ -161,6 +165,7 @@ export class Daemon {
     const forwardWasOff = !ns.ipForward;
     if (options.ipForward) ns.sysctl.set("net.ipv4.ip_forward", "1");
     if (options.iptables) this.firewall.setup(ns.iptables, options.ipForward && forwardWasOff);
+    if (options.iptables && options.ip6tables) this.firewall.setup(ns.ip6tables, false);
     this.addNetwork(
       { name: "none", driver: "null", internal: false, attachable: false, options: {}, labels: {} },
       [],
@@ -279,8 +284,13 @@ export class Daemon {
       for (const p of pools) this.releasePool(p);
       throw e;
     }
-    // IPv6 forwarding, as for IPv4, once there is an IPv6 network (setupIPv6Forwarding).
-    if (pool6 && this.options.ipForward) this.ns.sysctl.set("net.ipv6.conf.all.forwarding", "1");
+    // IPv6 forwarding, as for IPv4, once there is an IPv6 network (setupIPv6Forwarding); the
+    // ip6tables FORWARD policy becomes DROP when Docker was the one to turn it on.
+    if (pool6 && this.options.ipForward && this.ns.sysctl.get("net.ipv6.conf.all.forwarding") === "0") {
+      this.ns.sysctl.set("net.ipv6.conf.all.forwarding", "1");
+      if (this.options.iptables && this.options.ip6tables)
+        runIptables(this.ns.ip6tables, ["-P", "FORWARD", "DROP"]);
+    }
     const n = this.addNetwork(
       {
         name: req.name,

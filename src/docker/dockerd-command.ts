@@ -20,6 +20,7 @@ const BOOLS: Record<string, keyof DaemonOptions> = {
   "--icc": "icc",
   "--ip-forward": "ipForward",
   "--iptables": "iptables",
+  "--ip6tables": "ip6tables",
   "--ip-masq": "ipMasq",
   "--userland-proxy": "userlandProxy",
 };

@@ -154,7 +154,13 @@ export class EmbeddedResolver {
             ? endpoints.filter((e) => e.v4 !== 0).map((e) => aData(e.v4))
             : endpoints.flatMap((e) => (e.v6 ? [e.v6.slice()] : []));
         answer(
-          this.shuffle(data).map((d) => ({ name, type: question.type, class: question.class, ttl: TTL, data: d })),
+          this.shuffle(data).map((d) => ({
+            name,
+            type: question.type,
+            class: question.class,
+            ttl: TTL,
+            data: d,
+          })),
         );
         return;
       }

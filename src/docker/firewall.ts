@@ -5,7 +5,8 @@
  * libnetwork/firewall_linux.go): the chains at daemon start, each bridge network's block (NAT,
  * ICC, the DOCKER jumps, the isolation pair, DOCKER-USER kept first), internal networks, and each
  * published port's DNAT, ACCEPT and hairpin MASQUERADE (SNAT to com.docker.network.host_ipv4 when
- * set). The v28/v29 layouts are in firewall-modern.ts.
+ * set). The v28/v29 layouts are in firewall-modern.ts. The same functions write ip6tables for an
+ * IPv6 network (its IPv6 subnet, ::1/128 for loopback), as setupIPTables does per IP version.
  */
 
 import { runIptables } from "../netfilter/iptables-command.js";
@@ -87,8 +88,10 @@ export function setupChains(state: IptablesState, forwardDrop: boolean): void {
 export function addDockerJumps(state: IptablesState, userlandProxy: boolean): void {
   const prerouting = "-t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER";
   if (!has(state, prerouting)) ipt(state, prerouting);
+  // iptables.loopbackAddress: 127.0.0.0/8, or ::1/128 in ip6tables.
+  const loopback = state.family === 6 ? "::1/128" : "127.0.0.0/8";
   const output = userlandProxy
-    ? "-t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER"
+    ? `-t nat -A OUTPUT ! -d ${loopback} -m addrtype --dst-type LOCAL -j DOCKER`
     : "-t nat -A OUTPUT -m addrtype --dst-type LOCAL -j DOCKER";
   if (!has(state, output)) ipt(state, output);
 }

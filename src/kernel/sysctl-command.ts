@@ -1,6 +1,6 @@
 /**
  * The `sysctl` command (procps-ng 4.0) for one namespace: `sysctl KEY...`, `-n` (values only),
- * `-w KEY=VALUE...`, `-a`. Errors print as procps does and the command goes on with the next key;
+ * `-w KEY=VALUE...` (`-q`: without printing what was set), `-a`. Errors print as procps does and the command goes on with the next key;
  * the exit status is 1 if any key failed.
  */
 
@@ -12,12 +12,14 @@ export function runSysctl(ns: NetNamespace, argv: string[]): CommandResult {
   let write = false;
   let valuesOnly = false;
   let all = false;
+  let quiet = false;
   const keys: string[] = [];
   for (const a of argv) {
     if (a === "-w") write = true;
     else if (a === "-n") valuesOnly = true;
     else if (a === "-a") all = true;
-    else if (a === "-q" || a === "-e") continue;
+    else if (a === "-q") quiet = true;
+    else if (a === "-e") continue;
     else keys.push(a);
   }
   const out: string[] = [];
@@ -34,7 +36,7 @@ export function runSysctl(ns: NetNamespace, argv: string[]): CommandResult {
       } else {
         const key = spec.slice(0, eq);
         ns.sysctl.set(key, spec.slice(eq + 1));
-        show(key);
+        if (!quiet) show(key);
       }
     } catch (e) {
       if (!(e instanceof SysctlError)) throw e;

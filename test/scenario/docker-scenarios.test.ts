@@ -359,6 +359,31 @@ describe("docker scenarios", () => {
     expect(outputOf(l, "docker network create --ipv6 --subnet fe80::/60 bad || true")).toEqual([
       "Error response from daemon: 'fe80::/60' clashes with the Link-Local prefix 'fe80::/64'",
     ]);
+    // ip6tables: the IPv4 block per IPv6 network, masquerade to the outside, isolation between networks.
+    expect(outputOf(l, "docker exec c2 ping -6 -c 1 2001:db8:ff::2")).toContain(
+      "64 bytes from 2001:db8:ff::2: icmp_seq=1 ttl=63 time=0.000 ms",
+    );
+    expect(outputOf(l, "docker exec c2 ping -6 -c 1 -W 1 fd00:db8:1::2 || true")).toContain(
+      "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+    );
+    const save = outputOf(l, "ip6tables-save");
+    expect(save).toContain(":FORWARD DROP [0:0]");
+    for (const rule of [
+      "-A FORWARD -o br-v6b -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+      "-A FORWARD -i br-v6b ! -o br-v6b -j ACCEPT",
+      "-A DOCKER-ISOLATION-STAGE-1 -i br-v6b ! -o br-v6b -j DOCKER-ISOLATION-STAGE-2",
+      "-A DOCKER-ISOLATION-STAGE-2 -o br-v6 -j DROP",
+      "-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -j DOCKER",
+      "-A POSTROUTING -s fd00:db8:2::/64 ! -o br-v6b -j MASQUERADE",
+      "-A DOCKER -i br-v6b -j RETURN",
+    ])
+      expect(save).toContain(rule);
+    expect(outputOf(l, "ip6tables -v -n -L DOCKER-ISOLATION-STAGE-2")).toContain(
+      "    1   104 DROP       0    --  *      br-v6   ::/0                 ::/0                ",
+    );
+    expect(outputOf(l, "conntrack -L -f ipv6")).toContain(
+      "icmpv6   58 29 src=fd00:db8:2::2 dst=2001:db8:ff::2 type=128 code=0 id=42010 src=2001:db8:ff::2 dst=2001:db8:ff::1 type=129 code=0 id=42010 mark=0 use=1",
+    );
     expect(outputOf(l, "docker network create --ipv6 --subnet fd00:db8::/32 overlapping || true")[0]).toEqual(
       "Error response from daemon: invalid pool request: Pool overlaps with other one on this address space",
     );
