@@ -140,12 +140,9 @@ export function summarizeIcmpv6(buf: Uint8Array, off: number, length: number): s
         const nh = u8(buf, quoted + 6);
         const dport = u16(buf, quoted + 42);
         const dst = ipv6ToString(buf, quoted + 24);
-        text +=
-          nh === 6
-            ? `, ${dst} tcp port ${dport}`
-            : nh === 17
-              ? `, ${dst} udp port ${dport}`
-              : `, ${dst} protocol ${nh} port ${dport} unreachable`;
+        // get_upperlayer knows TCP and UDP only: anything else reads as truncated.
+        if (nh !== 6 && nh !== 17) return `${text} [|icmp6]`;
+        text += nh === 6 ? `, ${dst} tcp port ${dport}` : `, ${dst} udp port ${dport}`;
       }
       break;
     case ICMPV6_PACKET_TOO_BIG:

@@ -169,6 +169,28 @@ describe("scenario runner", () => {
     expect(text).toMatch(/10\.2\.0\.99 dev r-b FAILED \n?$/);
   });
 
+  it("ipv6-router.dw: SLAAC-free IPv6 through a router, router flag, hop limit exceeded, an ip6tables REJECT; Wireshark-clean", () => {
+    const r = run(scenario("ipv6-router.dw"), "ipv6");
+    expect(r.exit).toBe(0);
+    const text = r.lines.join("\n");
+    expect(text).toContain("    inet6 fd00:1::a/64 scope global tentative ");
+    expect(text).toContain("64 bytes from fd00:2::b: icmp_seq=2 ttl=63 time=0.000 ms");
+    expect(text).toContain("From fd00:1::1 icmp_seq=1 Time exceeded: Hop limit");
+    expect(text).toMatch(/^fd00:1::1 dev eth0 lladdr [0-9a-f:]{17} router REACHABLE $/m);
+    expect(text).toContain("fd00:2::b from :: via fd00:1::1 dev eth0 src fd00:1::a metric 1024 pref medium");
+    expect(text).toContain("From fd00:1::1 icmp_seq=1 Destination unreachable: Port unreachable");
+    const frames = readPcap(readFileSync(join(r.outDir, "ipv6-router.pcap"))).records.length;
+    expect(frames).toBeGreaterThan(15);
+  });
+
+  itWithTshark("ipv6-router.dw's capture opens in Wireshark without a warning", () => {
+    const r = run(scenario("ipv6-router.dw"), "ipv6-tshark");
+    const report = tsharkReport(join(r.outDir, "ipv6-router.pcap"));
+    expect(report.errors).toEqual([]);
+    expect(report.warnings).toEqual([]);
+    expect(report.packets).toBeGreaterThan(15);
+  });
+
   it("tcpdump -n prints each frame with the time of day, once per frame on lo, and its counts at the end", () => {
     const r = run("ip link set lo up\ntcpdump -n -i lo &\nping -c 1 127.0.0.1\nsleep 1.5\n", "j");
     expect(r.lines.filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l))).toEqual([
