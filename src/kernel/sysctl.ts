@@ -9,6 +9,10 @@
  * every device too (addrconf_fixup_forwarding, addrconf_disable_ipv6). Values are kept as the
  * text `sysctl` prints.
  *
+ * Storage: a device's keys are its starting values (a snapshot of `default`, shared by every device
+ * made while `default` stays the same) plus what was written to it, so a namespace with many
+ * devices holds one small record per device rather than a map entry per key.
+ *
  * Deviations: only the keys dockwire's kernel reads or a Docker host commonly touches exist.
  * IPv6 starts disabled (disable_ipv6 = 1 in all, default and every device), as the Linux
  * fixtures are captured; `sysctl -w net.ipv6.conf.all.disable_ipv6=0` turns it on.
@@ -137,9 +141,6 @@ function portRange(v: string): string | undefined {
   return lo >= 1024 && lo <= hi && hi <= 65535 ? `${lo}\t${hi}` : undefined;
 }
 
-/** Where a device's own keys live. */
-const DEVICE_KEY_PREFIXES = ["net.ipv4.conf.", "net.ipv4.neigh.", "net.ipv6.conf.", "net.ipv6.neigh."];
-
 export class SysctlError extends Error {
   constructor(
     message: string,
@@ -149,16 +150,60 @@ export class SysctlError extends Error {
   }
 }
 
+/** The per-scope key families: `net.FAMILY.conf.SCOPE.KEY` and `net.FAMILY.neigh.DEV.KEY`. */
+const SECTIONS = {
+  "ipv4.conf": CONF,
+  "ipv6.conf": CONF6,
+  "ipv4.neigh": NEIGH,
+  "ipv6.neigh": NEIGH,
+} as const;
+type Section = keyof typeof SECTIONS;
+
+function defaultsOf(table: Record<string, [string, Validator]>): Readonly<Record<string, string>> {
+  return Object.freeze(Object.fromEntries(Object.entries(table).map(([k, [v]]) => [k, v])));
+}
+
+/** Linux's values of each section, shared by every scope that has not changed them. */
+const LINUX_DEFAULTS: Record<Section, Readonly<Record<string, string>>> = {
+  "ipv4.conf": defaultsOf(CONF),
+  "ipv6.conf": defaultsOf(CONF6),
+  "ipv4.neigh": defaultsOf(NEIGH),
+  "ipv6.neigh": defaultsOf(NEIGH),
+};
+
+/**
+ * One scope's keys of a section (all, default, or a device): the values it started with, shared
+ * with other scopes and never changed, and what was written since.
+ */
+interface Scope {
+  base: Readonly<Record<string, string>>;
+  own: Map<string, string> | undefined;
+}
+
+/** `net.ipv4.conf.eth0.50.rp_filter` → section ipv4.conf, scope eth0.50, name rp_filter. */
+function parseScoped(key: string): { section: Section; scope: string; name: string } | undefined {
+  const m = /^net\.(ipv[46])\.(conf|neigh)\.(.+)\.([^.]+)$/.exec(key);
+  return m
+    ? { section: `${m[1]}.${m[2]}` as Section, scope: m[3] as string, name: m[4] as string }
+    : undefined;
+}
+
 export class Sysctls {
-  private readonly values = new Map<string, string>();
-  private readonly validators = new Map<string, Validator>();
+  private readonly globals = new Map<string, string>();
+  private readonly globalValidators = new Map<string, Validator>();
+  private readonly scopes = new Map<Section, Map<string, Scope>>();
   private readonly devices: string[] = [];
+  /** `default`'s conf values as a shared snapshot, until `default` changes. */
+  private readonly snapshots = new Map<Section, Readonly<Record<string, string>>>();
   /** Called after a value changed (the namespace refreshes the numbers its packet path reads). */
   onChange: ((key: string) => void) | undefined;
 
   constructor() {
     for (const [k, [v, check]] of Object.entries({ ...GLOBALS, ...GLOBALS6 })) this.define(k, v, check);
-    for (const scope of ["all", "default"]) this.defineConf(scope, "default");
+    for (const section of Object.keys(SECTIONS) as Section[]) this.scopes.set(section, new Map());
+    for (const section of ["ipv4.conf", "ipv6.conf"] as const)
+      for (const scope of ["all", "default"])
+        this.sectionScopes(section).set(scope, { base: LINUX_DEFAULTS[section], own: undefined });
   }
 
   /** Keys only the initial namespace has (host-wide switches). */
@@ -169,28 +214,23 @@ export class Sysctls {
   /** A device appears: its conf keys take the `default` values, its neigh keys Linux's. */
   addDevice(name: string): void {
     this.devices.push(name);
-    this.defineConf(name, "default");
-    for (const family of ["ipv4", "ipv6"])
-      for (const [k, [v, check]] of Object.entries(NEIGH))
-        this.define(`net.${family}.neigh.${name}.${k}`, v, check);
+    for (const section of ["ipv4.conf", "ipv6.conf"] as const)
+      this.sectionScopes(section).set(name, { base: this.defaultSnapshot(section), own: undefined });
+    for (const section of ["ipv4.neigh", "ipv6.neigh"] as const)
+      this.sectionScopes(section).set(name, { base: LINUX_DEFAULTS[section], own: undefined });
   }
 
   removeDevice(name: string): void {
     this.devices.splice(this.devices.indexOf(name), 1);
-    for (const k of [...this.values.keys()]) {
-      if (DEVICE_KEY_PREFIXES.some((p) => k.startsWith(`${p}${name}.`))) {
-        this.values.delete(k);
-        this.validators.delete(k);
-      }
-    }
+    for (const scopes of this.scopes.values()) scopes.delete(name);
   }
 
   has(key: string): boolean {
-    return this.values.has(key);
+    return this.lookup(key) !== undefined;
   }
 
   get(key: string): string {
-    const v = this.values.get(key);
+    const v = this.lookup(key);
     if (v === undefined)
       throw new SysctlError(
         `sysctl: cannot stat /proc/sys/${key.replaceAll(".", "/")}: No such file or directory`,
@@ -207,20 +247,24 @@ export class Sysctls {
   /** Throws SysctlError (unknown key or invalid value) and changes nothing on error. */
   set(key: string, value: string): void {
     this.get(key);
-    const normalised = (this.validators.get(key) as Validator)(value.trim());
+    const scoped = this.globals.has(key) ? undefined : parseScoped(key);
+    const check = scoped
+      ? (SECTIONS[scoped.section][scoped.name] as [string, Validator])[1]
+      : (this.globalValidators.get(key) as Validator);
+    const normalised = check(value.trim());
     if (normalised === undefined)
       throw new SysctlError(`sysctl: setting key "${key}": Invalid argument`, "invalid");
-    this.values.set(key, normalised);
+    this.write(key, normalised);
     if (key === "net.ipv4.ip_forward" || key === "net.ipv4.conf.all.forwarding") {
       const on = normalised === "0" ? "0" : "1";
-      this.values.set("net.ipv4.ip_forward", key === "net.ipv4.ip_forward" ? normalised : on);
+      this.write("net.ipv4.ip_forward", key === "net.ipv4.ip_forward" ? normalised : on);
       for (const scope of ["all", "default", ...this.devices])
-        this.values.set(`net.ipv4.conf.${scope}.forwarding`, on);
+        this.write(`net.ipv4.conf.${scope}.forwarding`, on);
     }
     if (key === "net.ipv6.conf.all.forwarding" || key === "net.ipv6.conf.all.disable_ipv6") {
       const name = key.slice("net.ipv6.conf.all.".length);
       for (const scope of ["default", ...this.devices])
-        this.values.set(`net.ipv6.conf.${scope}.${name}`, normalised);
+        this.write(`net.ipv6.conf.${scope}.${name}`, normalised);
     }
     this.onChange?.(key);
   }
@@ -228,37 +272,63 @@ export class Sysctls {
   /** `ip link set DEV name NEW`: the device's keys follow it. */
   renameDevice(from: string, to: string): void {
     this.devices[this.devices.indexOf(from)] = to;
-    for (const [k, v] of [...this.values]) {
-      for (const prefix of DEVICE_KEY_PREFIXES.map((p) => `${p}${from}.`)) {
-        if (!k.startsWith(prefix)) continue;
-        const nk = prefix.replace(`.${from}.`, `.${to}.`) + k.slice(prefix.length);
-        this.values.delete(k);
-        this.values.set(nk, v);
-        this.validators.set(nk, this.validators.get(k) as Validator);
-        this.validators.delete(k);
-      }
+    for (const scopes of this.scopes.values()) {
+      const s = scopes.get(from);
+      if (!s) continue;
+      scopes.delete(from);
+      scopes.set(to, s);
     }
   }
 
   /** Every key, sorted, as `sysctl -a` lists them. */
   keys(): string[] {
-    return [...this.values.keys()].sort();
+    const all = [...this.globals.keys()];
+    for (const [section, scopes] of this.scopes)
+      for (const scope of scopes.keys())
+        for (const name of Object.keys(SECTIONS[section])) all.push(`net.${section}.${scope}.${name}`);
+    return all.sort();
+  }
+
+  private sectionScopes(section: Section): Map<string, Scope> {
+    return this.scopes.get(section) as Map<string, Scope>;
+  }
+
+  private lookup(key: string): string | undefined {
+    const v = this.globals.get(key);
+    if (v !== undefined) return v;
+    const scoped = parseScoped(key);
+    if (!scoped) return undefined;
+    const s = this.scopes.get(scoped.section)?.get(scoped.scope);
+    if (!s) return undefined;
+    return s.own?.get(scoped.name) ?? s.base[scoped.name];
+  }
+
+  /** Store a value already checked. */
+  private write(key: string, value: string): void {
+    const scoped = this.globals.has(key) ? undefined : parseScoped(key);
+    if (!scoped) {
+      this.globals.set(key, value);
+      return;
+    }
+    const s = this.sectionScopes(scoped.section).get(scoped.scope) as Scope;
+    s.own ??= new Map();
+    s.own.set(scoped.name, value);
+    if (scoped.scope === "default") this.snapshots.delete(scoped.section);
+  }
+
+  /** What a new device starts with: `default`'s values (one shared copy until `default` changes). */
+  private defaultSnapshot(section: "ipv4.conf" | "ipv6.conf"): Readonly<Record<string, string>> {
+    let snap = this.snapshots.get(section);
+    if (!snap) {
+      const d = this.sectionScopes(section).get("default") as Scope;
+      snap = d.own ? Object.freeze({ ...d.base, ...Object.fromEntries(d.own) }) : d.base;
+      this.snapshots.set(section, snap);
+    }
+    return snap;
   }
 
   private define(key: string, value: string, check: Validator): void {
-    this.values.set(key, value);
-    this.validators.set(key, check);
-  }
-
-  private defineConf(scope: string, from: string): void {
-    for (const [family, table] of [
-      ["ipv4", CONF],
-      ["ipv6", CONF6],
-    ] as const) {
-      for (const [k, [v, check]] of Object.entries(table)) {
-        const inherited = this.values.get(`net.${family}.conf.${from}.${k}`);
-        this.define(`net.${family}.conf.${scope}.${k}`, inherited ?? v, check);
-      }
-    }
+    this.globals.set(key, value);
+    this.globalValidators.set(key, check);
   }
 }
