@@ -78,6 +78,9 @@ export interface DaemonOptions {
   engineVersion: number;
   /** The minor version within 28 (0–5), where the rules changed from release to release. */
   engineMinor: number;
+  /** --ipv6: the default bridge gets IPv6, from --fixed-cidr-v6 or the ULA pool. */
+  ipv6?: boolean;
+  fixedCidrV6?: string;
 }
 
 export const DAEMON_DEFAULTS: DaemonOptions = {
@@ -179,6 +182,11 @@ export class Daemon {
     const defaultGatewayAux: [string, string][] | undefined = options.defaultGateway
       ? [["DefaultGatewayIPv4", options.defaultGateway]]
       : undefined;
+    // --ipv6: the default bridge's IPv6 subnet, --fixed-cidr-v6 or a /64 of the ULA pool.
+    const pool6 = options.ipv6
+      ? this.ipam6.requestPool(options.fixedCidrV6 ? { subnet: options.fixedCidrV6, showGateway: true } : {})
+      : undefined;
+    if (pool6) this.enableIpv6Forwarding();
     const pool = this.ipam.requestPool(
       bip
         ? {
@@ -209,6 +217,7 @@ export class Daemon {
         labels: {},
       },
       [pool],
+      pool6,
     );
   }
 
@@ -236,6 +245,17 @@ export class Daemon {
     if (spec.driver === "bridge") this.bridge.createNetwork(n);
     this.networks.set(id, n);
     return n;
+  }
+
+  /**
+   * IPv6 forwarding, as for IPv4, once there is an IPv6 network (setupIPv6Forwarding); the
+   * ip6tables FORWARD policy becomes DROP when Docker was the one to turn it on.
+   */
+  private enableIpv6Forwarding(): void {
+    if (!this.options.ipForward || this.ns.sysctl.get("net.ipv6.conf.all.forwarding") !== "0") return;
+    this.ns.sysctl.set("net.ipv6.conf.all.forwarding", "1");
+    if (this.options.iptables && this.options.ip6tables)
+      runIptables(this.ns.ip6tables, ["-P", "FORWARD", "DROP"]);
   }
 
   /** A network by full name, full id, or unique id prefix (Docker's lookup order). */
@@ -284,13 +304,7 @@ export class Daemon {
       for (const p of pools) this.releasePool(p);
       throw e;
     }
-    // IPv6 forwarding, as for IPv4, once there is an IPv6 network (setupIPv6Forwarding); the
-    // ip6tables FORWARD policy becomes DROP when Docker was the one to turn it on.
-    if (pool6 && this.options.ipForward && this.ns.sysctl.get("net.ipv6.conf.all.forwarding") === "0") {
-      this.ns.sysctl.set("net.ipv6.conf.all.forwarding", "1");
-      if (this.options.iptables && this.options.ip6tables)
-        runIptables(this.ns.ip6tables, ["-P", "FORWARD", "DROP"]);
-    }
+    if (pool6) this.enableIpv6Forwarding();
     const n = this.addNetwork(
       {
         name: req.name,

@@ -23,6 +23,7 @@ const BOOLS: Record<string, keyof DaemonOptions> = {
   "--ip6tables": "ip6tables",
   "--ip-masq": "ipMasq",
   "--userland-proxy": "userlandProxy",
+  "--ipv6": "ipv6",
 };
 
 export function parseDaemonOptions(args: string[]): DaemonOptions {
@@ -52,6 +53,9 @@ export function parseDaemonOptions(args: string[]): DaemonOptions {
     else if (flag === "--ip") o.ip = value;
     else if (flag === "--dns") o.dns = [...(o.dns ?? []), value];
     else if (flag === "--default-gateway") o.defaultGateway = value;
+    else if (flag === "--fixed-cidr-v6") o.fixedCidrV6 = value;
+    else if (flag === "--default-gateway-v6" || flag === "--bip6")
+      throw new DockerError(`dockwire: ${flag} is not modelled`, 400, false);
     else if (flag === "--engine-version") {
       // MAJOR or MAJOR.MINOR[.PATCH]; within 28 the minor version matters (28 alone is 28.5).
       const m = /^(27|28|29)(?:\.(\d+)(?:\.\d+)?)?$/.exec(value);

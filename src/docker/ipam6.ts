@@ -84,6 +84,8 @@ export interface Pool6Request {
   subnet?: string;
   gateway?: string;
   ipRange?: string;
+  /** The default bridge: its configuration names the gateway it picked (inspect shows it). */
+  showGateway?: boolean;
 }
 
 /** One network's IPv6 pool. */
@@ -217,7 +219,7 @@ export class Ipam6 {
     if (this.allocated.some((a) => overlaps(a, prefix)))
       throw new DockerError("invalid pool request: Pool overlaps with other one on this address space", 403);
     this.allocated.push(prefix);
-    return new Ipv6Pool(prefix, gateway, range, true, gateway !== undefined);
+    return new Ipv6Pool(prefix, gateway, range, true, gateway !== undefined || req.showGateway === true);
   }
 
   releasePool(pool: Ipv6Pool): void {

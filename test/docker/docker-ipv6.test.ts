@@ -1,0 +1,96 @@
+/**
+ * IPv6 on the daemon's default bridge (`dockerd --ipv6 --fixed-cidr-v6`) and the IPv6 flags'
+ * errors: addresses, inspect, ip6tables, and what Docker refuses.
+ */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runLines } from "../helpers/scenario.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "dockwire-docker6-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Each command's output, keyed by the command (`|| true` kept). */
+function run(name: string, lines: string[]): Map<string, string[]> {
+  const { lines: out } = runLines(lines.join("\n"), join(tmp, name));
+  const by = new Map<string, string[]>();
+  let current: string[] = [];
+  for (const l of out) {
+    if (l.startsWith("$ ")) {
+      current = [];
+      by.set(l.slice(2), current);
+    } else current.push(l);
+  }
+  return by;
+}
+
+describe("docker IPv6", () => {
+  it("dockerd --ipv6 --fixed-cidr-v6: the default bridge's containers get ::2, ::3 and reach each other", () => {
+    const r = run("default-bridge", [
+      "dockerd --ipv6 --fixed-cidr-v6 fd00:17::/64",
+      "docker run -d --name a alpine sleep 100",
+      "docker run -d --name b alpine sleep 100",
+      "docker exec a ip -6 addr show dev eth0",
+      "docker exec a ping -c 1 fd00:17::3",
+      "docker network inspect -f '{{.EnableIPv6}} {{json .IPAM.Config}}' bridge",
+      "ip6tables -t nat -S POSTROUTING",
+      "sysctl net.ipv6.conf.all.forwarding",
+      "ip6tables -S FORWARD",
+    ]);
+    expect(r.get("docker exec a ip -6 addr show dev eth0")).toEqual([
+      "2: eth0@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000 link-netnsid 0",
+      "    inet6 fd00:17::2/64 scope global nodad ",
+      "       valid_lft forever preferred_lft forever",
+      "    inet6 fe80::42:acff:fe11:2/64 scope link tentative ",
+      "       valid_lft forever preferred_lft forever",
+    ]);
+    expect(r.get("docker exec a ping -c 1 fd00:17::3")).toContain(
+      "64 bytes from fd00:17::3: icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    expect(r.get("docker network inspect -f '{{.EnableIPv6}} {{json .IPAM.Config}}' bridge")).toEqual([
+      'true [{"Subnet":"172.17.0.0/16","Gateway":"172.17.0.1"},{"Subnet":"fd00:17::/64","Gateway":"fd00:17::1"}]',
+    ]);
+    expect(r.get("ip6tables -t nat -S POSTROUTING")).toEqual([
+      "-P POSTROUTING ACCEPT",
+      "-A POSTROUTING -s fd00:17::/64 ! -o docker0 -j MASQUERADE",
+    ]);
+    expect(r.get("sysctl net.ipv6.conf.all.forwarding")).toEqual(["net.ipv6.conf.all.forwarding = 1"]);
+    expect(r.get("ip6tables -S FORWARD")?.[0]).toBe("-P FORWARD DROP");
+  });
+
+  it("IPv6 flags: --ip6 needs a user subnet, a bad --ip6 is the CLI's error, ip6tables off leaves ip6tables empty", () => {
+    const r = run("errors", [
+      "dockerd --ip6tables=false",
+      "docker network create --ipv6 ula",
+      "docker network create --ipv6 --subnet fd00:9::/64 v6",
+      "docker run -d --name a --network ula --ip6 fd00::5 alpine sleep 1 || true",
+      "docker run -d --name b --network v6 --ip6 nonsense alpine sleep 1 || true",
+      "docker run -d --name c --network v6 --ip6 fd00:9::50 alpine sleep 100",
+      "docker inspect -f '{{json .NetworkSettings.Networks.v6.IPAMConfig}}' c",
+      "docker network create --ipv6 --subnet ff00::/64 mc || true",
+      "docker network create --ipv6 --subnet fd00:9::1/64 hostbits || true",
+      "ip6tables-save",
+    ]);
+    expect(r.get("docker run -d --name a --network ula --ip6 fd00::5 alpine sleep 1 || true")).toEqual([
+      "docker: Error response from daemon: invalid endpoint settings:",
+      "user specified IP address is supported only when connecting to networks with user configured subnets.",
+      "See 'docker run --help'.",
+    ]);
+    expect(r.get("docker run -d --name b --network v6 --ip6 nonsense alpine sleep 1 || true")?.[0]).toContain(
+      'invalid argument "nonsense" for "--ip6" flag',
+    );
+    expect(r.get("docker inspect -f '{{json .NetworkSettings.Networks.v6.IPAMConfig}}' c")).toEqual([
+      '{"IPv6Address":"fd00:9::50"}',
+    ]);
+    expect(r.get("docker network create --ipv6 --subnet ff00::/64 mc || true")).toEqual([
+      "Error response from daemon: multicast subnet 'ff00::/64' is not allowed",
+    ]);
+    expect(r.get("docker network create --ipv6 --subnet fd00:9::1/64 hostbits || true")).toEqual([
+      "Error response from daemon: invalid network config:",
+      "invalid subnet fd00:9::1/64: it should be fd00:9::/64",
+    ]);
+    expect(r.get("ip6tables-save")).toEqual([]);
+  });
+});
