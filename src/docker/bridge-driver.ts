@@ -21,6 +21,7 @@ import { ipv6ToString } from "../util/ipv6-address.js";
 import type { Rng } from "../util/rng.js";
 import type { Container, PortBinding } from "./container.js";
 import { DockerError } from "./docker-error.js";
+import { addEndpointIpv6, addIpv6DefaultRoute } from "./endpoint-ipv6.js";
 import type { BridgeRules, FirewallLayout } from "./firewall.js";
 import { bridgeMac, vethName } from "./ids.js";
 import { Endpoint, type Network, parseGoBool } from "./network.js";
@@ -196,24 +197,9 @@ export class BridgeDriver {
     if (port && !this.settings.userlandProxy) port.hairpin = true;
     this.ns.setUp(outside, true);
     sandbox.addAddress(inside, ip, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
-    if (address6 && n.pool6) {
-      // osl setInterfaceIPv6: IPv6 on for the interface (and loopback), the address without DAD.
-      sandbox.sysctl.set(`net.ipv6.conf.${ifname}.disable_ipv6`, "0");
-      sandbox.sysctl.set("net.ipv6.conf.lo.disable_ipv6", "0");
-      sandbox.ipv6.addrconf.add(inside, address6, n.pool6.prefixLen, { nodad: true });
-    }
+    if (address6 && n.pool6) addEndpointIpv6(sandbox, inside, address6, n.pool6);
     sandbox.setUp(inside, true);
-    if (address6 && n.pool6 && !n.spec.internal && !sandbox.ipv6.main.routes().some((r) => r.prefixLen === 0))
-      sandbox.ipv6.main.add({
-        dst: new Uint8Array(16),
-        prefixLen: 0,
-        type: "unicast",
-        gateway: n.pool6.gateway,
-        ifindex: inside.ifindex,
-        metric: 1024,
-        protocol: "boot",
-        prefsrc: undefined,
-      });
+    if (address6 && n.pool6 && !n.spec.internal) addIpv6DefaultRoute(sandbox, inside, n.pool6);
     if (!n.spec.internal && !sandbox.main.lookup(0)?.gateway)
       sandbox.main.add({
         dst: 0,

@@ -289,8 +289,8 @@ export class Daemon {
     if (req.configFrom !== undefined) req = this.applyConfigNetwork(req, req.configFrom);
     if (lanDriver) lanDriver.validate(req.options);
     else this.bridge.validate(req.options, req.internal);
-    if (req.ipv6 && req.driver !== "bridge")
-      throw new DockerError("dockwire: IPv6 is modelled on bridge networks only", 400, false);
+    if (req.ipv6 && req.driver !== "bridge" && req.driver !== "macvlan")
+      throw new DockerError("dockwire: IPv6 is modelled on bridge and macvlan networks only", 400, false);
     const pools = this.requestPools(req);
     // bridge_linux.go: one subnet per bridge.
     if (req.driver === "bridge" && pools.length > 1) {
@@ -897,7 +897,7 @@ export class Daemon {
           : macFromIp(address);
     try {
       const ep = lan
-        ? lan.join(n, c, randomId(this.rng), address, lan.macFor(n, mac))
+        ? lan.join(n, c, randomId(this.rng), address, lan.macFor(n, mac), address6)
         : this.bridge.join(n, c, randomId(this.rng), address, mac, this.defaultGatewayFor(n), address6);
       n.endpoints.set(c.id, ep);
       c.endpoints.push(ep);

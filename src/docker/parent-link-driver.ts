@@ -28,6 +28,7 @@ import { Macvlan, type MacvlanMode, MacvlanPort } from "../link/macvlan.js";
 import type { NetDevice } from "../link/net-device.js";
 import type { Container } from "./container.js";
 import { DockerError } from "./docker-error.js";
+import { addEndpointIpv6, addIpv6DefaultRoute } from "./endpoint-ipv6.js";
 import { Endpoint, type Network } from "./network.js";
 
 const MACVLAN_MODES = ["bridge", "private", "vepa", "passthru"];
@@ -157,7 +158,14 @@ export class ParentLinkDriver {
     return this.kind === "ipvlan" ? (this.ns.device(this.parentOf(n))?.mac ?? wanted) : wanted;
   }
 
-  join(n: Network, c: Container, endpointId: string, ip: number, mac: number): Endpoint {
+  join(
+    n: Network,
+    c: Container,
+    endpointId: string,
+    ip: number,
+    mac: number,
+    address6?: Uint8Array,
+  ): Endpoint {
     const sandbox = c.sandbox as NetNamespace;
     const pool = n.poolOf(ip);
     if (!pool) throw new Error(`${this.kind} network without a pool`);
@@ -186,14 +194,19 @@ export class ParentLinkDriver {
     }
     sandbox.adopt(dev);
     sandbox.addAddress(dev, ip, pool.prefixLen, (pool.subnet | (0xffffffff >>> pool.prefixLen)) >>> 0);
+    if (address6 && n.pool6) addEndpointIpv6(sandbox, dev, address6, n.pool6);
     sandbox.setUp(dev, true);
+    if (address6 && n.pool6 && n.spec.options.parent !== undefined)
+      addIpv6DefaultRoute(sandbox, dev, n.pool6);
     // Without a parent the network is internal: no default route. ipvlan l3/l3s: no gateway, a
     // connected default route instead (the daemon adds it, see connectedDefault).
     const gateway =
       n.spec.options.parent === undefined || (this.kind === "ipvlan" && this.ipvlanMode(n) !== "l2")
         ? 0
         : undefined;
-    return new Endpoint(endpointId, n, c.id, c.name, ip, dev.mac, ifname, undefined, gateway);
+    const ep = new Endpoint(endpointId, n, c.id, c.name, ip, dev.mac, ifname, undefined, gateway);
+    ep.address6 = address6;
+    return ep;
   }
 
   leave(ep: Endpoint, c: Container): void {

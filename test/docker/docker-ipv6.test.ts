@@ -93,4 +93,43 @@ describe("docker IPv6", () => {
     ]);
     expect(r.get("ip6tables-save")).toEqual([]);
   });
+  it("macvlan with --ipv6: addresses from the IPv6 subnet, default via its gateway on the LAN, neighbours across the parent", () => {
+    const r = run("macvlan", [
+      "ip netns add lan",
+      "ip -n lan link add sw type bridge",
+      "ip -n lan link set sw up",
+      "ip link add eth0 type veth peer name port1 netns lan",
+      "ip -n lan link set port1 master sw",
+      "ip -n lan link set port1 up",
+      "ip link set eth0 up",
+      "ip netns add pc",
+      "ip link add eth0 netns pc type veth peer name port2 netns lan",
+      "ip -n lan link set port2 master sw",
+      "ip -n lan link set port2 up",
+      "ip netns exec pc sysctl -q -w net.ipv6.conf.all.disable_ipv6=0",
+      "ip -n pc addr add fd00:50::1/64 dev eth0 nodad",
+      "ip -n pc link set eth0 up",
+      "docker network create -d macvlan --ipv6 --subnet 192.168.50.0/24 --subnet fd00:50::/64 -o parent=eth0 mv",
+      "docker run -d --name m1 --network mv alpine sleep 100",
+      "docker run -d --name m2 --network mv alpine sleep 100",
+      "docker exec m1 ip -6 route",
+      "docker exec m1 ping -6 -c 1 m2",
+      "docker exec m1 ping -c 1 fd00:50::1",
+      "docker network create -d ipvlan --ipv6 -o parent=eth0 iv || true",
+    ]);
+    expect(r.get("docker exec m1 ip -6 route")).toEqual([
+      "fd00:50::/64 dev eth0 proto kernel metric 256 pref medium",
+      "fe80::/64 dev eth0 proto kernel metric 256 pref medium",
+      "default via fd00:50::1 dev eth0 metric 1024 pref medium",
+    ]);
+    expect(r.get("docker exec m1 ping -6 -c 1 m2")).toContain(
+      "64 bytes from fd00:50::3: icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    expect(r.get("docker exec m1 ping -c 1 fd00:50::1")).toContain(
+      "64 bytes from fd00:50::1: icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    expect(r.get("docker network create -d ipvlan --ipv6 -o parent=eth0 iv || true")).toEqual([
+      "dockwire: IPv6 is modelled on bridge and macvlan networks only",
+    ]);
+  });
 });
