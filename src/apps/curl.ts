@@ -1,6 +1,7 @@
 /**
- * `curl` (7.88.1, Debian 12's) for plain HTTP: `curl [-s] [-S] [-v] [-I] [-o FILE]
- * [--connect-timeout S] [-m S] http://HOST[:PORT][/PATH]`. Sends curl's request (GET or HEAD with
+ * `curl` (7.88.1, Debian 12's) for plain HTTP: `curl [-s] [-S] [-v] [-I] [-4|-6] [-g] [-o FILE]
+ * [--connect-timeout S] [-m S] http://HOST[:PORT][/PATH]`, HOST a name, an IPv4 address or an
+ * IPv6 one in brackets (`http://[fd00::2]:8080/`). Sends curl's request (GET or HEAD with
  * Host, User-Agent and Accept), prints the body (or the headers with -I), and fails with curl's
  * exit codes and messages: 7 could not connect, 28 timeout, 52 empty reply, 56 receive failure,
  * 3 bad URL. -v prints curl's `*`, `>` and `<` lines on standard error.
@@ -11,9 +12,15 @@
 import type { TcpError } from "../kernel/tcp/tcp-error.js";
 import { TcpError as TcpErrorClass } from "../kernel/tcp/tcp-error.js";
 import { MILLISECOND, SECOND } from "../sim/time.js";
-import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import {
+  type InetAddr,
+  type InetFamilyChoice,
+  inetText,
+  lookupInet,
+  parseInetLiteral,
+  tcpOf,
+} from "./inet-address.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
-import { lookupHost } from "./resolver.js";
 import { printText } from "./terminal.js";
 
 export const CURL_USER_AGENT = "curl/7.88.1";
@@ -28,6 +35,7 @@ interface CurlOptions {
   output: string | undefined;
   connectTimeout: number;
   maxTime: number;
+  family: InetFamilyChoice;
   url: string | undefined;
 }
 
@@ -40,6 +48,7 @@ function parseArgs(args: string[]): CurlOptions | string {
     output: undefined,
     connectTimeout: 0,
     maxTime: 0,
+    family: 0,
     url: undefined,
   };
   for (let i = 0; i < args.length; i++) {
@@ -51,12 +60,17 @@ function parseArgs(args: string[]): CurlOptions | string {
     else if (a === "--verbose") o.verbose = true;
     else if (a === "--head") o.head = true;
     else if (a === "--show-error") o.showError = true;
-    else if (/^-[sSvI]+$/.test(a)) {
+    else if (a === "--ipv4") o.family = 4;
+    else if (a === "--ipv6") o.family = 6;
+    else if (a === "--globoff") continue;
+    else if (/^-[sSvI46g]+$/.test(a)) {
       for (const f of a.slice(1)) {
         if (f === "s") o.silent = true;
         else if (f === "S") o.showError = true;
         else if (f === "v") o.verbose = true;
-        else o.head = true;
+        else if (f === "4") o.family = 4;
+        else if (f === "6") o.family = 6;
+        else if (f === "I") o.head = true;
       }
     } else if (a.startsWith("-")) return `curl: option ${a}: is unknown`;
     else o.url = a;
@@ -64,7 +78,7 @@ function parseArgs(args: string[]): CurlOptions | string {
   return o;
 }
 
-export function curl(args: string[], ctx: ProcessContext, resolved?: number): RunningProcess | undefined {
+export function curl(args: string[], ctx: ProcessContext, resolved?: InetAddr): RunningProcess | undefined {
   const o = parseArgs(args);
   const fail = (code: number, message: string): undefined => {
     if (typeof o === "string" || !o.silent || o.showError) ctx.err(`curl: (${code}) ${message}`);
@@ -82,19 +96,23 @@ export function curl(args: string[], ctx: ProcessContext, resolved?: number): Ru
     ctx.exit(2);
     return undefined;
   }
-  const m = /^(?:http:\/\/)?([^/:]+)(?::(\d+))?(\/.*)?$/.exec(o.url);
-  if (!m || /^[a-z]+:\/\//.test(o.url) !== o.url.startsWith("http://")) {
+  const m = /^(?:http:\/\/)?(\[[^\]/]*\]|[^/:[\]]+)(?::(\d+))?(\/.*)?$/.exec(o.url);
+  if (/^[a-z]+:\/\//.test(o.url) !== o.url.startsWith("http://")) {
     return fail(1, `Protocol "${o.url.split(":")[0]}" not supported or disabled in libcurl`);
   }
+  if (!m) return fail(3, "URL using bad/illegal format or missing URL");
   const hostText = m[1] as string;
+  const bracketed = hostText.startsWith("[");
   const port = m[2] ? Number(m[2]) : 80;
   const path = m[3] ?? "/";
-  const addr = resolved ?? parseIpv4(hostText);
+  const literal = bracketed ? parseInetLiteral(ctx.ns, hostText.slice(1, -1), 6) : undefined;
+  if (bracketed && !literal) return fail(3, "URL using bad/illegal format or missing URL");
+  const addr = resolved ?? literal;
   if (addr === undefined) {
     // A name: look it up first (resolver.ts), then go on with its address.
     let inner: RunningProcess | undefined;
     let stopped = false;
-    lookupHost(ctx, hostText, (a) => {
+    lookupInet(ctx, hostText, o.family, (a) => {
       if (stopped) return;
       if (a === undefined) fail(6, `Could not resolve host: ${hostText}`);
       else inner = curl(args, ctx, a);
@@ -113,10 +131,15 @@ export function curl(args: string[], ctx: ProcessContext, resolved?: number): Ru
   const v = (line: string) => {
     if (o.verbose) ctx.err(line);
   };
-  const target = `${ipv4ToString(addr)}`;
-  v(`*   Trying ${target}:${port}...`);
+  if ((o.family === 4 && addr.v6) || (o.family === 6 && !addr.v6))
+    return fail(
+      7,
+      `Failed to connect to ${inetText(ctx.ns, addr)} port ${port} after 0 ms: Couldn't connect to server`,
+    );
+  const target = inetText(ctx.ns, addr);
+  v(`*   Trying ${addr.v6 ? `[${target}]` : target}:${port}...`);
 
-  const sock = ctx.ns.tcp.socket();
+  const sock = tcpOf(ctx.ns, addr.v6).socket();
   let done = false;
   const timers: Array<{ cancel(): void }> = [];
   const finish = (code: number, message?: string) => {
@@ -207,7 +230,7 @@ export function curl(args: string[], ctx: ProcessContext, resolved?: number): Ru
     finish(0);
   };
   try {
-    sock.connect(addr, port);
+    sock.connect(addr.addr, port);
   } catch (e) {
     if (!(e instanceof TcpErrorClass)) throw e;
     return fail(7, connectFailure(e));

@@ -5,8 +5,10 @@
  * opens one to C:p and copies bytes both ways; an end of stream on one side is passed on as a
  * shutdown of the other, and the pair closes when both are done. So the container sees the
  * proxy's address (the bridge gateway for a container on the host) as the source. With `-proto
- * udp` it relays datagrams per client. Deviations: no SCTP; back-pressure is left to the socket
- * buffers.
+ * udp` it relays datagrams per client. Host and container addresses may be of either family
+ * (the daemon proxies an IPv6 host port to an IPv4-only container); an IPv6 listener is
+ * IPV6_V6ONLY, as Go's "tcp6"/"udp6" listeners are. Deviations: no SCTP; back-pressure is left to
+ * the socket buffers.
  */
 
 import { TcpError } from "../kernel/tcp/tcp-error.js";
@@ -15,7 +17,7 @@ import { TCP_SYN_SENT } from "../kernel/tcp/tcp-state.js";
 import type { UdpSocket } from "../kernel/udp.js";
 import { SECOND } from "../sim/time.js";
 import { Timer } from "../sim/timer.js";
-import { parseIpv4 } from "../util/ipv4-address.js";
+import { type InetAddr, parseInetLiteral, tcpOf, udpOf } from "./inet-address.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
 
 export function dockerProxy(args: string[], ctx: ProcessContext): RunningProcess | undefined {
@@ -23,9 +25,9 @@ export function dockerProxy(args: string[], ctx: ProcessContext): RunningProcess
     const i = args.indexOf(`-${name}`);
     return i < 0 ? undefined : args[i + 1];
   };
-  const hostIp = parseIpv4(opt("host-ip") ?? "0.0.0.0");
+  const hostIp = parseInetLiteral(ctx.ns, opt("host-ip") ?? "0.0.0.0");
   const hostPort = Number(opt("host-port"));
-  const containerIp = parseIpv4(opt("container-ip") ?? "");
+  const containerIp = parseInetLiteral(ctx.ns, opt("container-ip") ?? "");
   const containerPort = Number(opt("container-port"));
   const proto = opt("proto");
   if (
@@ -38,24 +40,26 @@ export function dockerProxy(args: string[], ctx: ProcessContext): RunningProcess
     ctx.exit(1);
     return undefined;
   }
-  if (proto === "udp")
-    return udpProxy(ctx, hostIp, hostPort, containerIp, containerPort, opt("host-ip") ?? "");
-  const server = ctx.ns.tcp.socket();
+  const listenText = (p: string) =>
+    `listen ${p}${hostIp.v6 ? "6" : "4"} ${hostIp.v6 ? `[${opt("host-ip")}]` : opt("host-ip")}:${hostPort}`;
+  if (proto === "udp") return udpProxy(ctx, hostIp, hostPort, containerIp, containerPort, listenText("udp"));
+  const server = tcpOf(ctx.ns, hostIp.v6).socket();
+  server.v6only = true;
   try {
-    server.bind(hostIp, hostPort).listen(4096);
+    server.bind(hostIp.addr, hostPort).listen(4096);
   } catch (e) {
     if (!(e instanceof TcpError)) throw e;
-    ctx.err(`listen tcp4 ${opt("host-ip")}:${hostPort}: bind: address already in use`);
+    ctx.err(`${listenText("tcp")}: bind: address already in use`);
     ctx.exit(1);
     return undefined;
   }
   server.onConnection = (client) => {
-    const backend = ctx.ns.tcp.socket();
+    const backend = tcpOf(ctx.ns, containerIp.v6).socket();
     pipe(client, backend);
     pipe(backend, client);
     backend.onError = () => client.close();
     try {
-      backend.connect(containerIp, containerPort);
+      backend.connect(containerIp.addr, containerPort);
     } catch {
       client.close();
     }
@@ -98,18 +102,19 @@ const UDP_IDLE = 90 * SECOND;
  */
 function udpProxy(
   ctx: ProcessContext,
-  hostIp: number,
+  hostIp: InetAddr,
   hostPort: number,
-  containerIp: number,
+  containerIp: InetAddr,
   containerPort: number,
-  hostIpText: string,
+  listenText: string,
 ): RunningProcess | undefined {
   const sim = ctx.host.sim;
-  const front = ctx.ns.udp.socket();
+  const front = udpOf(ctx.ns, hostIp.v6).socket();
+  front.v6only = true;
   try {
-    front.bind(hostIp, hostPort);
+    front.bind(hostIp.addr, hostPort);
   } catch {
-    ctx.err(`listen udp4 ${hostIpText}:${hostPort}: bind: address already in use`);
+    ctx.err(`${listenText}: bind: address already in use`);
     ctx.exit(1);
     return undefined;
   }
@@ -118,8 +123,8 @@ function udpProxy(
     const key = `${d.srcAddr}:${d.srcPort}`;
     let c = clients.get(key);
     if (!c) {
-      const sock = ctx.ns.udp.socket();
-      sock.connect(containerIp, containerPort);
+      const sock = udpOf(ctx.ns, containerIp.v6).socket();
+      sock.connect(containerIp.addr, containerPort);
       const srcAddr = d.srcAddr;
       const srcPort = d.srcPort;
       const idle = new Timer(sim, () => {

@@ -3,7 +3,11 @@
  * port needs — it answers every request with Apache's default page ("It works!") for `/` and
  * `/index.html`, 404 otherwise, HEAD without the body, then closes the connection (it sends
  * `Connection: close`, so the server's FIN comes first and the server side keeps TIME_WAIT).
- * Runs until interrupted. Deviation: no keep-alive, no other paths or methods (501).
+ * Runs until interrupted. Where the namespace runs IPv6 (loopback has ::1) it listens as Apache's
+ * `Listen 80` does, on one dual-stack socket [::]:80 (`ss`: `*:80`); with `--ipv6only` as nginx's
+ * `listen 80; listen [::]:80;` does, on 0.0.0.0:80 and an IPV6_V6ONLY [::]:80. Without IPv6,
+ * 0.0.0.0:80 only (deviation: Linux lets a program bind [::] even with IPv6 disabled).
+ * Deviation: no keep-alive, no other paths or methods (501).
  */
 
 import { TcpError } from "../kernel/tcp/tcp-error.js";
@@ -41,9 +45,11 @@ export function httpResponse(requestLine: string, now: number): string {
 
 export function httpd(args: string[], ctx: ProcessContext): RunningProcess | undefined {
   let port = 80;
+  let v6only = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-p" || a === "--port") port = Number(args[++i]);
+    else if (a === "--ipv6only") v6only = true;
     else if (a === "-f" || a === "-D" || a === "FOREGROUND") continue;
     else {
       ctx.err(`httpd: unknown option ${a}`);
@@ -56,19 +62,37 @@ export function httpd(args: string[], ctx: ProcessContext): RunningProcess | und
     ctx.exit(1);
     return undefined;
   }
-  const server = ctx.ns.tcp.socket();
-  try {
-    server.bind(0, port).listen(511);
-  } catch (e) {
-    if (!(e instanceof TcpError)) throw e;
-    ctx.err(`(98)${e.message}: AH00072: make_sock: could not bind to address 0.0.0.0:${port}`);
+  const ns = ctx.ns;
+  const ipv6 = ns.ipv6.addrconf.isRunning(ns.lo.ifindex);
+  const servers: TcpSocket[] = [];
+  const open = (v6: boolean): boolean => {
+    const server = (v6 ? ns.tcp6 : ns.tcp).socket();
+    server.v6only = v6only;
+    try {
+      server.bind(0, port).listen(511);
+    } catch (e) {
+      if (!(e instanceof TcpError)) throw e;
+      ctx.err(
+        `(98)${e.message}: AH00072: make_sock: could not bind to address ${v6 ? "[::]" : "0.0.0.0"}:${port}`,
+      );
+      return false;
+    }
+    server.onConnection = (c) => serve(c, ctx);
+    servers.push(server);
+    return true;
+  };
+  const ok = ipv6 ? (!v6only || open(false)) && open(true) : open(false);
+  const stop = () => {
+    for (const s of servers) s.close();
+  };
+  if (!ok) {
+    stop();
     ctx.exit(1);
     return undefined;
   }
-  server.onConnection = (c) => serve(c, ctx);
   return {
     interrupt: () => {
-      server.close();
+      stop();
       ctx.exit(0);
     },
   };

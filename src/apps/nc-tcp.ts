@@ -5,13 +5,13 @@
  * listener (`-l`) takes one connection, prints what arrives, sends its input and exits when the
  * client closes. Messages are netcat's: `nc: connect to H port P (tcp) failed: Connection refused`,
  * `Connection to H P port [tcp/http] succeeded!`, `Listening on 0.0.0.0 P`,
- * `Connection received on H P`.
+ * `Connection received on H P`. IPv6: `-6` (or an IPv6 address) listens on or connects to IPv6.
  */
 
 import { TcpError } from "../kernel/tcp/tcp-error.js";
 import type { TcpSocket } from "../kernel/tcp/tcp-socket.js";
 import { SECOND } from "../sim/time.js";
-import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
+import { type InetFamilyChoice, inetText, parseInetLiteral, tcpOf } from "./inet-address.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
 import { printText } from "./terminal.js";
 
@@ -19,7 +19,10 @@ export interface NcTcpOptions {
   listen: boolean;
   wait: number;
   localPort: number;
-  localAddr: number;
+  /** -s ADDR, as given. */
+  localAddr: string | undefined;
+  /** -4, -6, or neither. */
+  family: InetFamilyChoice;
   verbose: boolean;
   zero: boolean;
   shutdownOnEof: boolean;
@@ -47,7 +50,13 @@ const SERVICES: Record<number, string> = {
 const encoder = new TextEncoder();
 
 export function ncTcp(o: NcTcpOptions, ctx: ProcessContext, stdin: string): RunningProcess | undefined {
-  const sock = ctx.ns.tcp.socket();
+  const ns = ctx.ns;
+  const remote = o.listen ? undefined : parseInetLiteral(ns, o.host ?? "", o.family);
+  const local = o.localAddr === undefined ? undefined : parseInetLiteral(ns, o.localAddr, o.family);
+  const v6 = remote?.v6 ?? local?.v6 ?? o.family === 6;
+  const localAddr = local?.addr ?? 0;
+  const sock = tcpOf(ns, v6).socket();
+  const text = (addr: number) => inetText(ns, { v6, addr });
   let done = false;
   const finish = (status: number) => {
     if (done) return;
@@ -67,17 +76,17 @@ export function ncTcp(o: NcTcpOptions, ctx: ProcessContext, stdin: string): Runn
   if (o.listen) {
     const port = o.localPort || Number(o.host);
     try {
-      sock.bind(o.localAddr, port).listen(1);
+      sock.bind(localAddr, port).listen(1);
     } catch (e) {
       if (!(e instanceof TcpError)) throw e;
       ctx.err(`nc: ${e.message}`);
       finish(1);
       return undefined;
     }
-    if (o.verbose) ctx.err(`Listening on ${ipv4ToString(o.localAddr)} ${port}`);
+    if (o.verbose) ctx.err(`Listening on ${text(localAddr)} ${port}`);
     sock.onConnection = (c) => {
       sock.close(); // netcat accepts one connection and stops listening
-      if (o.verbose) ctx.err(`Connection received on ${ipv4ToString(c.remoteAddr)} ${c.remotePort}`);
+      if (o.verbose) ctx.err(`Connection received on ${text(c.remoteAddr)} ${c.remotePort}`);
       talk(c);
     };
     return {
@@ -87,14 +96,18 @@ export function ncTcp(o: NcTcpOptions, ctx: ProcessContext, stdin: string): Runn
       },
     };
   }
-  const addr = parseIpv4(o.host ?? "");
   const port = Number(o.port);
-  if (addr === undefined || !(port > 0 && port < 65536)) {
+  if (
+    remote === undefined ||
+    (o.localAddr !== undefined && local?.v6 !== v6) ||
+    !(port > 0 && port < 65536)
+  ) {
     ctx.err(`nc: getaddrinfo for host "${o.host ?? ""}" port ${o.port ?? ""}: Name or service not known`);
     finish(1);
     return undefined;
   }
-  const where = `${ipv4ToString(addr)} port ${port} (tcp)`;
+  const addr = remote.addr;
+  const where = `${text(addr)} port ${port} (tcp)`;
   let connected = false;
   sock.onError = (e) => {
     if (!connected) ctx.err(`nc: connect to ${where} failed: ${e.message}`);
@@ -103,7 +116,7 @@ export function ncTcp(o: NcTcpOptions, ctx: ProcessContext, stdin: string): Runn
   sock.onConnect = () => {
     connected = true;
     if (o.verbose)
-      ctx.err(`Connection to ${ipv4ToString(addr)} ${port} port [tcp/${SERVICES[port] ?? "*"}] succeeded!`);
+      ctx.err(`Connection to ${text(addr)} ${port} port [tcp/${SERVICES[port] ?? "*"}] succeeded!`);
     if (o.zero) {
       sock.close();
       finish(0);
@@ -112,7 +125,7 @@ export function ncTcp(o: NcTcpOptions, ctx: ProcessContext, stdin: string): Runn
     talk(sock);
   };
   try {
-    if (o.localPort || o.localAddr) sock.bind(o.localAddr, o.localPort);
+    if (o.localPort || localAddr) sock.bind(localAddr, o.localPort);
     sock.connect(addr, port);
   } catch (e) {
     if (!(e instanceof TcpError)) throw e;

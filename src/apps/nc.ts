@@ -2,16 +2,18 @@
  * `nc` (OpenBSD netcat 1.219, Debian's netcat-openbsd). TCP (see nc-tcp.ts): `nc HOST PORT`,
  * `nc -l [-p] PORT`, `-z` port probe, `-v`, `-N`, `-w S`. UDP: `nc -u HOST PORT` sends its
  * standard input as one datagram and prints what comes back; `nc -u -l [-p] PORT` prints every
- * datagram it receives and, as OpenBSD netcat does, answers only the first sender. `-w S` ends the
+ * datagram it receives and, as OpenBSD netcat does, hears only the first sender, to which it sends
+ * its standard input. `-w S` ends the
  * client S seconds after its input is sent; `-s ADDR` and `-p PORT` choose the local address and
- * port; `-b` allows broadcast. Deviation: -v and -z on UDP (netcat's probe datagrams) are not
- * modelled.
+ * port; `-b` allows broadcast; `-4`/`-6` choose the family (an IPv6 address implies -6; a
+ * listener without -6 is IPv4's). Deviation: -v and -z on UDP (netcat's probe datagrams) are not
+ * modelled; hosts are numeric.
  */
 
 import type { UdpSocket } from "../kernel/udp.js";
 import { UdpError } from "../kernel/udp.js";
 import { SECOND } from "../sim/time.js";
-import { parseIpv4 } from "../util/ipv4-address.js";
+import { type InetFamilyChoice, parseInetLiteral, udpOf } from "./inet-address.js";
 import { ncTcp } from "./nc-tcp.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
 import { printText } from "./terminal.js";
@@ -21,7 +23,8 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
   let listen = false;
   let wait = -1;
   let localPort = 0;
-  let localAddr = 0;
+  let localText: string | undefined;
+  let family: InetFamilyChoice = 0;
   let broadcast = false;
   let verbose = false;
   let zero = false;
@@ -43,7 +46,9 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
       else if (flag === "N") shutdownOnEof = true;
       else if (flag === "w") wait = Number(args[++i]);
       else if (flag === "p") localPort = Number(args[++i]);
-      else if (flag === "s") localAddr = parseIpv4(args[++i] ?? "") ?? -1;
+      else if (flag === "s") localText = args[++i] ?? "";
+      else if (flag === "4") family = 4;
+      else if (flag === "6") family = 6;
       else {
         ctx.err(`nc: invalid option -- '${flag}'`);
         ctx.exit(1);
@@ -51,19 +56,34 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
       }
     }
   }
-  if (localAddr < 0) {
+  const local = localText === undefined ? undefined : parseInetLiteral(ctx.ns, localText, family);
+  if (localText !== undefined && !local) {
     ctx.err("nc: getaddrinfo for host: Name or service not known");
     ctx.exit(1);
     return undefined;
   }
   if (!udp) {
     return ncTcp(
-      { listen, wait, localPort, localAddr, verbose, zero, shutdownOnEof, host: rest[0], port: rest[1] },
+      {
+        listen,
+        wait,
+        localPort,
+        localAddr: localText,
+        family,
+        verbose,
+        zero,
+        shutdownOnEof,
+        host: rest[0],
+        port: rest[1],
+      },
       ctx,
       stdin,
     );
   }
-  const sock = ctx.ns.udp.socket();
+  const remote = listen ? undefined : parseInetLiteral(ctx.ns, rest[0] ?? "", family);
+  const v6 = remote?.v6 ?? local?.v6 ?? family === 6;
+  const localAddr = local?.addr ?? 0;
+  const sock = udpOf(ctx.ns, v6).socket();
   sock.broadcast = broadcast;
   let done = false;
   const finish = (status: number) => {
@@ -76,18 +96,17 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
     if (listen) {
       const port = localPort || Number(rest[0]);
       sock.bind(localAddr, port);
-      listener(sock, ctx);
+      listener(sock, ctx, stdin);
       return { interrupt: () => finish(0) };
     }
-    const host = parseIpv4(rest[0] ?? "");
     const port = Number(rest[1]);
-    if (host === undefined || !(port > 0 && port < 65536)) {
+    if (remote === undefined || (local !== undefined && local.v6 !== v6) || !(port > 0 && port < 65536)) {
       ctx.err(`nc: getaddrinfo for host "${rest[0] ?? ""}" port ${rest[1] ?? ""}: Name or service not known`);
       ctx.exit(1);
       return undefined;
     }
     sock.bind(localAddr, localPort);
-    sock.connect(host, port);
+    sock.connect(remote.addr, port);
     sock.onMessage = (d) => printText(ctx, d.data);
     if (stdin !== "") sock.send(new TextEncoder().encode(stdin));
   } catch (e) {
@@ -100,15 +119,20 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
   return { interrupt: () => finish(0) };
 }
 
-/** Print every datagram; after the first one only that sender is heard (connect to it). */
-function listener(sock: UdpSocket, ctx: ProcessContext): void {
+/**
+ * Print every datagram; after the first one only that sender is heard (connect to it), and it is
+ * sent the standard input.
+ */
+function listener(sock: UdpSocket, ctx: ProcessContext, stdin: string): void {
   sock.onMessage = (d) => {
-    if (sock.remotePort === 0) {
+    const first = sock.remotePort === 0;
+    if (first) {
       sock.remoteAddr = d.srcAddr;
       sock.remotePort = d.srcPort;
     } else if (d.srcAddr !== sock.remoteAddr || d.srcPort !== sock.remotePort) {
       return;
     }
     printText(ctx, d.data);
+    if (first && stdin !== "") sock.send(new TextEncoder().encode(stdin));
   };
 }

@@ -3,14 +3,14 @@
  * GET through curl's machinery (curl.ts), the page written to standard output with `-O-`. Without
  * -q it says `Connecting to HOST (ADDR:PORT)` and `writing to stdout` first and `written to stdout`
  * last on standard error. A failure is busybox's `wget: bad address 'HOST'` (unknown name) or
- * `wget: can't connect to remote host (ADDR): Connection refused`, exit 1.
+ * `wget: can't connect to remote host (ADDR): Connection refused`, exit 1. An IPv6 address goes in
+ * brackets in the URL and in what it prints; a name is tried over IPv4, then IPv6.
  * Deviations: no progress bar; `-O FILE` writes nothing (there is no filesystem).
  */
 
-import { ipv4ToString } from "../util/ipv4-address.js";
 import { curl } from "./curl.js";
+import { inetHostText, lookupInet } from "./inet-address.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
-import { lookupHost } from "./resolver.js";
 
 export function wget(args: string[], ctx: ProcessContext): RunningProcess | undefined {
   let quiet = false;
@@ -27,33 +27,37 @@ export function wget(args: string[], ctx: ProcessContext): RunningProcess | unde
       return undefined;
     } else url = a;
   }
-  const m = /^(?:http:\/\/)?([^/:]+)(?::(\d+))?/.exec(url);
+  const m = /^(?:http:\/\/)?(\[[^\]/]*\]|[^/:[\]]+)(?::(\d+))?/.exec(url);
   const host = m?.[1] ?? "";
   const port = m?.[2] ?? "80";
   let inner: RunningProcess | undefined;
   let stopped = false;
-  lookupHost(ctx, host, (addr) => {
+  lookupInet(ctx, host.replace(/^\[(.*)\]$/, "$1"), 0, (addr) => {
     if (stopped) return;
     if (addr === undefined) {
       ctx.err(`wget: bad address '${host}'`);
       ctx.exit(1);
       return;
     }
-    const dotted = ipv4ToString(addr);
+    const dotted = inetHostText(ctx.ns, addr);
     if (!quiet) {
       ctx.err(`Connecting to ${host} (${dotted}:${port})`);
       ctx.err("writing to stdout");
     }
     // curl does the transfer quietly; its errors become busybox's texts.
-    inner = curl(["-s", url], {
-      ...ctx,
-      err: () => {},
-      exit: (code) => {
-        if (code === 7) ctx.err(`wget: can't connect to remote host (${dotted}): Connection refused`);
-        else if (code === 0 && !quiet) ctx.err("written to stdout");
-        ctx.exit(code === 0 ? 0 : 1);
+    inner = curl(
+      ["-s", url],
+      {
+        ...ctx,
+        err: () => {},
+        exit: (code) => {
+          if (code === 7) ctx.err(`wget: can't connect to remote host (${dotted}): Connection refused`);
+          else if (code === 0 && !quiet) ctx.err("written to stdout");
+          ctx.exit(code === 0 ? 0 : 1);
+        },
       },
-    });
+      addr,
+    );
   });
   return {
     interrupt: () => {

@@ -22,7 +22,7 @@ import type { Rng } from "../util/rng.js";
 import type { Container, PortBinding } from "./container.js";
 import { DockerError } from "./docker-error.js";
 import { addEndpointIpv6, addIpv6DefaultRoute } from "./endpoint-ipv6.js";
-import type { BridgeRules, FirewallLayout } from "./firewall.js";
+import type { BridgeRules, FirewallLayout, PortRule } from "./firewall.js";
 import { bridgeMac, vethName } from "./ids.js";
 import { Endpoint, type Network, parseGoBool } from "./network.js";
 
@@ -46,13 +46,14 @@ export interface BridgeDaemonSettings {
 }
 
 export const OPT_GATEWAY_MODE = "com.docker.network.bridge.gateway_mode_ipv4";
+export const OPT_GATEWAY_MODE_V6 = "com.docker.network.bridge.gateway_mode_ipv6";
 export const OPT_HOST_IPV4 = "com.docker.network.host_ipv4";
 export const OPT_INHIBIT_IPV4 = "com.docker.network.bridge.inhibit_ipv4";
 const GATEWAY_MODES = ["nat", "nat-unprotected", "routed", "isolated"];
 
-/** The network's IPv4 gateway mode (nat unless the option says otherwise). */
-export function gatewayMode(n: Network): string {
-  return n.spec.options[OPT_GATEWAY_MODE] ?? "nat";
+/** The network's IPv4 (or IPv6) gateway mode (nat unless the option says otherwise). */
+export function gatewayMode(n: Network, v6 = false): string {
+  return n.spec.options[v6 ? OPT_GATEWAY_MODE_V6 : OPT_GATEWAY_MODE] ?? "nat";
 }
 
 /** 02:42 followed by the IPv4 address (netutils.GenerateMACFromIP). */
@@ -75,7 +76,7 @@ export class BridgeDriver {
     return {
       ...this.rules(n),
       subnet: `${ipv6ToString(n.pool6.subnet)}/${n.pool6.prefixLen}`,
-      gatewayMode: n.spec.options["com.docker.network.bridge.gateway_mode_ipv6"] ?? "nat",
+      gatewayMode: gatewayMode(n, true),
       snatSource: n.spec.options["com.docker.network.host_ipv6"] ?? "",
     };
   }
@@ -230,26 +231,40 @@ export class BridgeDriver {
     if (ep.hostDevice) this.host.deleteDevice(this.ns, ep.hostDevice);
   }
 
+  /**
+   * A published port's rules: in iptables for an IPv4 binding; in ip6tables for an IPv6 one when
+   * the container has an IPv6 address on this network (otherwise only docker-proxy serves it).
+   */
   publish(n: Network, ep: Endpoint, b: PortBinding): void {
-    if (this.settings.iptables) this.settings.firewall.addPort(this.ns.iptables, this.portRule(n, ep, b));
+    const rule = this.portRule(n, ep, b);
+    if (rule) this.settings.firewall.addPort(rule.v6 ? this.ns.ip6tables : this.ns.iptables, rule);
   }
 
   unpublish(n: Network, ep: Endpoint, b: PortBinding): void {
-    if (this.settings.iptables) this.settings.firewall.removePort(this.ns.iptables, this.portRule(n, ep, b));
+    const rule = this.portRule(n, ep, b);
+    if (rule) this.settings.firewall.removePort(rule.v6 ? this.ns.ip6tables : this.ns.iptables, rule);
   }
 
-  private portRule(n: Network, ep: Endpoint, b: PortBinding) {
+  private portRule(n: Network, ep: Endpoint, b: PortBinding): PortRule | undefined {
+    const v6 = isIpv6Binding(b);
+    if (v6 ? !this.settings.ip6tables || !ep.address6 || !n.pool6 : !this.settings.iptables) return undefined;
     return {
       bridge: n.bridgeName,
       proto: b.proto,
+      v6,
       hostIp: b.hostIp,
       hostPort: b.hostPort,
-      containerIp: ipv4ToString(ep.address),
+      containerIp: v6 && ep.address6 ? ipv6ToString(ep.address6) : ipv4ToString(ep.address),
       containerPort: b.containerPort,
       userlandProxy: this.settings.userlandProxy,
-      gatewayMode: gatewayMode(n),
+      gatewayMode: gatewayMode(n, v6),
     };
   }
+}
+
+/** A binding on an IPv6 host address ([::] or a given one). */
+export function isIpv6Binding(b: PortBinding): boolean {
+  return b.hostIp.includes(":");
 }
 
 function broadcastOf(subnet: number, prefixLen: number): number {

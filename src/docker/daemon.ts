@@ -24,6 +24,7 @@ import type { Rng } from "../util/rng.js";
 import {
   BridgeDriver,
   gatewayMode,
+  isIpv6Binding,
   macFromIp,
   OPT_BRIDGE_NAME,
   OPT_GATEWAY_MODE,
@@ -1010,12 +1011,18 @@ export class Daemon {
     )[0];
   }
 
-  /** Publish the container's ports on its gateway endpoint (host ports chosen now). */
+  /**
+   * Publish the container's ports on its gateway endpoint (host ports chosen now). A port on the
+   * unspecified host address is bound for IPv4 (0.0.0.0) and, when the docker host runs IPv6, for
+   * IPv6 ([::]) with the same port: to the container's IPv6 address through ip6tables when it has
+   * one, else by docker-proxy alone (to its IPv4 address).
+   */
   private publish(c: Container): void {
     const ep = this.gatewayEndpoint(c);
     if (ep?.network.driver !== "bridge") return;
     const n = ep.network;
     const defaultIp = n.spec.options[OPT_HOST_BINDING] ?? "0.0.0.0";
+    const hostIpv6 = this.ns.ipv6.addrconf.isRunning(this.ns.lo.ifindex);
     c.bindings = [];
     for (const p of c.ports) {
       // Gateway mode routed (portmappers/routed): no host port, no proxy, the container's port opened.
@@ -1027,32 +1034,42 @@ export class Daemon {
       }
       const hostIp = p.hostIp === "" ? defaultIp : p.hostIp;
       const hostPort = p.hostPort === 0 ? this.randomHostPort(hostIp, p.proto) : p.hostPort;
-      const clash = this.bindingOwner(hostIp, hostPort, p.proto);
-      if (clash)
+      this.bind(c, ep, { ...p, hostIp, hostPort });
+      if (hostIp === "0.0.0.0" && hostIpv6 && (ep.address6 || this.options.userlandProxy))
+        this.bind(c, ep, { ...p, hostIp: "::", hostPort });
+    }
+  }
+
+  /** One host binding: its port taken, docker-proxy started when the proxy is on, the rules. */
+  private bind(c: Container, ep: Endpoint, b: PortBinding): void {
+    const clash = this.bindingOwner(b.hostIp, b.hostPort, b.proto);
+    const where = isIpv6Binding(b) ? `[${b.hostIp}]` : b.hostIp;
+    if (clash)
+      throw new DockerError(
+        `driver failed programming external connectivity on endpoint ${c.name} (${ep.id}): Bind for ${where}:${b.hostPort} failed: port is already allocated`,
+        500,
+      );
+    if (this.options.userlandProxy) {
+      const proxy = this.startProxy(
+        b,
+        isIpv6Binding(b) && ep.address6 ? ipv6ToString(ep.address6) : ipv4ToString(ep.address),
+      );
+      if (typeof proxy === "string")
         throw new DockerError(
-          `driver failed programming external connectivity on endpoint ${c.name} (${ep.id}): Bind for ${hostIp}:${hostPort} failed: port is already allocated`,
+          `driver failed programming external connectivity on endpoint ${c.name} (${ep.id}): Error starting userland proxy: ${proxy}`,
           500,
         );
-      const b: PortBinding = { ...p, hostIp, hostPort };
-      if (this.options.userlandProxy) {
-        const proxy = this.startProxy(b, ep.address);
-        if (typeof proxy === "string")
-          throw new DockerError(
-            `driver failed programming external connectivity on endpoint ${c.name} (${ep.id}): Error starting userland proxy: ${proxy}`,
-            500,
-          );
-        this.proxies.set(b, proxy);
-      }
-      c.bindings.push(b);
-      this.bridge.publish(n, ep, b);
+      this.proxies.set(b, proxy);
     }
+    c.bindings.push(b);
+    this.bridge.publish(ep.network, ep, b);
   }
 
   /** docker-proxy processes, per binding. */
   private readonly proxies = new Map<PortBinding, RunningProcess>();
 
   /** Start docker-proxy for a binding in the docker host's namespace; its error text if it fails. */
-  private startProxy(b: PortBinding, containerIp: number): RunningProcess | string {
+  private startProxy(b: PortBinding, containerIp: string): RunningProcess | string {
     let error = "";
     const proxy = dockerProxy(
       [
@@ -1063,7 +1080,7 @@ export class Daemon {
         "-host-port",
         String(b.hostPort),
         "-container-ip",
-        ipv4ToString(containerIp),
+        containerIp,
         "-container-port",
         String(b.containerPort),
       ],
@@ -1078,7 +1095,8 @@ export class Daemon {
         if (
           b.hostPort === hostPort &&
           b.proto === proto &&
-          (b.hostIp === hostIp || b.hostIp === "0.0.0.0" || hostIp === "0.0.0.0")
+          isIpv6Binding(b) === hostIp.includes(":") &&
+          (b.hostIp === hostIp || ANY_HOST.has(b.hostIp) || ANY_HOST.has(hostIp))
         )
           return other;
     return undefined;
@@ -1420,6 +1438,8 @@ function checkConfigFrom(req: NetworkCreate): void {
     );
 }
 
+/** Host addresses that mean "all of this family". */
+const ANY_HOST = new Set(["0.0.0.0", "::"]);
 const OPT_ADVERTISE_NMSGS = "com.docker.network.advertise_addr_nmsgs";
 const OPT_ADVERTISE_MS = "com.docker.network.advertise_addr_ms";
 

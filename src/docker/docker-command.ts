@@ -19,7 +19,7 @@ import { SECOND } from "../sim/time.js";
 import { parseIpv4 } from "../util/ipv4-address.js";
 import { parseIpv6 } from "../util/ipv6-address.js";
 import { parseMac } from "../util/mac-address.js";
-import type { Container, PortRequest } from "./container.js";
+import type { Container, PortBinding, PortRequest } from "./container.js";
 import { mergeImageEnv, processEnvironment } from "./container-env.js";
 import { containerResource } from "./container-inspect.js";
 import type { Daemon, NetworkCreate } from "./daemon.js";
@@ -806,14 +806,21 @@ const RUN_FLAGS: Record<string, "value" | "bool"> = {
   "-it": "bool",
 };
 
-/** One -p spec: [[ip:]hostPort[-end]:]containerPort[/proto]. */
+/** A binding's host side as the CLI prints it (net.JoinHostPort): IPv6 in brackets. */
+function hostPortText(b: PortBinding): string {
+  const ip = b.hostIp.includes(":") ? `[${b.hostIp}]` : b.hostIp;
+  return `${ip}:${b.hostPort === 0 ? "" : b.hostPort}`;
+}
+
+/** One -p spec: [[ip:]hostPort[-end]:]containerPort[/proto]; an IPv6 ip in brackets. */
 function parsePublish(spec: string): PortRequest {
   const [body = "", proto = "tcp"] = spec.split("/");
   if (proto !== "tcp" && proto !== "udp") throw new DockerError(`invalid proto: ${proto}`, 400, false);
-  const parts = body.split(":");
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(body);
+  const parts = (bracketed ? (bracketed[2] as string) : body).split(":");
   const containerPort = Number(parts.pop());
   const hostPortText = parts.pop() ?? "";
-  const hostIp = parts.join(":");
+  const hostIp = bracketed ? (bracketed[1] as string) : parts.join(":");
   const hostPort = hostPortText === "" ? 0 : Number(hostPortText);
   if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535)
     throw new DockerError(`invalid containerPort: ${body.split(":").pop()}`, 400, false);
@@ -1068,7 +1075,7 @@ function portCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         filter === undefined || filter === `${b.containerPort}` || filter === `${b.containerPort}/${b.proto}`,
     )
     // A routed binding has no host port: "0.0.0.0:" as net.JoinHostPort writes it.
-    .map((b) => `${b.containerPort}/${b.proto} -> ${b.hostIp}:${b.hostPort === 0 ? "" : b.hostPort}`);
+    .map((b) => `${b.containerPort}/${b.proto} -> ${hostPortText(b)}`);
   if (filter !== undefined && lines.length === 0)
     throw new DockerError(
       `No public port '${filter.includes("/") ? filter : `${filter}/tcp`}' published for ${ref}`,
@@ -1090,9 +1097,7 @@ function psCommand(daemon: Daemon, args: string[], io: DockerIo): void {
   const now = io.sim.now;
   const rows = list.map((c) => {
     const cmd = `"${c.command.join(" ")}"`;
-    const ports = c.bindings
-      .map((b) => `${b.hostIp}:${b.hostPort}->${b.containerPort}/${b.proto}`)
-      .join(", ");
+    const ports = c.bindings.map((b) => `${hostPortText(b)}->${b.containerPort}/${b.proto}`).join(", ");
     return [
       c.shortId,
       c.image,

@@ -27,6 +27,7 @@ import {
   ipt,
   masqueradeTarget,
   type PortRule,
+  portMatchWords,
 } from "./firewall.js";
 
 function bridgeLines(n: BridgeRules, v28: boolean): string[] {
@@ -82,28 +83,25 @@ function bridgeLines(n: BridgeRules, v28: boolean): string[] {
 
 function portLines(p: PortRule, perPortDrop: boolean): string[] {
   // Routed: only the ACCEPT for the container's port; nat-unprotected: only the DNAT.
+  const w = portMatchWords(p);
   const match = `-p ${p.proto} -m ${p.proto} --dport ${p.containerPort}`;
-  const accept = `-t filter -I DOCKER -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} ${match} -j ACCEPT`;
+  const accept = `-t filter -I DOCKER -d ${w.container} ! -i ${p.bridge} -o ${p.bridge} ${match} -j ACCEPT`;
   if (p.gatewayMode === "routed") return [accept];
   const raw: string[] = [];
   if (perPortDrop && p.gatewayMode === "nat")
-    raw.push(`-t raw -A PREROUTING -d ${p.containerIp}/32 ! -i ${p.bridge} ${match} -j DROP`);
+    raw.push(`-t raw -A PREROUTING -d ${w.container} ! -i ${p.bridge} ${match} -j DROP`);
   // A port published on a loopback address is not for other machines (filterPortMappedOnLoopback).
   if (p.hostIp.startsWith("127."))
     raw.push(
       `-t raw -A PREROUTING -d ${p.hostIp}/32 ! -i lo -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DROP`,
     );
-  const hostIp = p.hostIp === "" || p.hostIp === "0.0.0.0" ? "" : ` -d ${p.hostIp}`;
-  const notIn = p.userlandProxy ? ` ! -i ${p.bridge}` : "";
   const lines = [
-    `-t nat -A DOCKER${hostIp}${notIn} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
+    `-t nat -A DOCKER${w.dnatMatch} -j DNAT --to-destination ${w.to}`,
     ...(p.gatewayMode === "nat-unprotected" ? [] : [accept]),
     ...raw,
   ];
   if (!p.userlandProxy)
-    lines.push(
-      `-t nat -A POSTROUTING -s ${p.containerIp}/32 -d ${p.containerIp}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`,
-    );
+    lines.push(`-t nat -A POSTROUTING -s ${w.container} -d ${w.container} ${match} -j MASQUERADE`);
   return lines;
 }
 

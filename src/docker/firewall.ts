@@ -36,7 +36,9 @@ export function masqueradeTarget(n: BridgeRules): string {
 export interface PortRule {
   bridge: string;
   proto: string;
-  /** Host address ("" for 0.0.0.0) and port, container address and port. */
+  /** For ip6tables: IPv6 addresses, and the DNAT leaves link-local sources alone. */
+  v6: boolean;
+  /** Host address ("", 0.0.0.0 or :: for any) and port, container address and port. */
   hostIp: string;
   hostPort: number;
   containerIp: string;
@@ -150,13 +152,25 @@ export function removeBridgeRules(state: IptablesState, n: BridgeRules): void {
   for (const l of bridgeRuleLines(n)) ipt(state, l.replace(/^(-t \w+ )-[AI] /, "$1-D "));
 }
 
-function portWords(p: PortRule): { dnat: string; accept: string; masq: string } {
-  const hostIp = p.hostIp === "" || p.hostIp === "0.0.0.0" ? "" : ` -d ${p.hostIp}`;
+/** A published port's words shared by the layouts: host match, DNAT target, the container as a host route. */
+export function portMatchWords(p: PortRule): { dnatMatch: string; to: string; container: string } {
+  const anyHost = p.hostIp === "" || p.hostIp === "0.0.0.0" || p.hostIp === "::";
+  const hostIp = anyHost ? "" : ` -d ${p.hostIp}`;
   const notIn = p.userlandProxy ? ` ! -i ${p.bridge}` : "";
+  const linkLocal = p.v6 ? " ! -s fe80::/10" : "";
   return {
-    dnat: `-t nat -A DOCKER${hostIp}${notIn} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.containerIp}:${p.containerPort}`,
-    accept: `-t filter -A DOCKER -d ${p.containerIp}/32 ! -i ${p.bridge} -o ${p.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`,
-    masq: `-t nat -A POSTROUTING -s ${p.containerIp}/32 -d ${p.containerIp}/32 -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`,
+    dnatMatch: `${linkLocal}${hostIp}${notIn} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort}`,
+    to: p.v6 ? `[${p.containerIp}]:${p.containerPort}` : `${p.containerIp}:${p.containerPort}`,
+    container: `${p.containerIp}/${p.v6 ? 128 : 32}`,
+  };
+}
+
+function portWords(p: PortRule): { dnat: string; accept: string; masq: string } {
+  const w = portMatchWords(p);
+  return {
+    dnat: `-t nat -A DOCKER${w.dnatMatch} -j DNAT --to-destination ${w.to}`,
+    accept: `-t filter -A DOCKER -d ${w.container} ! -i ${p.bridge} -o ${p.bridge} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j ACCEPT`,
+    masq: `-t nat -A POSTROUTING -s ${w.container} -d ${w.container} -p ${p.proto} -m ${p.proto} --dport ${p.containerPort} -j MASQUERADE`,
   };
 }
 

@@ -20,7 +20,7 @@ export interface Image {
 const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 const PROFILES: Record<string, Omit<Image, "name">> = {
-  nginx: { command: ["httpd", "-p", "80"], exposed: [{ proto: "tcp", port: 80 }], env: [PATH] },
+  nginx: { command: ["nginx", "-g", "daemon off;"], exposed: [{ proto: "tcp", port: 80 }], env: [PATH] },
   httpd: {
     command: ["httpd", "-p", "80"],
     exposed: [{ proto: "tcp", port: 80 }],

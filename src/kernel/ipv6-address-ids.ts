@@ -2,7 +2,7 @@
  * Small integer ids for IPv6 addresses, so that the parts of the kernel keyed by a number (the
  * neighbour table's NUD machine, shared with ARP) can hold IPv6 neighbours too. An address gets
  * its id the first time it is seen and keeps it; looking one up hashes its four 32-bit words and
- * allocates nothing. Ids start at 1 (0 stays "no address").
+ * allocates nothing. Ids start at 1; 0 is the unspecified address ::.
  */
 
 import { u32 } from "../util/bytes.js";
@@ -13,6 +13,8 @@ export class Ipv6AddressIds {
   /** The words of id i at [4i, 4i+4). */
   private words: Uint32Array = new Uint32Array(64);
   private next = 1;
+  /** bytes(id)'s arrays, made once per id. */
+  private readonly views: Uint8Array[] = [new Uint8Array(16)];
 
   /** The id of the 16 bytes at `off`, made when new. */
   idOf(buf: Uint8Array, off = 0): number {
@@ -20,6 +22,7 @@ export class Ipv6AddressIds {
     const w1 = u32(buf, off + 4);
     const w2 = u32(buf, off + 8);
     const w3 = u32(buf, off + 12);
+    if ((w0 | w1 | w2 | w3) === 0) return 0;
     const h = Math.imul(Math.imul(Math.imul(w0 ^ 0x9e3779b9, 31) ^ w1, 31) ^ w2, 31) ^ w3;
     const list = this.byHash.get(h);
     if (list !== undefined) {
@@ -39,6 +42,19 @@ export class Ipv6AddressIds {
     if (list) list.push(id);
     else this.byHash.set(h, [id]);
     return id;
+  }
+
+  /**
+   * The address of `id` as 16 bytes kept for that id (id 0: the unspecified address), for the
+   * packet path; callers must not write to them.
+   */
+  bytes(id: number): Uint8Array {
+    let v = this.views[id];
+    if (v === undefined) {
+      v = this.address(id);
+      this.views[id] = v;
+    }
+    return v;
   }
 
   /** The address of `id` as 16 new bytes. */

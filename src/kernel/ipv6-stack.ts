@@ -21,7 +21,7 @@
  *
  * Deviations: no extension headers but Hop-by-Hop (skipped), no fragmentation or reassembly (a
  * packet over the MTU is refused with EMSGSIZE), no ICMPv6 error rate limit, no redirects, no
- * router advertisements, TCP over IPv6 not yet; REJECT --reject-with tcp-reset sends nothing.
+ * router advertisements; REJECT --reject-with tcp-reset sends nothing.
  */
 
 import type { NetDevice } from "../link/net-device.js";
@@ -477,11 +477,8 @@ export class Ipv6Stack {
     if (opts.checksumAt !== undefined) {
       const at = off + IPV6_HLEN + opts.checksumAt;
       put16(pkt.buf, at, 0);
-      put16(
-        pkt.buf,
-        at,
-        checksum(pkt.buf, off + IPV6_HLEN, length, pseudoSum(pkt.buf, off, length, nextHeader)),
-      );
+      const sum = checksum(pkt.buf, off + IPV6_HLEN, length, pseudoSum(pkt.buf, off, length, nextHeader));
+      put16(pkt.buf, at, sum === 0 && nextHeader === IPPROTO_UDP ? 0xffff : sum);
     }
     const nf = this.ns.netfilter6;
     if (nf.active) {

@@ -16,6 +16,7 @@ import { IptablesState } from "../netfilter/tables.js";
 import type { Simulation } from "../sim/simulation.js";
 import { ipv6ToString } from "../util/ipv6-address.js";
 import { bridgeNetfilter } from "./br-netfilter.js";
+import { Inet4, Inet6 } from "./inet-family.js";
 import { hasCarrier } from "./ip-format.js";
 import { IPV4_MIN_MTU, Ipv4Stack } from "./ipv4-stack.js";
 import { Ipv6Stack } from "./ipv6-stack.js";
@@ -23,8 +24,9 @@ import { KernelLog } from "./kernel-log.js";
 import { NEIGH_DEFAULTS, NeighbourTable, type NeighParams } from "./neighbour.js";
 import { prefixMask, type Route, RouteTable } from "./route-table.js";
 import { Sysctls } from "./sysctl.js";
+import type { TcpSocket } from "./tcp/tcp-socket.js";
 import { TcpTable } from "./tcp/tcp-table.js";
-import { UdpTable } from "./udp.js";
+import { type UdpSocket, UdpTable } from "./udp.js";
 
 export interface IfAddress {
   ifindex: number;
@@ -42,7 +44,9 @@ export class NetNamespace {
   readonly ipv4: Ipv4Stack;
   readonly ipv6: Ipv6Stack;
   readonly udp: UdpTable;
+  readonly udp6: UdpTable;
   readonly tcp: TcpTable;
+  readonly tcp6: TcpTable;
   /** The iptables rule set (tables, chains, rules). */
   readonly iptables = new IptablesState();
   /** The netfilter hooks that apply it, and conntrack. */
@@ -87,8 +91,15 @@ export class NetNamespace {
     this.neigh = new NeighbourTable<Packet>(sim, sim.random(`neigh:${name}`), this.ipv4.arpIo, (ifindex) =>
       this.neighParams(ifindex),
     );
-    this.udp = new UdpTable(this, sim.random(`udp:${name}`));
-    this.tcp = new TcpTable(this, sim.random(`tcp:${name}`));
+    const inet4 = new Inet4(this);
+    const inet6 = new Inet6(this);
+    const udpPorts = new Map<number, UdpSocket[]>();
+    this.udp = new UdpTable(this, sim.random(`udp:${name}`), inet4, udpPorts);
+    this.udp6 = new UdpTable(this, sim.random(`udp6:${name}`), inet6, udpPorts);
+    const tcpPorts = new Map<number, TcpSocket[]>();
+    this.tcp = new TcpTable(this, sim.random(`tcp:${name}`), inet4, tcpPorts);
+    this.tcp6 = new TcpTable(this, sim.random(`tcp6:${name}`), inet6, tcpPorts);
+    this.tcp.other = this.tcp6;
     const natRng = sim.random(`nat:${name}`);
     this.netfilter = new Netfilter(this.iptables, {
       now: () => sim.now,

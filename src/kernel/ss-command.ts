@@ -1,18 +1,32 @@
 /**
- * `ss` (iproute2 6.1) for TCP sockets: `ss -t [-a] [-n] [-l]` (also combined, `-tan`, `-tln`):
- * state, Recv-Q, Send-Q, local and peer address:port, one row per socket in creation order.
- * Listening sockets show the accept queue length and the backlog as Recv-Q/Send-Q, as Linux does.
- * Without -a only non-listening sockets are shown; -l shows only listeners.
- * Deviation: no -p/-e/-i details, no UDP (-u), no filters; names are always numeric.
+ * `ss` (iproute2 6.1) for TCP and UDP sockets: `ss [-t] [-u] [-a] [-n] [-l]` (also combined,
+ * `-tan`, `-uan`, `-tln`): state, Recv-Q, Send-Q, local and peer address:port, IPv4 sockets
+ * before IPv6 ones as inet_diag dumps them, with a Netid column when both protocols are shown
+ * (UDP first). Listening sockets show the accept queue length and the backlog as Recv-Q/Send-Q,
+ * as Linux does; an unconnected UDP socket is UNCONN and counts as listening. Without -a only
+ * non-listening sockets are shown; -l shows only listeners. IPv6 addresses are bracketed, [::]
+ * without IPV6_V6ONLY is `*` (inet_addr_print), an IPv4 connection of a dual-stack listener is
+ * [::ffff:a.b.c.d].
+ * Deviation: no -p/-e/-i details, no filters; names are always numeric; rows in creation (TCP)
+ * or bind (UDP) order rather than hash order.
  */
 
 import { ipv4ToString } from "../util/ipv4-address.js";
+import type { InetFamily } from "./inet-family.js";
 import type { CommandResult } from "./ip-command.js";
 import type { NetNamespace } from "./namespace.js";
 import { SS_STATE_NAMES, TCP_LISTEN } from "./tcp/tcp-state.js";
 
+/** A socket's address as ss prints it (before `:port`). */
+function addressText(net: InetFamily, addr: number, v6only: boolean, mapped: boolean): string {
+  if (mapped) return `[::ffff:${ipv4ToString(addr)}]`;
+  if (!net.v6) return ipv4ToString(addr);
+  return addr === 0 && !v6only ? "*" : `[${net.text(addr)}]`;
+}
+
 export function runSs(ns: NetNamespace, args: string[]): CommandResult {
   let tcp = false;
+  let udp = false;
   let all = false;
   let listening = false;
   for (const a of args) {
@@ -21,30 +35,50 @@ export function runSs(ns: NetNamespace, args: string[]): CommandResult {
     }
     for (const f of a.slice(1)) {
       if (f === "t") tcp = true;
+      else if (f === "u") udp = true;
       else if (f === "a") all = true;
       else if (f === "l") listening = true;
       else if (f === "n") continue;
       else return { stdout: "", stderr: `ss: invalid option -- '${f}'\n`, exit: 255 };
     }
   }
-  if (!tcp) tcp = true;
+  if (!tcp && !udp) tcp = true;
+  const netid = tcp && udp;
   const rows: string[][] = [];
-  for (const s of ns.tcp.sockets) {
-    const isListener = s.state === TCP_LISTEN;
-    if (listening ? !isListener : !all && isListener) continue;
-    const recvQ = isListener ? s.acceptQueue.length : s.receiveQueueBytes;
-    const sendQ = isListener ? s.backlog : s.sendQueueBytes;
-    rows.push([
-      SS_STATE_NAMES[s.state] ?? "UNKNOWN",
-      String(recvQ),
-      String(sendQ),
-      ipv4ToString(s.localAddr),
-      isListener && s.localPort === 0 ? "*" : String(s.localPort),
-      ipv4ToString(s.remoteAddr),
-      isListener ? "*" : String(s.remotePort),
-    ]);
+  const shown = (isListener: boolean) => (listening ? isListener : all || !isListener);
+  if (udp) {
+    for (const table of [ns.udp, ns.udp6]) {
+      for (const s of table.sockets()) {
+        const connected = s.remotePort !== 0;
+        if (!shown(!connected)) continue;
+        const local = addressText(table.net, s.localAddr, s.v6only, false);
+        const peer = addressText(table.net, s.remoteAddr, s.v6only, false);
+        const row = [connected ? "ESTAB" : "UNCONN", "0", "0", local, String(s.localPort), peer];
+        rows.push([...(netid ? ["udp"] : []), ...row, connected ? String(s.remotePort) : "*"]);
+      }
+    }
   }
-  return { stdout: formatSs(rows), stderr: "", exit: 0 };
+  if (tcp) {
+    for (const table of [ns.tcp, ns.tcp6]) {
+      for (const s of table.sockets) {
+        const isListener = s.state === TCP_LISTEN;
+        if (!shown(isListener)) continue;
+        const recvQ = isListener ? s.acceptQueue.length : s.receiveQueueBytes;
+        const sendQ = isListener ? s.backlog : s.sendQueueBytes;
+        rows.push([
+          ...(netid ? ["tcp"] : []),
+          SS_STATE_NAMES[s.state] ?? "UNKNOWN",
+          String(recvQ),
+          String(sendQ),
+          addressText(table.net, s.localAddr, s.v6only, s.mapped),
+          isListener && s.localPort === 0 ? "*" : String(s.localPort),
+          addressText(table.net, s.remoteAddr, s.v6only, s.mapped),
+          isListener ? "*" : String(s.remotePort),
+        ]);
+      }
+    }
+  }
+  return { stdout: formatSs(rows, netid), stderr: "", exit: 0 };
 }
 
 /**
@@ -53,16 +87,26 @@ export function runSs(ns: NetNamespace, args: string[]): CommandResult {
  * column has no space before "Process" (hence Linux's `Peer Address:PortProcess`), and rows are
  * padded under it.
  */
-function formatSs(rows: string[][]): string {
-  const header = ["State", "Recv-Q", "Send-Q", "Local Address", "Port", "Peer Address", "Port"];
-  const w = [0, 1, 2, 3, 4, 5, 6].map((i) =>
-    Math.max(...[header, ...rows].map((r) => (r[i] as string).length)),
-  );
-  const cell = (r: string[], i: number) => r[i] as string;
-  const line = (r: string[], last: string) =>
-    `${cell(r, 0).padEnd((w[0] as number) + 1)}${cell(r, 1).padEnd((w[1] as number) + 1)}` +
-    `${cell(r, 2).padEnd((w[2] as number) + 1)}${cell(r, 3).padStart(w[3] as number)}:` +
-    `${cell(r, 4).padEnd((w[4] as number) + 1)}${cell(r, 5).padStart(w[5] as number)}:` +
-    `${cell(r, 6).padEnd(w[6] as number)}${last}`;
+function formatSs(rows: string[][], netid: boolean): string {
+  const header = [
+    ...(netid ? ["Netid"] : []),
+    "State",
+    "Recv-Q",
+    "Send-Q",
+    "Local Address",
+    "Port",
+    "Peer Address",
+    "Port",
+  ];
+  const w = header.map((_, i) => Math.max(...[header, ...rows].map((r) => (r[i] as string).length)));
+  const line = (r: string[], last: string) => {
+    const n = r.length - 4;
+    let text = "";
+    for (let i = 0; i < n; i++) text += (r[i] as string).padEnd((w[i] as number) + 1);
+    return (
+      `${text}${(r[n] as string).padStart(w[n] as number)}:${(r[n + 1] as string).padEnd((w[n + 1] as number) + 1)}` +
+      `${(r[n + 2] as string).padStart(w[n + 2] as number)}:${(r[n + 3] as string).padEnd(w[n + 3] as number)}${last}`
+    );
+  };
   return `${[line(header, "Process"), ...rows.map((r) => line(r, "       "))].join("\n")}\n`;
 }

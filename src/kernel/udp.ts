@@ -1,19 +1,26 @@
 /**
- * UDP sockets (net/ipv4/udp.c): bind (explicit or an ephemeral port drawn from
- * net.ipv4.ip_local_port_range), connect, send, receive. Datagrams for a port nobody holds are
- * answered with ICMP port unreachable; such an error for a *connected* socket is reported to it
- * as ECONNREFUSED (on its next receive, as Linux reports it), and ignored by unconnected ones.
+ * UDP sockets of one address family (net/ipv4/udp.c, net/ipv6/udp.c): bind (explicit or an
+ * ephemeral port drawn from net.ipv4.ip_local_port_range, in one port space for both families,
+ * where an IPv6 socket on [::] without IPV6_V6ONLY holds the port for IPv4 too and receives its
+ * datagrams), connect, send, receive. Datagrams for a port nobody holds are answered with ICMP
+ * (ICMPv6) port unreachable; such an error for a *connected* socket is reported to it as
+ * ECONNREFUSED (on its next receive, as Linux reports it), and ignored by unconnected ones.
  *
- * Datagrams carry a full checksum and DF (IP_PMTUDISC_WANT on a path with no smaller MTU).
- * Deviations: no SO_REUSEADDR/REUSEPORT, no multicast, no receive buffer limits.
+ * Datagrams carry a full checksum (0xffff for a computed 0) and, over IPv4, DF
+ * (IP_PMTUDISC_WANT on a path with no smaller MTU).
+ * Deviations: no SO_REUSEADDR/REUSEPORT, no multicast, no receive buffer limits; a dual-stack
+ * socket's IPv4 peers are reported as IPv4 addresses (srcV6 false), not ::ffff:a.b.c.d.
  */
 
 import { Packet } from "../link/packet.js";
 import { put16, u16, u32 } from "../util/bytes.js";
 import type { Rng } from "../util/rng.js";
 import { ICMP_DEST_UNREACH, ICMP_HEADER_LEN, ICMP_PORT_UNREACH } from "../wire/icmpv4.js";
-import { IPPROTO_ICMP, IPPROTO_UDP, type Ipv4View } from "../wire/ipv4.js";
-import { UDP_HEADER_LEN, udpChecksum } from "../wire/udp.js";
+import { ICMPV6_DST_UNREACH, ICMPV6_PORT_UNREACH } from "../wire/icmpv6.js";
+import { IPPROTO_ICMP, IPPROTO_UDP } from "../wire/ipv4.js";
+import { IPPROTO_ICMPV6 } from "../wire/ipv6.js";
+import { UDP_HEADER_LEN } from "../wire/udp.js";
+import type { InetFamily } from "./inet-family.js";
 import { SEND_NO_ROUTE } from "./ipv4-stack.js";
 import type { NetNamespace } from "./namespace.js";
 
@@ -47,6 +54,8 @@ export interface Datagram {
   data: Uint8Array;
   srcAddr: number;
   srcPort: number;
+  /** srcAddr is an IPv6 address id (false: IPv4, also for a dual-stack socket's IPv4 peers). */
+  srcV6: boolean;
 }
 
 export class UdpSocket {
@@ -56,6 +65,8 @@ export class UdpSocket {
   remotePort = 0;
   /** SO_BROADCAST: without it, sending to a broadcast address fails with EACCES. */
   broadcast = false;
+  /** IPV6_V6ONLY (default off): an IPv6 socket on [::] also takes IPv4 datagrams. */
+  v6only = false;
   /** Called for each datagram received. */
   onMessage: ((d: Datagram) => void) | undefined;
   /** Called when an error is queued (ECONNREFUSED). */
@@ -66,6 +77,11 @@ export class UdpSocket {
   private nextId = -1;
 
   constructor(private readonly udp: UdpTable) {}
+
+  /** AF_INET6: addresses are the namespace's interned IPv6 ids. */
+  get v6(): boolean {
+    return this.udp.net.v6;
+  }
 
   /** bind(2): address 0 means any; port 0 means an ephemeral port. */
   bind(addr = 0, port = 0): this {
@@ -101,18 +117,37 @@ export class UdpSocket {
 }
 
 export class UdpTable {
-  /** Sockets by local port. */
-  private readonly byPort = new Map<number, UdpSocket[]>();
+  /** The other family's table (udp ↔ udp6), for dual-stack sockets. */
+  other: UdpTable | undefined;
+
+  /** `byPort`: sockets by local port, both families' (the port space they share). */
   constructor(
     private readonly ns: NetNamespace,
     private readonly rng: Rng,
+    readonly net: InetFamily,
+    private readonly byPort: Map<number, UdpSocket[]>,
   ) {
-    ns.ipv4.listen(IPPROTO_UDP, (pkt, ip) => this.receive(pkt, ip));
-    ns.ipv4.listen(IPPROTO_ICMP, (pkt, ip) => this.icmpError(pkt, ip));
+    if (net.v6) {
+      const ids = ns.ipv6.ids;
+      ns.ipv6.listen(IPPROTO_UDP, (pkt, h, l4, end) =>
+        this.receive(pkt, ids.idOf(pkt.buf, h + 24), ids.idOf(pkt.buf, h + 8), l4, end - l4),
+      );
+      ns.ipv6.listen(IPPROTO_ICMPV6, (pkt, _h, l4, end) => this.icmp6Error(pkt, l4, end));
+    } else {
+      ns.ipv4.listen(IPPROTO_UDP, (pkt, ip) =>
+        this.receive(pkt, ip.dst, ip.src, ip.payloadOffset, ip.payloadLength),
+      );
+      ns.ipv4.listen(IPPROTO_ICMP, (pkt, ip) => this.icmpError(pkt, ip.payloadOffset, ip.payloadLength));
+    }
   }
 
   socket(): UdpSocket {
     return new UdpSocket(this);
+  }
+
+  /** This family's bound sockets, for `ss -u`. */
+  *sockets(): Iterable<UdpSocket> {
+    for (const holders of this.byPort.values()) for (const s of holders) if (s.v6 === this.net.v6) yield s;
   }
 
   randomId(): number {
@@ -120,13 +155,12 @@ export class UdpTable {
   }
 
   bind(s: UdpSocket, addr: number, port: number): void {
-    if (addr !== 0 && !this.ns.isLocal(addr))
+    if (addr !== 0 && !this.net.isLocal(addr))
       throw new UdpError("EADDRNOTAVAIL", "Cannot assign requested address");
-    if (port === 0) port = this.ephemeralPort(addr);
+    if (port === 0) port = this.ephemeralPort(s, addr);
     const holders = this.byPort.get(port) ?? [];
-    if (holders.some((h) => h.localAddr === 0 || addr === 0 || h.localAddr === addr)) {
+    if (holders.some((h) => bindConflict(h, s, addr)))
       throw new UdpError("EADDRINUSE", "Address already in use");
-    }
     s.localAddr = addr;
     s.localPort = port;
     holders.push(s);
@@ -141,7 +175,7 @@ export class UdpTable {
   }
 
   send(s: UdpSocket, data: Uint8Array, addr: number, port: number, id: number | undefined): void {
-    if (!s.broadcast && this.ns.isBroadcast(addr)) throw new UdpError("EACCES", "Permission denied");
+    if (!s.broadcast && this.net.isBroadcast(addr)) throw new UdpError("EACCES", "Permission denied");
     const pkt = Packet.alloc(UDP_HEADER_LEN + data.length);
     const b = pkt.buf;
     const o = pkt.head;
@@ -149,53 +183,84 @@ export class UdpTable {
     put16(b, o, s.localPort);
     put16(b, o + 2, port);
     put16(b, o + 4, pkt.length);
-    const src = s.localAddr || this.ns.ipv4.sourceFor(addr);
-    const errno = this.ns.ipv4.routeErrno(addr);
+    const errno = this.net.routeErrno(addr);
     if (errno !== undefined) throw new UdpError(errno, ROUTE_ERRORS[errno]);
+    const src = s.localAddr || this.net.sourceFor(addr);
     if (src === 0) throw new UdpError("ENETUNREACH", "Network is unreachable");
-    put16(b, o + 6, udpChecksum(b, o, pkt.length, src, addr));
-    const sent = this.ns.ipv4.send(pkt, IPPROTO_UDP, addr, { src, ...(id === undefined ? {} : { id }) });
+    const sent = this.net.send(pkt, IPPROTO_UDP, src, addr, 6, id);
     if (sent === SEND_NO_ROUTE) throw new UdpError("ENETUNREACH", "Network is unreachable");
     if (sent > 0) throw new UdpError("EMSGSIZE", "Message too long");
   }
 
-  private receive(pkt: Packet, ip: Ipv4View): void {
-    const o = ip.payloadOffset;
-    if (ip.payloadLength < UDP_HEADER_LEN) return;
+  /** A datagram at `l4`, `len` bytes, from `src` to `dst` (addresses of this family). */
+  private receive(pkt: Packet, dst: number, src: number, o: number, len: number): void {
+    if (len < UDP_HEADER_LEN) return;
     const srcPort = u16(pkt.buf, o);
     const dstPort = u16(pkt.buf, o + 2);
-    const s = this.lookup(ip.dst, dstPort, ip.src, srcPort);
+    const s =
+      this.lookup(dst, dstPort, src, srcPort) ?? (this.net.v6 ? undefined : this.other?.dualStack(dstPort));
     if (!s) {
-      if (!this.ns.isBroadcast(ip.dst)) this.ns.ipv4.icmpError(pkt, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+      if (this.net.v6) this.ns.ipv6.icmpError(pkt, ICMPV6_DST_UNREACH, ICMPV6_PORT_UNREACH, 0);
+      else if (!this.ns.isBroadcast(dst))
+        this.ns.ipv4.icmpError(pkt, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
       return;
     }
-    const len = Math.min(u16(pkt.buf, o + 4), ip.payloadLength);
+    const end = Math.min(u16(pkt.buf, o + 4), len);
     // A view, not a copy: the packet's buffer belongs to the receiver from here on.
-    s.onMessage?.({ data: pkt.buf.subarray(o + UDP_HEADER_LEN, o + len), srcAddr: ip.src, srcPort });
+    s.onMessage?.({
+      data: pkt.buf.subarray(o + UDP_HEADER_LEN, o + end),
+      srcAddr: src,
+      srcPort,
+      srcV6: this.net.v6,
+    });
+  }
+
+  /** A socket on [::]:`port` without IPV6_V6ONLY, which takes IPv4 datagrams too. */
+  dualStack(port: number): UdpSocket | undefined {
+    return this.byPort.get(port)?.find((s) => s.v6 && s.localAddr === 0 && !s.v6only && s.remotePort === 0);
   }
 
   /** ICMP port unreachable about one of our datagrams (__udp4_lib_err). */
-  private icmpError(pkt: Packet, ip: Ipv4View): void {
-    const o = ip.payloadOffset;
-    if (ip.payloadLength < ICMP_HEADER_LEN + 28) return;
+  private icmpError(pkt: Packet, o: number, len: number): void {
+    if (len < ICMP_HEADER_LEN + 28) return;
     if (pkt.buf[o] !== ICMP_DEST_UNREACH || pkt.buf[o + 1] !== ICMP_PORT_UNREACH) return;
     const q = o + ICMP_HEADER_LEN;
     if (pkt.buf[q + 9] !== IPPROTO_UDP) return;
     const qhl = ((pkt.buf[q] as number) & 15) * 4;
-    const qSrc = u32(pkt.buf, q + 12);
-    const qDst = u32(pkt.buf, q + 16);
-    const s = this.lookup(qSrc, u16(pkt.buf, q + qhl), qDst, u16(pkt.buf, q + qhl + 2));
+    this.refused(
+      u32(pkt.buf, q + 12),
+      u16(pkt.buf, q + qhl),
+      u32(pkt.buf, q + 16),
+      u16(pkt.buf, q + qhl + 2),
+    );
+  }
+
+  /** ICMPv6 port unreachable about one of our datagrams (__udp6_lib_err). */
+  private icmp6Error(pkt: Packet, o: number, end: number): void {
+    const b = pkt.buf;
+    const q = o + 8;
+    if (end - q < 48 || b[o] !== ICMPV6_DST_UNREACH || b[o + 1] !== ICMPV6_PORT_UNREACH) return;
+    if (b[q + 6] !== IPPROTO_UDP) return;
+    const ids = this.ns.ipv6.ids;
+    this.refused(ids.idOf(b, q + 8), u16(b, q + 40), ids.idOf(b, q + 24), u16(b, q + 42));
+  }
+
+  /** The quoted datagram went from `src`:`srcPort` to `dst`:`dstPort`: a connected socket hears of it. */
+  private refused(src: number, srcPort: number, dst: number, dstPort: number): void {
+    const s = this.lookup(src, srcPort, dst, dstPort);
     if (!s || s.remotePort === 0) return; // unconnected sockets are not told (inet->recverr off)
     s.pendingError = new UdpError("ECONNREFUSED", "Connection refused");
     s.onError?.(s.pendingError);
   }
 
-  /** The best socket for a datagram: connected matches beat bound-only ones. */
+  /** The best socket of this family for a datagram: connected matches beat bound-only ones. */
   private lookup(dstAddr: number, dstPort: number, srcAddr: number, srcPort: number): UdpSocket | undefined {
     const holders = this.byPort.get(dstPort);
     if (!holders) return undefined;
+    const v6 = this.net.v6;
     let best: UdpSocket | undefined;
     for (const s of holders) {
+      if (s.v6 !== v6) continue;
       if (s.localAddr !== 0 && s.localAddr !== dstAddr) continue;
       if (s.remotePort !== 0 && (s.remoteAddr !== srcAddr || s.remotePort !== srcPort)) continue;
       if (!best || s.remotePort !== 0) best = s;
@@ -203,7 +268,7 @@ export class UdpTable {
     return best;
   }
 
-  private ephemeralPort(addr: number): number {
+  private ephemeralPort(s: UdpSocket, addr: number): number {
     const [lo, hi] = this.ns.sysctl.get("net.ipv4.ip_local_port_range").split("\t").map(Number) as [
       number,
       number,
@@ -212,8 +277,14 @@ export class UdpTable {
     for (let i = 0; i <= hi - lo; i++) {
       const port = lo + ((start - lo + i) % (hi - lo + 1));
       const holders = this.byPort.get(port);
-      if (!holders?.some((h) => h.localAddr === 0 || addr === 0 || h.localAddr === addr)) return port;
+      if (!holders?.some((h) => bindConflict(h, s, addr))) return port;
     }
     throw new UdpError("EADDRINUSE", "no free ephemeral port");
   }
+}
+
+/** As TCP's (inet_bind_conflict): same family overlaps on any/equal; a dual-stack [::] covers IPv4. */
+function bindConflict(h: UdpSocket, s: UdpSocket, addr: number): boolean {
+  if (h.v6 === s.v6) return h.localAddr === 0 || addr === 0 || h.localAddr === addr;
+  return h.v6 ? h.localAddr === 0 && !h.v6only : addr === 0 && !s.v6only;
 }

@@ -362,6 +362,13 @@ export class Conntrack {
         if (e.tcpState === SR && next === ES && !reply) e.status |= IPS_ASSURED;
         e.tcpState = next;
       }
+      if (tcpFlags & 0x04 && !e.seenReply) {
+        // tcp_packet: a connection whose only answer is a RST is forgotten at once (nf_ct_kill);
+        // this packet still goes through with the entry (and its NAT).
+        this.delete(e);
+        this.info = reply ? CT_ESTABLISHED : CT_NEW;
+        return e;
+      }
     }
     if (reply) e.status |= IPS_SEEN_REPLY;
     if (e.protocol === 6 && e.tcpState === ES && e.seenReply) e.status |= IPS_ASSURED;

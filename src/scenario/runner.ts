@@ -144,15 +144,17 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       if (!target) {
         ctx.err(`Cannot open network namespace "${args[2]}": No such file or directory`);
         ctx.exit(255);
-      } else return start(args.slice(3), target, stdin);
+      } else return start(args.slice(3), target, stdin, onExit, output);
     } else if (cmd === "ip") {
       const r = runIp(host, ns, args);
       for (const l of `${r.stdout}${r.stderr}`.split("\n").slice(0, -1)) opts.print(l);
       ctx.exit(r.exit);
     } else if (cmd === "echo" && args.includes("|")) {
-      // `echo WORDS | CMD`: the words become CMD's standard input.
+      // `echo [-n] WORDS | CMD`: the words (and a newline, without -n) become CMD's standard input.
       const bar = args.indexOf("|");
-      return start(args.slice(bar + 1), ns, `${args.slice(0, bar).join(" ")}\n`);
+      const noNewline = args[0] === "-n";
+      const words = args.slice(noNewline ? 1 : 0, bar).join(" ");
+      return start(args.slice(bar + 1), ns, `${words}${noNewline ? "" : "\n"}`, onExit, output);
     } else if (cmd === "ping") {
       job.running = ping(args, ctx);
     } else if (cmd === "nc") {
@@ -165,6 +167,9 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       job.running = nslookup(args, ctx);
     } else if (cmd === "httpd") {
       job.running = httpd(args, ctx);
+    } else if (cmd === "nginx") {
+      // The nginx image's `nginx -g 'daemon off;'`: its default site on 80, IPv4 and IPv6 apart.
+      job.running = httpd(["-p", "80", "--ipv6only"], ctx);
     } else if (cmd === "iperf3") {
       job.running = iperf3(args, ctx);
     } else if (cmd === "docker") {

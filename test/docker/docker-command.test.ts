@@ -198,7 +198,7 @@ describe("docker run", () => {
     ]);
     expect(r.get("docker port web")).toEqual(["80/tcp -> 0.0.0.0:8080", "53/udp -> 0.0.0.0:5353"]);
     expect(r.get("docker ps")?.[0]).toBe(
-      "CONTAINER ID   IMAGE     COMMAND         CREATED                  STATUS                  PORTS                                        NAMES",
+      "CONTAINER ID   IMAGE     COMMAND                  CREATED                  STATUS                  PORTS                                        NAMES",
     );
     expect(r.get("docker ps")?.[1]).toContain("0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp   web");
   });

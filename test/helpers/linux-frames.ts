@@ -3,7 +3,10 @@
  * canonical values and the frame re-encoded (checksums recomputed). TCP sequence numbers become
  * relative to each connection's ISN, TCP timestamps 0, IP IDs 0, ephemeral TCP and UDP ports (1024
  * and up, except `keepPorts`) 1, ICMP echo ids and ping's payload 0, and an HTTP Date header `*`; an
- * ICMP error's quoted packet gets the same treatment (IP ID, ports, echo id and data).
+ * ICMP error's quoted packet gets the same treatment (IP ID, ports, echo id and data). IPv6
+ * frames likewise: flow labels 0 (Linux draws them at random per connection), the same TCP, UDP
+ * and echo treatment, and an ICMPv6 error's quoted packet with its flow label, ports and UDP
+ * checksum cleared.
  */
 
 import { readPcap } from "../../src/capture/pcap-reader.js";
@@ -13,17 +16,21 @@ const DATE = /Date: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT/;
 
 function normalise(bytes: Uint8Array, isn: Map<string, number>, keepPorts: readonly number[]): string {
   const f = decodeFrame(bytes);
-  const ip = f.ipv4;
-  if (ip) {
-    ip.id = 0;
-    delete ip.checksum;
-    delete ip.totalLength;
+  const ip = f.ipv4 ?? f.ipv6;
+  if (f.ipv4) {
+    f.ipv4.id = 0;
+    delete f.ipv4.checksum;
+    delete f.ipv4.totalLength;
+  }
+  if (f.ipv6) {
+    f.ipv6.flowLabel = 0;
+    delete f.ipv6.payloadLength;
   }
   const port = (p: number) => (p >= 1024 && !keepPorts.includes(p) ? 1 : p);
   const t = f.tcp;
   if (t && ip) {
-    const from = `${ip.src}:${t.srcPort}`;
-    const to = `${ip.dst}:${t.dstPort}`;
+    const from = `${String(ip.src)}:${t.srcPort}`;
+    const to = `${String(ip.dst)}:${t.dstPort}`;
     if (t.flags & 0x02) isn.set(from, t.seq);
     t.seq = (t.seq - (isn.get(from) ?? t.seq)) >>> 0;
     if (t.flags & 0x10) t.ack = (t.ack - (isn.get(to) ?? 0)) >>> 0;
@@ -70,6 +77,29 @@ function normalise(bytes: Uint8Array, isn: Map<string, number>, keepPorts: reado
     } else if (proto === 1) q.fill(0, ihl + 2, q.length).fill(q[ihl + 6] as number, ihl + 6, ihl + 7);
     f.payload = q;
     delete f.icmp.checksum;
+  }
+  const e = f.icmpv6;
+  if (e && (e.type === 128 || e.type === 129)) {
+    e.rest = e.rest & 0xffff;
+    delete e.checksum;
+    f.payload = new Uint8Array(f.payload.length);
+  }
+  if (e && e.type < 128 && f.payload.length >= 48) {
+    const q = f.payload.slice();
+    q.fill(0, 1, 4); // traffic class low bits and flow label
+    const proto = q[6] as number;
+    if (proto === 6 || proto === 17) {
+      for (const at of [40, 42]) {
+        const port = ((q[at] as number) << 8) | (q[at + 1] as number);
+        if (port >= 1024 && !keepPorts.includes(port)) {
+          q[at] = 0;
+          q[at + 1] = 1;
+        }
+      }
+      if (proto === 17) q.fill(0, 46, 48);
+    }
+    f.payload = q;
+    delete e.checksum;
   }
   return Buffer.from(encodeFrame(f)).toString("hex");
 }

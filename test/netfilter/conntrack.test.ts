@@ -104,7 +104,7 @@ describe("conntrack properties", () => {
   const reply = { src: 0x0a000002, dst: 0x0a000001, sport: 80, dport: 40000 };
   const FLAGS = [0x02, 0x12, 0x11, 0x10, 0x04, 0x14, 0x18, 0x00];
 
-  it("for any segment sequence: the state stays one of the kernel's, a RST closes, the entry lives exactly its state's timeout", () => {
+  it("for any segment sequence: the state stays one of the kernel's, a RST closes (or, before any answer, removes), the entry lives exactly its state's timeout", () => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.boolean(), fc.constantFrom(...FLAGS), fc.integer({ min: 0, max: 5000 })), {
@@ -121,8 +121,15 @@ describe("conntrack properties", () => {
             if (!before) break; // expired meanwhile
             const state = /^tcp +6 \d+ (\w+)/.exec(before)?.[1] as string;
             const t = isReply ? reply : orig;
+            const unreplied = before.includes("[UNREPLIED]");
             ct.lookup(6, t.src, t.dst, t.sport, t.dport, flags);
-            const after = /^tcp +6 \d+ (\w+)/.exec(ct.list(false)[0] ?? "")?.[1] as string;
+            const now0 = ct.list(false)[0];
+            if (now0 === undefined) {
+              // A RST while nothing has answered yet: the entry is forgotten at once (tcp_packet).
+              expect(flags & 0x04 && unreplied && ct.info !== 3).toBeTruthy();
+              return;
+            }
+            const after = /^tcp +6 \d+ (\w+)/.exec(now0)?.[1] as string;
             expect(Object.keys(STATE_TIMEOUT)).toContain(after);
             if (ct.info === 3)
               expect(after).toBe(state); // INVALID changes nothing

@@ -1,7 +1,7 @@
 /**
  * The whole of the ip6tables router fixture (test/fixtures/linux/ip6tables) through the TypeScript
- * API, UDP included (dockwire has no IPv6 UDP sockets yet: the datagrams are sent and answered with
- * ns.ipv6.send/listen): the same four connections in `conntrack -L`, the same per-rule counters in
+ * API, UDP included (over IPv6 UDP sockets, checksums checked on the raw packets as they
+ * arrive): the same four connections in `conntrack -L`, the same per-rule counters in
  * `ip6tables-save -c` and `ip6tables -L FORWARD -n -v -x --line-numbers`, the UDP datagram DNATed
  * and masqueraded on its way to B and translated back on its way to A, checksums valid throughout.
  */
@@ -37,15 +37,6 @@ function echo(id: number): Packet {
   put16(p.buf, p.head + 4, id);
   put16(p.buf, p.head + 6, 1);
   for (let i = 8; i < 64; i++) p.buf[p.head + i] = i;
-  return p;
-}
-
-function udp(sport: number, dport: number, text: string): Packet {
-  const p = Packet.alloc(8 + text.length);
-  put16(p.buf, p.head, sport);
-  put16(p.buf, p.head + 2, dport);
-  put16(p.buf, p.head + 4, 8 + text.length);
-  p.buf.set(new TextEncoder().encode(text), p.head + 8);
   return p;
 }
 
@@ -99,18 +90,15 @@ describe("ip6tables router through the API, UDP included", () => {
   }
   // B answers UDP on port 53 with "pong"; A hears what comes back.
   const heard: string[] = [];
-  b.ipv6.listen(17, (pkt, ip, l4, end) => {
-    const buf = pkt.buf;
-    expect(l4ChecksumOk(buf, pkt.head, l4, end, 17)).toBe(true);
-    heard.push(`B: ${ipv6ToString(buf, ip + 8)}.${(buf[l4] as number) * 256 + (buf[l4 + 1] as number)}`);
-    const sport = (buf[l4] as number) * 256 + (buf[l4 + 1] as number);
-    b.ipv6.send(udp(53, sport, "pong"), 17, buf.slice(ip + 8, ip + 24), { checksumAt: 6 });
-  });
-  a.ipv6.listen(17, (pkt, ip, l4, end) => {
-    const buf = pkt.buf;
-    expect(l4ChecksumOk(buf, pkt.head, l4, end, 17)).toBe(true);
-    heard.push(`A: ${ipv6ToString(buf, ip + 8)}.${(buf[l4] as number) * 256 + (buf[l4 + 1] as number)}`);
-  });
+  for (const x of [a, b])
+    x.ipv6.listen(17, (pkt, ip, l4, end) => expect(l4ChecksumOk(pkt.buf, ip, l4, end, 17)).toBe(true));
+  const server = b.udp6.socket().bind(0, 53);
+  server.onMessage = (d) => {
+    heard.push(`B: ${ipv6ToString(b.ipv6.ids.bytes(d.srcAddr))}.${d.srcPort}`);
+    server.send(new TextEncoder().encode("pong"), d.srcAddr, d.srcPort);
+  };
+  const client = a.udp6.socket().bind(a.ipv6.ids.idOf(ipv6("fd00:1::a")), 40000);
+  client.onMessage = (d) => heard.push(`A: ${ipv6ToString(a.ipv6.ids.bytes(d.srcAddr))}.${d.srcPort}`);
   const step = () => sim.run({ until: sim.now + seconds(0.1) });
   a.ipv6.send(echo(1), 58, ipv6("fd00:2::b"), { checksumAt: 2 });
   step();
@@ -120,7 +108,7 @@ describe("ip6tables router through the API, UDP included", () => {
   step();
   b.ipv6.send(echo(4), 58, ipv6("fd00:1::a"), { checksumAt: 2 });
   step();
-  a.ipv6.send(udp(40000, 5353, "ping"), 17, ipv6("fd00:1::1"), { src: ipv6("fd00:1::a"), checksumAt: 6 });
+  client.send(new TextEncoder().encode("ping"), a.ipv6.ids.idOf(ipv6("fd00:1::1")), 5353);
   sim.run({ until: sim.now + seconds(0.5) });
 
   const linux = (command: string) =>

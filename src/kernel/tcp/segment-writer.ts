@@ -3,13 +3,13 @@
  * tcp_options_write): SYN and SYN-ACK carry MSS, SACK_PERM, TS, NOP, WS in that order (NOP,NOP,
  * SACK_PERM or NOP,NOP,TS when only one of the two was agreed); every later segment carries
  * NOP,NOP,TS and, when data is missing, NOP,NOP,SACK with up to three blocks (four without TS).
- * The checksum is computed once here, over header and data.
+ * The checksum is left 0: the address family's layer computes it with its pseudo-header.
  */
 
 import { Packet } from "../../link/packet.js";
 import type { ByteRing } from "../../util/byte-ring.js";
 import { put16, put32 } from "../../util/bytes.js";
-import { TCP_MIN_HEADER_LEN, tcpChecksum } from "../../wire/tcp.js";
+import { TCP_MIN_HEADER_LEN } from "../../wire/tcp.js";
 
 export interface SegmentOptions {
   /** SYN options: the MSS to announce (0: not a SYN). */
@@ -76,8 +76,6 @@ function writeOptions(b: Uint8Array, p: number, o: SegmentOptions): number {
  * stream offset `dataOffset`. Returns the packet with `head` at the TCP header.
  */
 export function buildSegment(
-  srcAddr: number,
-  dstAddr: number,
   srcPort: number,
   dstPort: number,
   seq: number,
@@ -102,6 +100,5 @@ export function buildSegment(
   put16(b, o + 14, window);
   writeOptions(b, o + TCP_MIN_HEADER_LEN, opts);
   if (dataLen > 0 && data) data.copyOut(dataOffset, dataLen, b, o + hlen);
-  put16(b, o + 16, tcpChecksum(b, o, hlen + dataLen, srcAddr, dstAddr));
   return pkt;
 }

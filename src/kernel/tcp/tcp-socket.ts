@@ -49,6 +49,10 @@ import {
 /** What a socket needs from its namespace's TCP table. */
 export interface TcpHost {
   readonly sim: Simulation;
+  /** AF_INET6 (addresses are interned IPv6 ids) rather than AF_INET. */
+  readonly v6: boolean;
+  /** The network header's length: 20, or 40 for IPv6. */
+  readonly headerLen: number;
   randomU32(): number;
   sysctl(key: string): number;
   sysctlTriple(key: string): [number, number, number];
@@ -71,8 +75,12 @@ const TCP_DELACK_MAX = 200 * MILLISECOND;
 const TCP_MAX_QUICKACKS = 16;
 const TCP_MSS_DEFAULT = 536;
 const TCPOLEN_TSTAMP_ALIGNED = 12;
-/** Linux's rough skb overhead per received segment, for receive-buffer accounting. */
-const SKB_OVERHEAD = 768;
+/**
+ * A received segment's truesize beyond its data, for receive-buffer accounting: what a local
+ * sender's tcp_stream_alloc_skb costs (a 1024-byte kmalloc head for MAX_TCP_HEADER and
+ * skb_shared_info, plus struct sk_buff), the data itself being counted on top as page frags are.
+ */
+const SKB_OVERHEAD = 1280;
 const DUP_THRESH = 3;
 
 export class TcpSocket {
@@ -81,6 +89,8 @@ export class TcpSocket {
   localPort = 0;
   remoteAddr = 0;
   remotePort = 0;
+  /** IPV6_V6ONLY (net.ipv6.bindv6only's default 0): an IPv6 socket on [::] takes IPv4 too. */
+  v6only = false;
 
   // --- program interface -------------------------------------------------------------------
   /** The connection is established (connect() completed). */
@@ -112,6 +122,8 @@ export class TcpSocket {
   /** Connections in SYN_RECV under this listener. */
   synQueue = 0;
   parent: TcpSocket | undefined;
+  /** Accepted by an IPv6 listener. */
+  private parentV6 = false;
 
   // --- send side (stream offsets) -----------------------------------------------------------
   iss = 0;
@@ -345,9 +357,22 @@ export class TcpSocket {
 
   // ==== connection setup ======================================================================
 
+  /** AF_INET6: addresses are the namespace's interned IPv6 ids. */
+  get v6(): boolean {
+    return this.host.v6;
+  }
+
+  /** An IPv4 connection accepted by a dual-stack IPv6 listener (ss shows ::ffff:a.b.c.d). */
+  get mapped(): boolean {
+    return this.parentV6 && !this.host.v6;
+  }
+
   private initConnection(mtu: number): void {
-    // ipv4_default_advmss: the MTU less 40, at most 65535 − 40 (65495 over loopback's 65536).
-    this.advmss = Math.min(Math.max(88, mtu - 40), 65495);
+    // ipv4_default_advmss / ip6_default_advmss: the MTU less the IP and TCP headers, at most
+    // 65535 − 40 for IPv4 (65495 over loopback's 65536).
+    const headers = this.host.headerLen + 20;
+    this.advmss = Math.max(88, mtu - headers);
+    if (!this.host.v6) this.advmss = Math.min(this.advmss, 65495);
     this.iss = this.host.randomU32();
     this.tsOffset = this.host.randomU32();
     this.sndUna = -1;
@@ -364,6 +389,7 @@ export class TcpSocket {
     const b = pkt.buf;
     const o = pkt.head;
     c.parent = parent;
+    c.parentV6 = parent.v6;
     c.localAddr = dst;
     c.localPort = u16(b, o + 2);
     c.remoteAddr = src;
@@ -1120,8 +1146,6 @@ export class TcpSocket {
     const id = this.ipId < 0 ? 0 : this.ipId;
     if (this.ipId >= 0) this.ipId = (this.ipId + 1) & 0xffff;
     const pkt = buildSegment(
-      this.localAddr,
-      this.remoteAddr,
       this.localPort,
       this.remotePort,
       (this.iss + 1 + offset) >>> 0,

@@ -1,12 +1,17 @@
 /**
- * A namespace's TCP (net/ipv4/tcp_ipv4.c, inet_hashtables.c): the tables that find the socket
- * for a segment (connections by their four numbers first, then listeners), ports (bind,
- * EADDRINUSE, ephemeral ports from net.ipv4.ip_local_port_range — even ones for connect(), as
- * __inet_hash_connect prefers), the RST,ACK for a segment nobody wants (tcp_v4_send_reset: IP ID
- * 0, DF, no options), ICMP errors handed to the connection they quote, and the `ss -tan` rows.
+ * A namespace's TCP for one address family (net/ipv4/tcp_ipv4.c and net/ipv6/tcp_ipv6.c,
+ * inet_hashtables.c): the tables that find the socket for a segment (connections by their four
+ * numbers first, then listeners), ports (bind, EADDRINUSE, ephemeral ports from
+ * net.ipv4.ip_local_port_range — even ones for connect(), as __inet_hash_connect prefers — in one
+ * port space the two families share, where an IPv6 socket bound to [::] without IPV6_V6ONLY
+ * holds the port for IPv4 too), the RST,ACK for a segment nobody wants (tcp_v4_send_reset: IP ID
+ * 0, DF, no options; tcp_v6_send_reset likewise), ICMP and ICMPv6 errors handed to the connection
+ * they quote, and the `ss -tan` rows. A dual-stack listener ([::] without IPV6_V6ONLY) takes IPv4
+ * connections too; they are IPv4 sockets that `ss` shows as ::ffff:a.b.c.d.
  *
  * Deviations: no SO_REUSEADDR/SO_REUSEPORT (a port in TIME_WAIT is reusable by connect() only);
- * checksums of received segments are not verified (Linux trusts veth, which marks them checked).
+ * checksums of received segments are not verified (Linux trusts veth, which marks them checked);
+ * no connections to IPv4-mapped IPv6 addresses.
  */
 
 import type { Packet } from "../../link/packet.js";
@@ -22,8 +27,16 @@ import {
   ICMP_PORT_UNREACH,
   ICMP_PROT_UNREACH,
 } from "../../wire/icmpv4.js";
-import { IPPROTO_ICMP, IPPROTO_TCP, type Ipv4View } from "../../wire/ipv4.js";
+import {
+  ICMPV6_ADDR_UNREACH,
+  ICMPV6_DST_UNREACH,
+  ICMPV6_NOROUTE,
+  ICMPV6_PORT_UNREACH,
+} from "../../wire/icmpv6.js";
+import { IPPROTO_ICMP, IPPROTO_TCP } from "../../wire/ipv4.js";
+import { IPPROTO_ICMPV6 } from "../../wire/ipv6.js";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "../../wire/tcp.js";
+import type { InetFamily } from "../inet-family.js";
 import type { NetNamespace } from "../namespace.js";
 import { buildSegment, type SegmentOptions } from "./segment-writer.js";
 import { type TcpErrno, TcpError } from "./tcp-error.js";
@@ -46,21 +59,45 @@ export class TcpTable implements TcpHost {
   private readonly connections = new Map<number, Map<number, TcpSocket[]>>();
   /** Listeners by local port. */
   private readonly listeners = new Map<number, TcpSocket[]>();
-  /** Every socket holding a local port (bound, listening or connected), for bind conflicts. */
-  private readonly ports = new Map<number, TcpSocket[]>();
   /** Sockets in creation order, for `ss`. */
   readonly sockets = new Set<TcpSocket>();
+  /** The other family's table (tcp ↔ tcp6), for dual-stack listeners. */
+  other: TcpTable | undefined;
 
+  /**
+   * `ports`: every socket holding a local port (bound, listening or connected), both families'
+   * (inet_hashinfo's bind table), for bind conflicts and ephemeral ports.
+   */
   constructor(
     private readonly ns: NetNamespace,
     private readonly rng: Rng,
+    readonly net: InetFamily,
+    private readonly ports: Map<number, TcpSocket[]>,
   ) {
     this.sim = ns.sim;
-    ns.ipv4.listen(IPPROTO_TCP, (pkt, ip) => this.receive(pkt, ip));
-    ns.ipv4.listen(IPPROTO_ICMP, (pkt, ip) => this.icmpError(pkt, ip));
+    if (net.v6) {
+      const ids = ns.ipv6.ids;
+      ns.ipv6.listen(IPPROTO_TCP, (pkt, h, l4, end) =>
+        this.receive(pkt, ids.idOf(pkt.buf, h + 24), ids.idOf(pkt.buf, h + 8), l4, end - l4),
+      );
+      ns.ipv6.listen(IPPROTO_ICMPV6, (pkt, _h, l4, end) => this.icmp6Error(pkt, l4, end));
+    } else {
+      ns.ipv4.listen(IPPROTO_TCP, (pkt, ip) =>
+        this.receive(pkt, ip.dst, ip.src, ip.payloadOffset, ip.payloadLength),
+      );
+      ns.ipv4.listen(IPPROTO_ICMP, (pkt, ip) => this.icmpError(pkt, ip.payloadOffset, ip.payloadLength));
+    }
   }
 
-  /** socket(AF_INET, SOCK_STREAM). */
+  get v6(): boolean {
+    return this.net.v6;
+  }
+
+  get headerLen(): number {
+    return this.net.headerLen;
+  }
+
+  /** socket(AF_INET or AF_INET6, SOCK_STREAM). */
   socket(): TcpSocket {
     return new TcpSocket(this);
   }
@@ -84,33 +121,30 @@ export class TcpTable implements TcpHost {
   }
 
   output(pkt: Packet, src: number, dst: number, id: number): void {
-    this.ns.ipv4.send(pkt, IPPROTO_TCP, dst, { src, id });
+    this.net.send(pkt, IPPROTO_TCP, src, dst, 16, id);
   }
 
   pathMtu(dst: number): number {
-    const route = this.ns.isLocal(dst) ? this.ns.local.lookup(dst) : this.ns.main.lookup(dst);
-    if (!route) return 0;
-    const dev = this.ns.devices.get(route.type === "local" ? this.ns.lo.ifindex : route.ifindex);
-    return dev?.mtu ?? 0;
+    return this.net.pathMtu(dst);
   }
 
   routeErrno(dst: number): TcpErrno | undefined {
-    return this.ns.ipv4.routeErrno(dst);
+    return this.net.routeErrno(dst);
   }
 
   sourceFor(dst: number): number {
-    return this.ns.ipv4.sourceFor(dst);
+    return this.net.sourceFor(dst);
   }
 
   /** bind(2). Port 0 picks an ephemeral port. */
   bind(s: TcpSocket, addr: number, port: number): void {
-    if (addr !== 0 && !this.ns.isLocal(addr)) throw new TcpError("EADDRNOTAVAIL");
+    if (addr !== 0 && !this.net.isLocal(addr)) throw new TcpError("EADDRNOTAVAIL");
     if (port === 0) {
       s.localAddr = addr;
       this.bindEphemeral(s, false);
       return;
     }
-    if (this.conflicts(port, addr)) throw new TcpError("EADDRINUSE");
+    if (this.ports.get(port)?.some((h) => bindConflict(h, s, addr))) throw new TcpError("EADDRINUSE");
     s.localAddr = addr;
     this.takePort(s, port);
   }
@@ -132,11 +166,6 @@ export class TcpTable implements TcpHost {
       }
     }
     throw new TcpError("EADDRNOTAVAIL");
-  }
-
-  private conflicts(port: number, addr: number): boolean {
-    const holders = this.ports.get(port);
-    return holders?.some((h) => h.localAddr === 0 || addr === 0 || h.localAddr === addr) ?? false;
   }
 
   private takePort(s: TcpSocket, port: number): void {
@@ -209,30 +238,35 @@ export class TcpTable implements TcpHost {
     return undefined;
   }
 
+  /** The listener for `addr`:`port` — one bound to it, else one bound to any address. */
   private listenerFor(addr: number, port: number): TcpSocket | undefined {
     const list = this.listeners.get(port);
-    if (!list) return undefined;
     let any: TcpSocket | undefined;
-    for (const s of list) {
-      if (s.localAddr === addr) return s;
-      if (s.localAddr === 0) any = s;
+    if (list) {
+      for (const s of list) {
+        if (s.localAddr === addr) return s;
+        if (s.localAddr === 0) any = s;
+      }
     }
-    return any;
+    return any ?? (this.v6 ? undefined : this.other?.dualStackListener(port));
   }
 
-  private receive(pkt: Packet, ip: Ipv4View): void {
-    const len = ip.payloadLength;
+  /** An IPv6 listener on [::]:`port` without IPV6_V6ONLY, which takes IPv4 connections too. */
+  dualStackListener(port: number): TcpSocket | undefined {
+    return this.listeners.get(port)?.find((s) => s.localAddr === 0 && !s.v6only);
+  }
+
+  /** A segment at `l4`, `len` bytes, from `src` to `dst` (addresses of this family). */
+  private receive(pkt: Packet, dst: number, src: number, l4: number, len: number): void {
     if (len < 20) return;
-    pkt.head = ip.payloadOffset;
-    pkt.tail = pkt.head + len;
+    pkt.head = l4;
+    pkt.tail = l4 + len;
     const b = pkt.buf;
-    const o = pkt.head;
+    const o = l4;
     const hlen = ((b[o + 12] as number) >> 4) * 4;
     if (hlen < 20 || hlen > len) return;
     const srcPort = u16(b, o);
     const dstPort = u16(b, o + 2);
-    const src = ip.src;
-    const dst = ip.dst;
     const s = this.lookup(dst, dstPort, src, srcPort);
     if (s) {
       // A new SYN may reuse the four numbers of a connection in TIME_WAIT.
@@ -283,7 +317,7 @@ export class TcpTable implements TcpHost {
     this.sendReset(seg, len, u32(b, o + 12), u32(b, o + 16));
   }
 
-  /** tcp_v4_send_reset: RST (seq = their ACK) or RST,ACK (seq 0, ACK = their end). */
+  /** tcp_v4_send_reset / tcp_v6_send_reset: RST (seq = their ACK) or RST,ACK (seq 0, ACK = their end). */
   private sendReset(pkt: Packet, len: number, src: number, dst: number): void {
     const b = pkt.buf;
     const o = pkt.head;
@@ -297,27 +331,13 @@ export class TcpTable implements TcpHost {
       outFlags |= TCP_ACK;
       ack = (u32(b, o + 4) + len - hlen + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0)) >>> 0;
     }
-    const rst = buildSegment(
-      dst,
-      src,
-      u16(b, o + 2),
-      u16(b, o),
-      seq,
-      ack,
-      outFlags,
-      0,
-      NO_OPTIONS,
-      undefined,
-      0,
-      0,
-    );
-    this.ns.ipv4.send(rst, IPPROTO_TCP, src, { src: dst, id: 0 });
+    const rst = buildSegment(u16(b, o + 2), u16(b, o), seq, ack, outFlags, 0, NO_OPTIONS, undefined, 0, 0);
+    this.net.send(rst, IPPROTO_TCP, dst, src, 16, 0);
   }
 
   /** tcp_v4_err: an ICMP error quoting one of our segments. */
-  private icmpError(pkt: Packet, ip: Ipv4View): void {
-    const o = ip.payloadOffset;
-    if (ip.payloadLength < ICMP_HEADER_LEN + 28) return;
+  private icmpError(pkt: Packet, o: number, len: number): void {
+    if (len < ICMP_HEADER_LEN + 28) return;
     const b = pkt.buf;
     if (b[o] !== ICMP_DEST_UNREACH) return;
     const code = b[o + 1] as number;
@@ -338,4 +358,34 @@ export class TcpTable implements TcpHost {
             : "EHOSTUNREACH";
     s.icmpError(errno, errno === "ECONNREFUSED");
   }
+
+  /** tcp_v6_err: a destination unreachable quoting one of our segments (icmpv6_err_convert). */
+  private icmp6Error(pkt: Packet, o: number, end: number): void {
+    const b = pkt.buf;
+    const q = o + 8;
+    if (end - q < 40 + 8 || b[o] !== ICMPV6_DST_UNREACH || b[q + 6] !== IPPROTO_TCP) return;
+    const ids = this.ns.ipv6.ids;
+    const s = this.lookup(ids.idOf(b, q + 8), u16(b, q + 40), ids.idOf(b, q + 24), u16(b, q + 42));
+    if (!s || s.state === TCP_LISTEN || (s.state === TCP_SYN_RECV && s.parent)) return;
+    const code = b[o + 1] as number;
+    const errno: TcpErrno =
+      code === ICMPV6_PORT_UNREACH
+        ? "ECONNREFUSED"
+        : code === ICMPV6_NOROUTE
+          ? "ENETUNREACH"
+          : code === ICMPV6_ADDR_UNREACH
+            ? "EHOSTUNREACH"
+            : "EACCES";
+    s.icmpError(errno, errno === "ECONNREFUSED" || errno === "EACCES");
+  }
+}
+
+/**
+ * Whether `h`, holding a port, keeps `s` from binding it at `addr` (inet_bind_conflict): same
+ * family — either address is any or both are the same; across families only an IPv6 [::] socket
+ * without IPV6_V6ONLY overlaps, since it covers every IPv4 address.
+ */
+function bindConflict(h: TcpSocket, s: TcpSocket, addr: number): boolean {
+  if (h.v6 === s.v6) return h.localAddr === 0 || addr === 0 || h.localAddr === addr;
+  return h.v6 ? h.localAddr === 0 && !h.v6only : addr === 0 && !s.v6only;
 }
