@@ -388,4 +388,35 @@ describe("docker scenarios", () => {
       "Error response from daemon: invalid pool request: Pool overlaps with other one on this address space",
     );
   });
+
+  it("docker-ipv6.dw: -p binds [::] too once the host runs IPv6 — ip6tables DNAT to an IPv6 container, docker-proxy to an IPv4-only one", () => {
+    const l = scenario("ipv6");
+    expect(outputOf(l, "docker port pub")).toEqual(["80/tcp -> 0.0.0.0:8080", "80/tcp -> [::]:8080"]);
+    expect(outputOf(l, "docker ps").find((r) => r.endsWith(" pub"))).toContain(
+      "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp",
+    );
+    const page = ["<html><body><h1>It works!</h1></body></html>"];
+    expect(outputOf(l, "ip netns exec outside curl -s -g http://[2001:db8:ff::1]:8080/")).toEqual(page);
+    expect(outputOf(l, "ip netns exec outside curl -s -g http://[2001:db8:ff::1]:8081/")).toEqual(page);
+    expect(outputOf(l, "ip6tables -t nat -S DOCKER")).toContain(
+      "-A DOCKER ! -s fe80::/10 ! -i br-v6b -p tcp -m tcp --dport 8080 -j DNAT --to-destination [fd00:db8:2::3]:80",
+    );
+    // No ip6tables rule for the IPv4-only container: its [::]:8081 is docker-proxy's alone.
+    expect(outputOf(l, "ip6tables -t nat -S DOCKER").some((r) => r.includes("8081"))).toBe(false);
+    expect(outputOf(l, "ss -tln")).toEqual([
+      "State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess",
+      "LISTEN 0      4096         0.0.0.0:8080      0.0.0.0:*          ",
+      "LISTEN 0      4096         0.0.0.0:8081      0.0.0.0:*          ",
+      "LISTEN 0      4096            [::]:8080         [::]:*          ",
+      "LISTEN 0      4096            [::]:8081         [::]:*          ",
+    ]);
+    expect(outputOf(l, "docker exec pub ss -tan").slice(2)).toEqual([
+      "LISTEN    0      511                  *:80                   *:*           ",
+      "TIME-WAIT 0      0      [fd00:db8:2::3]:80    [2001:db8:ff::2]:44568       ",
+    ]);
+    const tcp = outputOf(l, "conntrack -L -f ipv6 -p tcp");
+    // Through the DNAT the reply comes from the container; through the proxy from the host.
+    expect(tcp[0]).toMatch(/dport=8080 src=fd00:db8:2::3 dst=2001:db8:ff::2 sport=80 /);
+    expect(tcp[1]).toMatch(/dport=8081 src=2001:db8:ff::1 dst=2001:db8:ff::2 sport=8081 /);
+  });
 });
