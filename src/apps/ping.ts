@@ -130,7 +130,7 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
       else ctx.exit(2);
     },
   };
-  if (args.includes("-6")) {
+  const six = () =>
     lookupHost6(ctx, o.targetText, (addr, error) => {
       if (interrupted) return;
       if (addr === undefined) {
@@ -140,10 +140,18 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
       }
       running = pingTarget(o, ctx, false, icmpv6Wire(ctx, addr, undefined, o));
     });
+  if (args.includes("-6")) {
+    six();
     return handle;
   }
   lookupHost(ctx, o.targetText, (addr, error) => {
     if (interrupted) return;
+    // A name with no IPv4 address (an IPv6-only network) is pinged over IPv6, as getaddrinfo
+    // with AF_UNSPEC would give it (deviation: a name with both goes to IPv4).
+    if (addr === undefined && error === "EAI_NONAME" && !args.includes("-4")) {
+      six();
+      return;
+    }
     if (addr === undefined) {
       ctx.err(`ping: ${o.targetText}: ${LOOKUP_TEXT[error ?? "EAI_NONAME"]}`);
       ctx.exit(2);

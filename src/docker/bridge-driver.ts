@@ -81,6 +81,11 @@ export class BridgeDriver {
     };
   }
 
+  /** iptables rules for this network: --iptables, and IPv4 on it (not an IPv6-only network). */
+  private iptablesFor(n: Network): boolean {
+    return this.settings.iptables && !n.spec.ipv4Disabled;
+  }
+
   private rules(n: Network): BridgeRules {
     const pool = n.pool;
     return {
@@ -149,13 +154,13 @@ export class BridgeDriver {
     // Without the userland proxy, published ports are reached from the host's 127.0.0.1 through
     // the bridge (route_localnet) and from the containers of the bridge (hairpin on each port).
     if (!this.settings.userlandProxy) this.ns.sysctl.set(`net.ipv4.conf.${n.bridgeName}.route_localnet`, "1");
-    if (this.settings.iptables) this.settings.firewall.addBridge(this.ns.iptables, this.rules(n));
+    if (this.iptablesFor(n)) this.settings.firewall.addBridge(this.ns.iptables, this.rules(n));
     const rules6 = this.rules6(n);
     if (rules6) this.settings.firewall.addBridge(this.ns.ip6tables, rules6);
   }
 
   deleteNetwork(n: Network): void {
-    if (this.settings.iptables) this.settings.firewall.removeBridge(this.ns.iptables, this.rules(n));
+    if (this.iptablesFor(n)) this.settings.firewall.removeBridge(this.ns.iptables, this.rules(n));
     const rules6 = this.rules6(n);
     if (rules6) this.settings.firewall.removeBridge(this.ns.ip6tables, rules6);
     const br = this.ns.device(n.bridgeName);
@@ -173,8 +178,7 @@ export class BridgeDriver {
     address6?: Uint8Array,
   ): Endpoint {
     const sandbox = c.sandbox as NetNamespace;
-    const pool = n.pool;
-    if (!pool) throw new Error("bridge network without a pool");
+    const pool = n.pool; // none on an IPv6-only network
     // Classic: a per-sandbox counter, never reused; v28+: the lowest free eth<N>. The prefix is
     // the network's com.docker.network.container_iface_prefix, `eth` by default.
     const prefix = n.spec.options["com.docker.network.container_iface_prefix"] ?? "eth";
@@ -197,11 +201,11 @@ export class BridgeDriver {
     const port = bridge.portOf(outside);
     if (port && !this.settings.userlandProxy) port.hairpin = true;
     this.ns.setUp(outside, true);
-    sandbox.addAddress(inside, ip, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
+    if (pool) sandbox.addAddress(inside, ip, pool.prefixLen, broadcastOf(pool.subnet, pool.prefixLen));
     if (address6 && n.pool6) addEndpointIpv6(sandbox, inside, address6, n.pool6);
     sandbox.setUp(inside, true);
     if (address6 && n.pool6 && !n.spec.internal) addIpv6DefaultRoute(sandbox, inside, n.pool6);
-    if (!n.spec.internal && !sandbox.main.lookup(0)?.gateway)
+    if (pool && !n.spec.internal && !sandbox.main.lookup(0)?.gateway)
       sandbox.main.add({
         dst: 0,
         prefixLen: 0,
@@ -213,7 +217,7 @@ export class BridgeDriver {
         scope: "universe",
         prefsrc: 0,
       });
-    if (this.settings.iptables && !n.spec.internal)
+    if (this.iptablesFor(n) && !n.spec.internal)
       this.settings.firewall.addEndpoint(this.ns.iptables, this.rules(n), ipv4ToString(ip));
     const ep = new Endpoint(endpointId, n, c.id, c.name, ip, mac, ifname, outside, gateway);
     ep.address6 = address6;
@@ -222,7 +226,7 @@ export class BridgeDriver {
 
   /** Leave and delete the endpoint: its veth pair goes (and with it the routes through it). */
   leave(ep: Endpoint): void {
-    if (this.settings.iptables && !ep.network.spec.internal)
+    if (this.iptablesFor(ep.network) && !ep.network.spec.internal)
       this.settings.firewall.removeEndpoint(
         this.ns.iptables,
         this.rules(ep.network),
@@ -247,7 +251,8 @@ export class BridgeDriver {
 
   private portRule(n: Network, ep: Endpoint, b: PortBinding): PortRule | undefined {
     const v6 = isIpv6Binding(b);
-    if (v6 ? !this.settings.ip6tables || !ep.address6 || !n.pool6 : !this.settings.iptables) return undefined;
+    if (v6 ? !this.settings.ip6tables || !ep.address6 || !n.pool6 : !this.iptablesFor(n) || ep.address === 0)
+      return undefined;
     return {
       bridge: n.bridgeName,
       proto: b.proto,

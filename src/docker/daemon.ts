@@ -116,6 +116,8 @@ export interface NetworkCreate {
   configFrom?: string;
   /** --ipv6, with the IPv6 --subnet/--gateway/--ip-range (none: a /64 of the ULA pool). */
   ipv6?: Pool6Request;
+  /** --ipv4=false (v28+): no IPv4 at all; needs --ipv6. */
+  ipv4Disabled?: boolean;
 }
 
 export class Daemon {
@@ -292,7 +294,11 @@ export class Daemon {
     else this.bridge.validate(req.options, req.internal);
     if (req.ipv6 && req.driver !== "bridge" && req.driver !== "macvlan")
       throw new DockerError("dockwire: IPv6 is modelled on bridge and macvlan networks only", 400, false);
-    const pools = this.requestPools(req);
+    if (req.ipv4Disabled && !req.ipv6) throw new DockerError("IPv4 or IPv6 must be enabled", 400);
+    if (req.ipv4Disabled && req.driver !== "bridge")
+      throw new DockerError("dockwire: IPv6-only networks are modelled on bridge networks only", 400, false);
+    // An IPv6-only network asks IPAM for no IPv4 pool (its IPv4 --subnet flags are ignored).
+    const pools = req.ipv4Disabled ? [] : this.requestPools(req);
     // bridge_linux.go: one subnet per bridge.
     if (req.driver === "bridge" && pools.length > 1) {
       for (const p of pools) this.releasePool(p);
@@ -317,6 +323,7 @@ export class Daemon {
         labels: req.labels,
         ipamOptions: req.ipamOptions ?? {},
         ...(req.configFrom === undefined ? {} : { configFrom: req.configFrom }),
+        ...(req.ipv4Disabled ? { ipv4Disabled: true } : {}),
       },
       pools,
       pool6,
@@ -824,7 +831,7 @@ export class Daemon {
       );
     c.networks.set(n.name, req);
     if (c.state === "running" && c.sandbox) {
-      const before = this.gatewayEndpoint(c);
+      const before = this.publishingEndpoint(c);
       try {
         this.join(c, n, ip, req.ip6);
       } catch (e) {
@@ -833,7 +840,7 @@ export class Daemon {
       }
       this.electGateway(c);
       // Published ports follow the gateway endpoint.
-      if (this.gatewayEndpoint(c) !== before) {
+      if (this.publishingEndpoint(c) !== before) {
         if (before) this.unpublishAll(c, before);
         this.publish(c);
       }
@@ -857,7 +864,7 @@ export class Daemon {
       throw new DockerError(`container ${c.id} is not connected to network ${n.name}`, 400);
     const ep = c.endpoints.find((e) => e.network === n);
     if (ep) {
-      const wasGateway = this.gatewayEndpoint(c) === ep;
+      const wasGateway = this.publishingEndpoint(c) === ep;
       if (wasGateway) this.unpublishAll(c, ep);
       n.endpoints.delete(c.id);
       n.poolOf(ep.address)?.release(ep.address);
@@ -880,7 +887,7 @@ export class Daemon {
 
   private join(c: Container, n: Network, ip: number, ip6?: Uint8Array): void {
     const lan = this.lanDriver(n.driver);
-    if ((n.driver !== "bridge" && !lan) || !n.pool) return;
+    if ((n.driver !== "bridge" && !lan) || (!n.pool && !n.spec.ipv4Disabled)) return;
     const label = `${n.name} (${n.id.slice(0, 12)})`;
     const address6 = n.pool6?.allocate(ip6, label);
     let address: number;
@@ -916,6 +923,14 @@ export class Daemon {
    */
   private allocateAddress(n: Network, ip: number): number {
     const label = `${n.name} (${n.id.slice(0, 12)})`;
+    if (n.spec.ipv4Disabled) {
+      if (ip !== 0)
+        throw new DockerError(
+          `no configured subnet or ip-range contain the IP address ${ipv4ToString(ip)}`,
+          400,
+        );
+      return 0; // an IPv6-only network's endpoints have no IPv4 address
+    }
     if (ip !== 0) return (n.poolOf(ip) as AddressPool).allocate(ip, label);
     for (let i = 0; ; i++) {
       const pool = n.pools[i] as AddressPool;
@@ -1012,13 +1027,24 @@ export class Daemon {
   }
 
   /**
+   * Where the container's ports are published: its IPv4 gateway endpoint, or for a container on
+   * IPv6-only networks the first (non-internal) one with an IPv6 address (the IPv6 gateway).
+   */
+  private publishingEndpoint(c: Container): Endpoint | undefined {
+    return (
+      this.gatewayEndpoint(c) ??
+      c.endpoints.find((e) => e.network.spec.ipv4Disabled && !e.network.spec.internal && e.address6)
+    );
+  }
+
+  /**
    * Publish the container's ports on its gateway endpoint (host ports chosen now). A port on the
    * unspecified host address is bound for IPv4 (0.0.0.0) and, when the docker host runs IPv6, for
    * IPv6 ([::]) with the same port: to the container's IPv6 address through ip6tables when it has
    * one, else by docker-proxy alone (to its IPv4 address).
    */
   private publish(c: Container): void {
-    const ep = this.gatewayEndpoint(c);
+    const ep = this.publishingEndpoint(c);
     if (ep?.network.driver !== "bridge") return;
     const n = ep.network;
     const defaultIp = n.spec.options[OPT_HOST_BINDING] ?? "0.0.0.0";
@@ -1034,7 +1060,9 @@ export class Daemon {
       }
       const hostIp = p.hostIp === "" ? defaultIp : p.hostIp;
       const hostPort = p.hostPort === 0 ? this.randomHostPort(hostIp, p.proto) : p.hostPort;
-      this.bind(c, ep, { ...p, hostIp, hostPort });
+      // A container without IPv4 (IPv6-only networks) gets an IPv4 host port only from the proxy.
+      if (ep.address !== 0 || this.options.userlandProxy || isIpv6Binding({ ...p, hostIp, hostPort }))
+        this.bind(c, ep, { ...p, hostIp, hostPort });
       if (hostIp === "0.0.0.0" && hostIpv6 && (ep.address6 || this.options.userlandProxy))
         this.bind(c, ep, { ...p, hostIp: "::", hostPort });
     }
@@ -1050,9 +1078,11 @@ export class Daemon {
         500,
       );
     if (this.options.userlandProxy) {
+      // To the container's address of the binding's family; across families when it has only one.
+      const toV6 = ep.address6 !== undefined && (isIpv6Binding(b) || ep.address === 0);
       const proxy = this.startProxy(
         b,
-        isIpv6Binding(b) && ep.address6 ? ipv6ToString(ep.address6) : ipv4ToString(ep.address),
+        toV6 ? ipv6ToString(ep.address6 as Uint8Array) : ipv4ToString(ep.address),
       );
       if (typeof proxy === "string")
         throw new DockerError(
@@ -1166,7 +1196,7 @@ export class Daemon {
   }
 
   private teardown(c: Container): void {
-    const gw = this.gatewayEndpoint(c);
+    const gw = this.publishingEndpoint(c);
     for (const b of c.bindings) {
       if (gw) this.bridge.unpublish(gw.network, gw, b);
       this.proxies.get(b)?.interrupt();

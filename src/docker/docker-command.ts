@@ -456,8 +456,17 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
         ),
       };
       req.ipamDriver = first(flags, "--ipam-driver") ?? "default";
-      if (first(flags, "--ipv4") === "false")
-        throw new DockerError("dockwire: IPv6-only networks (--ipv4=false) are not modelled", 400, false);
+      // --ipv4 (API EnableIPv4) came with 28: the 27 CLI does not know it.
+      const ipv4 = first(flags, "--ipv4");
+      if (ipv4 !== undefined && daemon.options.engineVersion < 28)
+        throw new DockerError("unknown flag: --ipv4\nSee 'docker network create --help'.", 400, false);
+      if (ipv4 === "false") req.ipv4Disabled = true;
+      else if (ipv4 !== undefined && ipv4 !== "true")
+        throw new DockerError(
+          `invalid argument "${ipv4}" for "--ipv4" flag: strconv.ParseBool: parsing "${ipv4}": invalid syntax\nSee 'docker network create --help'.`,
+          400,
+          false,
+        );
       // Without --ipv6 the daemon skips IPv6 subnets (validateIpamConfig).
       if (flags.has("--ipv6")) {
         const gateways6 = all(flags, "--gateway").filter(v6);

@@ -52,6 +52,8 @@ export interface NetworkSpec {
   ipamDriver?: string;
   /** --config-from: the configuration network this one took its IPAM, options and labels from. */
   configFrom?: string;
+  /** --ipv4=false (v28+): an IPv6-only network, without IPv4 pool, addresses or rules. */
+  ipv4Disabled?: boolean;
 }
 
 export class Network {

@@ -299,7 +299,10 @@ function addr(host: Host, ns: NetNamespace, args: string[], out: string[], view:
     for (const d of devs.sort((a, b) => a.ifindex - b.ifindex)) {
       if (view.brief) out.push(briefAddrLine(host, ns, d, view.family));
       else {
-        out.push(...linkLines(host, ns, d, false), ...addressLines(ns, d));
+        const v4 = addressLines(ns, d);
+        // `ip -4 addr` leaves out devices without an IPv4 address (ipaddr_filter).
+        if (view.family === 4 && v4.length === 0) continue;
+        out.push(...linkLines(host, ns, d, false), ...v4);
         if (view.family === 0) out.push(...inet6AddressLines(ns, d));
       }
     }

@@ -132,4 +132,68 @@ describe("docker IPv6", () => {
       "dockwire: IPv6 is modelled on bridge and macvlan networks only",
     ]);
   });
+
+  it("--ipv4=false (28+): an IPv6-only network — no IPv4 address, route or iptables rule; names, ping and -p over IPv6", () => {
+    const r = run("ipv6-only", [
+      "dockerd --engine-version 28",
+      "sysctl -q -w net.ipv6.conf.all.disable_ipv6=0",
+      "docker network create --ipv4=false v4less || true",
+      "docker network create --ipv4=maybe v4maybe || true",
+      "docker network create --ipv4=false --ipv6 --subnet fd00:6::/64 v6only",
+      "docker run -d --name web --network v6only -p 8080:80 nginx",
+      "docker run -d --name client --network v6only alpine sleep 1000",
+      "docker run -d --name x --network v6only --ip 172.20.0.5 alpine sleep 1 || true",
+      "sleep 3",
+      "docker exec client ip -4 addr show dev eth0",
+      "docker exec client ip route",
+      "docker exec client ip -6 route",
+      "docker exec client cat /etc/hosts",
+      "docker exec client ping -c 1 web",
+      "docker exec client wget -qO- http://web/",
+      "docker port web",
+      "curl -s -g http://[::1]:8080/",
+      "curl -s http://127.0.0.1:8080/",
+      "iptables -S FORWARD",
+      "ip6tables -t nat -S DOCKER",
+    ]);
+    expect(r.get("docker network create --ipv4=false v4less || true")).toEqual([
+      "Error response from daemon: IPv4 or IPv6 must be enabled",
+    ]);
+    expect(r.get("docker network create --ipv4=maybe v4maybe || true")?.[0]).toBe(
+      'invalid argument "maybe" for "--ipv4" flag: strconv.ParseBool: parsing "maybe": invalid syntax',
+    );
+    expect(r.get("docker run -d --name x --network v6only --ip 172.20.0.5 alpine sleep 1 || true")).toContain(
+      "docker: Error response from daemon: no configured subnet or ip-range contain the IP address 172.20.0.5.",
+    );
+    expect(r.get("docker exec client ip -4 addr show dev eth0")).toEqual([]);
+    expect(r.get("docker exec client ip route")).toEqual([]);
+    expect(r.get("docker exec client ip -6 route")).toContain(
+      "default via fd00:6::1 dev eth0 metric 1024 pref medium",
+    );
+    const hosts = r.get("docker exec client cat /etc/hosts") ?? [];
+    expect(hosts.at(-1)).toMatch(/^fd00:6::3\t[0-9a-f]{12}$/);
+    expect(hosts.some((l) => l.startsWith("172."))).toBe(false);
+    expect(r.get("docker exec client ping -c 1 web")?.slice(0, 2)).toEqual([
+      "PING web(fd00:6::2) 56 data bytes",
+      "64 bytes from fd00:6::2: icmp_seq=1 ttl=64 time=0.000 ms",
+    ]);
+    const page = ["<html><body><h1>It works!</h1></body></html>"];
+    expect(r.get("docker exec client wget -qO- http://web/")).toEqual(page);
+    expect(r.get("docker port web")).toEqual(["80/tcp -> 0.0.0.0:8080", "80/tcp -> [::]:8080"]);
+    // [::1] and 127.0.0.1 reach the host's docker-proxy, which forwards to the container's IPv6 address.
+    expect(r.get("curl -s -g http://[::1]:8080/")).toEqual(page);
+    expect(r.get("curl -s http://127.0.0.1:8080/")).toEqual(page);
+    expect((r.get("iptables -S FORWARD") ?? []).some((l) => l.includes("br-"))).toBe(false);
+    expect(r.get("ip6tables -t nat -S DOCKER")).toContain(
+      "-A DOCKER ! -s fe80::/10 ! -i br-6e87e45afd5d -p tcp -m tcp --dport 8080 -j DNAT --to-destination [fd00:6::2]:80",
+    );
+  });
+
+  it("--ipv4 is a 28+ flag: the 27 CLI does not know it", () => {
+    const r = run("ipv4-flag-27", ["docker network create --ipv4=false --ipv6 n || true"]);
+    expect(r.get("docker network create --ipv4=false --ipv6 n || true")).toEqual([
+      "unknown flag: --ipv4",
+      "See 'docker network create --help'.",
+    ]);
+  });
 });
