@@ -7,14 +7,19 @@
 
 import { u32 } from "../util/bytes.js";
 
+/** `::`, shared by every namespace (never written). */
+const UNSPECIFIED = new Uint8Array(16);
+/** The words before the first id (a namespace without IPv6 never makes its own). */
+const NO_WORDS = new Uint32Array(4);
+
 export class Ipv6AddressIds {
   /** hash of the four words → ids with that hash. */
   private readonly byHash = new Map<number, number[]>();
   /** The words of id i at [4i, 4i+4). */
-  private words: Uint32Array = new Uint32Array(64);
+  private words: Uint32Array = NO_WORDS;
   private next = 1;
-  /** bytes(id)'s arrays, made once per id. */
-  private readonly views: Uint8Array[] = [new Uint8Array(16)];
+  /** bytes(id)'s arrays, made once per id (id 0's is UNSPECIFIED). */
+  private readonly views: Uint8Array[] = [];
 
   /** The id of the 16 bytes at `off`, made when new. */
   idOf(buf: Uint8Array, off = 0): number {
@@ -34,7 +39,7 @@ export class Ipv6AddressIds {
     }
     const id = this.next++;
     if (id * 4 + 4 > this.words.length) {
-      const bigger = new Uint32Array(this.words.length * 2);
+      const bigger = new Uint32Array(Math.max(64, this.words.length * 2));
       bigger.set(this.words);
       this.words = bigger;
     }
@@ -49,6 +54,7 @@ export class Ipv6AddressIds {
    * packet path; callers must not write to them.
    */
   bytes(id: number): Uint8Array {
+    if (id === 0) return UNSPECIFIED;
     let v = this.views[id];
     if (v === undefined) {
       v = this.address(id);

@@ -73,6 +73,7 @@ import { prefixMatches, type Route6, Route6Table } from "./route6-table.js";
 export const IPV6_HLEN = 40;
 const IPPROTO_HOPOPTS = 0;
 const IPPROTO_UDP = 17;
+const IPPROTO_TCP = 6;
 /** The smallest MTU IPv6 runs on; an ICMPv6 error never exceeds it. */
 export const IPV6_MIN_MTU = 1280;
 /** Hop-by-Hop header with Router Alert (MLD) and PadN: next header, length 0, options. */
@@ -312,13 +313,10 @@ export class Ipv6Stack {
       }
       if (type >= 130 && type !== ICMPV6_ECHO_REPLY) return; // MLD, RS, RA, redirects: not for us
     }
+    // The transport tables are made on first use: a segment or datagram is one.
+    if (nextHeader === IPPROTO_TCP || nextHeader === IPPROTO_UDP) this.ns.ensureTransport6(nextHeader);
     const list = this.handlers.get(nextHeader);
-    if (list && list.length > 0) {
-      for (const handler of [...list]) handler(pkt, h, l4, end);
-      return;
-    }
-    if (nextHeader === IPPROTO_UDP && !multicast)
-      this.icmpError(pkt, ICMPV6_DST_UNREACH, ICMPV6_PORT_UNREACH, 0);
+    if (list && list.length > 0) for (const handler of [...list]) handler(pkt, h, l4, end);
   }
 
   /** icmpv6_echo_reply: same id, sequence and data, from the address asked (unless multicast). */

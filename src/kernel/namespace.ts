@@ -15,6 +15,7 @@ import { Netfilter } from "../netfilter/netfilter.js";
 import { IptablesState } from "../netfilter/tables.js";
 import type { Simulation } from "../sim/simulation.js";
 import { ipv6ToString } from "../util/ipv6-address.js";
+import { IPPROTO_TCP, IPPROTO_UDP } from "../wire/ipv4.js";
 import { bridgeNetfilter } from "./br-netfilter.js";
 import { Inet4, Inet6 } from "./inet-family.js";
 import { hasCarrier } from "./ip-format.js";
@@ -44,9 +45,11 @@ export class NetNamespace {
   readonly ipv4: Ipv4Stack;
   readonly ipv6: Ipv6Stack;
   readonly udp: UdpTable;
-  readonly udp6: UdpTable;
   readonly tcp: TcpTable;
-  readonly tcp6: TcpTable;
+  private udp6Table: UdpTable | undefined;
+  private tcp6Table: TcpTable | undefined;
+  private readonly udpPorts = new Map<number, UdpSocket[]>();
+  private readonly tcpPorts = new Map<number, TcpSocket[]>();
   /** The iptables rule set (tables, chains, rules). */
   readonly iptables = new IptablesState();
   /** The netfilter hooks that apply it, and conntrack. */
@@ -92,14 +95,8 @@ export class NetNamespace {
       this.neighParams(ifindex),
     );
     const inet4 = new Inet4(this);
-    const inet6 = new Inet6(this);
-    const udpPorts = new Map<number, UdpSocket[]>();
-    this.udp = new UdpTable(this, sim.random(`udp:${name}`), inet4, udpPorts);
-    this.udp6 = new UdpTable(this, sim.random(`udp6:${name}`), inet6, udpPorts);
-    const tcpPorts = new Map<number, TcpSocket[]>();
-    this.tcp = new TcpTable(this, sim.random(`tcp:${name}`), inet4, tcpPorts);
-    this.tcp6 = new TcpTable(this, sim.random(`tcp6:${name}`), inet6, tcpPorts);
-    this.tcp.other = this.tcp6;
+    this.udp = new UdpTable(this, sim.random(`udp:${name}`), inet4, this.udpPorts);
+    this.tcp = new TcpTable(this, sim.random(`tcp:${name}`), inet4, this.tcpPorts);
     const natRng = sim.random(`nat:${name}`);
     this.netfilter = new Netfilter(this.iptables, {
       now: () => sim.now,
@@ -348,6 +345,41 @@ export class NetNamespace {
   }
 
   /** Is `addr` one of this namespace's addresses (or a broadcast of one)? */
+  /**
+   * UDP and TCP over IPv6, made on first use (a socket, or a datagram or segment arriving) so
+   * that namespaces without IPv6 do not carry them; they share the IPv4 tables' port spaces.
+   */
+  get udp6(): UdpTable {
+    this.ensureTransport6(IPPROTO_UDP);
+    return this.udp6Table as UdpTable;
+  }
+
+  get tcp6(): TcpTable {
+    this.ensureTransport6(IPPROTO_TCP);
+    return this.tcp6Table as TcpTable;
+  }
+
+  /** Make the IPv6 table of TCP or UDP (by protocol number) if it is not there yet. */
+  ensureTransport6(protocol: number): void {
+    if (protocol === IPPROTO_TCP && !this.tcp6Table) {
+      this.tcp6Table = new TcpTable(
+        this,
+        this.sim.random(`tcp6:${this.name}`),
+        new Inet6(this),
+        this.tcpPorts,
+      );
+      this.tcp.other = this.tcp6Table;
+    } else if (protocol === IPPROTO_UDP && !this.udp6Table) {
+      this.udp6Table = new UdpTable(
+        this,
+        this.sim.random(`udp6:${this.name}`),
+        new Inet6(this),
+        this.udpPorts,
+      );
+      this.udp.other = this.udp6Table;
+    }
+  }
+
   isLocal(addr: number): boolean {
     const r = this.local.lookup(addr);
     return r !== undefined && (r.type === "local" || (r.type === "broadcast" && r.dst === addr));
