@@ -945,21 +945,23 @@ export class Daemon {
 
   /**
    * v28+ (osl advertiseAddrs): once the interface is configured, gratuitous ARP requests for its
-   * address, `advertise_addr_nmsgs` of them (3) `advertise_addr_ms` apart (1000), as long as the
-   * interface is still there.
+   * IPv4 address and unsolicited neighbour advertisements for its IPv6 one, `advertise_addr_nmsgs`
+   * of each (3) `advertise_addr_ms` apart (1000), as long as the interface is still there.
    */
   private advertise(c: Container, n: Network, ep: Endpoint): void {
     const sandbox = c.sandbox;
     const dev = sandbox?.device(ep.ifname);
     // osl advertiseAddrs needs the interface's MAC from the driver: ipvlan gives none (it shares
     // its parent's), so its endpoints announce nothing.
-    if (!sandbox || !dev || ep.address === 0 || n.driver === "ipvlan") return;
+    if (!sandbox || !dev || n.driver === "ipvlan") return;
     const count = Number(n.spec.options[OPT_ADVERTISE_NMSGS] ?? 3);
     const interval = Number(n.spec.options[OPT_ADVERTISE_MS] ?? 1000) * MILLISECOND;
+    const address6 = ep.address6;
     for (let i = 0; i < count; i++)
       this.host.sim.scheduleAfter(i * interval, () => {
-        if (c.sandbox === sandbox && sandbox.device(ep.ifname) === dev)
-          sandbox.ipv4.announce(dev.ifindex, ep.address);
+        if (c.sandbox !== sandbox || sandbox.device(ep.ifname) !== dev) return;
+        if (ep.address !== 0) sandbox.ipv4.announce(dev.ifindex, ep.address);
+        if (address6) sandbox.ipv6.announce(dev.ifindex, address6);
       });
   }
 

@@ -367,6 +367,25 @@ export class Ipv6Stack {
     this.sendOnLink(dev.ifindex, na, target, from, 255);
   }
 
+  /**
+   * An unsolicited neighbour advertisement of our `address` on `ifindex` to all nodes (override
+   * set, with our link-layer address), as Docker 28's osl sends when it configures an interface.
+   */
+  announce(ifindex: number, address: Uint8Array): void {
+    const dev = this.ns.devices.get(ifindex);
+    if (!dev?.running || !this.addrconf.find(ifindex, address)) return;
+    const forwarding = this.addrconf.conf(dev, "forwarding") !== 0;
+    const na = neighbourAdvert(
+      address,
+      (forwarding ? NA_ROUTER : 0) | NA_OVERRIDE,
+      true,
+      dev.mac,
+      address,
+      ALL_NODES,
+    );
+    this.sendOnLink(ifindex, na, address, ALL_NODES, 255);
+  }
+
   private neighbourAdvertisement(dev: NetDevice, pkt: Packet, l4: number): void {
     const buf = pkt.buf;
     if (buf[pkt.head + 7] !== 255 || pkt.tail - l4 < 24) return;

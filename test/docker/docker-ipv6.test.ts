@@ -3,10 +3,12 @@
  * errors: addresses, inspect, ip6tables, and what Docker refuses.
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { readPcap } from "../../src/capture/pcap-reader.js";
+import { decodeFrame } from "../../src/wire/frame.js";
 import { runLines } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-docker6-"));
@@ -195,5 +197,36 @@ describe("docker IPv6", () => {
       "unknown flag: --ipv4",
       "See 'docker network create --help'.",
     ]);
+  });
+
+  it("28+: a new endpoint announces its IPv6 address too — three unsolicited NAs (override, its MAC) 1 s apart", () => {
+    run("advertise6", [
+      "dockerd --engine-version 28",
+      "docker network create --ipv6 --subnet fd00:7::/64 -o com.docker.network.bridge.name=br7 n7",
+      "tcpdump -n -i br7 -w na.pcap &",
+      "docker run -d --name a --network n7 alpine sleep 100",
+      "sleep 3",
+    ]);
+    const frames = readPcap(readFileSync(join(tmp, "advertise6", "na.pcap"))).records.map((r) => ({
+      t: r.timeNs,
+      f: decodeFrame(r.data),
+    }));
+    const nas = frames.filter((x) => x.f.icmpv6?.type === 136);
+    expect(nas.map((x) => Number(x.t - (nas[0]?.t ?? 0n)) / 1e9)).toEqual([0, 1, 2]);
+    for (const { f } of nas) {
+      expect(Buffer.from(f.ipv6?.dst ?? []).toString("hex")).toBe("ff020000000000000000000000000001");
+      expect(f.ipv6?.hopLimit).toBe(255);
+      // Override, not solicited, not a router; the target fd00:7::2 and its link-layer address.
+      expect(f.icmpv6?.rest).toBe(0x20000000);
+      expect(Buffer.from(f.payload.subarray(0, 16)).toString("hex")).toBe("fd000007000000000000000000000002");
+      expect(f.payload[16]).toBe(2);
+      expect(
+        Buffer.from(f.payload.subarray(18, 24)).equals(
+          Buffer.from(f.eth.src.toString(16).padStart(12, "0"), "hex"),
+        ),
+      ).toBe(true);
+    }
+    // The gratuitous ARP requests go with them.
+    expect(frames.filter((x) => x.f.arp).length).toBe(3);
   });
 });
