@@ -4,9 +4,15 @@
  * Pid and times, the files' paths, HostConfig with the run flags and a container's default
  * resources, masked paths, GraphDriver, Config with Env and ExposedPorts, and NetworkSettings with
  * the default bridge's deprecated top-level fields and one entry per network (endpoint, gateway,
- * address, MAC, DNS names). Deviations: no volumes or resource limits (no flags for them); process
- * ids count from 1000; the image id is a digest of the image's name; overlay2 paths are made from
- * the container id; Entrypoint is null for every image.
+ * address, MAC, DNS names). An endpoint on an internal network has no Gateway (the bridge,
+ * macvlan and ipvlan drivers' Join sets none). Engine 28 (API 1.48) adds each endpoint's
+ * GwPriority; Engine 29 (API 1.52, api/types/container NetworkSettings and network
+ * EndpointSettings, router/container/inspect.go) drops NetworkSettings' deprecated fields (Bridge,
+ * HairpinMode, the link-local and secondary addresses, the default bridge's EndpointID … MacAddress),
+ * moves an endpoint's MacAddress after IPAddress and omits an empty Config.OnBuild. Deviations: no
+ * volumes or resource limits (no flags for them); process ids count from 1000; the image id is a
+ * digest of the image's name; overlay2 paths are made from the container id (Docker 29 with the
+ * containerd image store shows Storage instead of GraphDriver); Entrypoint is null for every image.
  */
 
 import { ipv4ToString } from "../util/ipv4-address.js";
@@ -15,6 +21,7 @@ import { macToString } from "../util/mac-address.js";
 import type { Container, EndpointRequest } from "./container.js";
 import type { Daemon } from "./daemon.js";
 import { goMap } from "./go-map.js";
+import { goJsonIndent } from "./go-template.js";
 import { findImage, imageId } from "./images.js";
 
 function ports(c: Container): Record<string, { HostIp: string; HostPort: string }[] | null> {
@@ -32,11 +39,15 @@ function ports(c: Container): Record<string, { HostIp: string; HostPort: string 
 
 /** The object `docker inspect` prints (and `-f` templates read). */
 export function containerResource(c: Container, daemon: Daemon): unknown {
+  const version = daemon.options.engineVersion;
   const networks: Record<string, unknown> = {};
   for (const [name, req] of c.networks) {
     const n = daemon.findNetwork(name);
     const ep = c.endpoints.find((e) => e.network === n);
     const pool = ep ? n.poolOf(ep.address) : undefined;
+    // The built-in drivers' Join gives an internal network's endpoints no gateway.
+    const noGateway = n.spec.internal && BUILTIN_DRIVERS.has(n.driver);
+    const mac = ep && ep.mac !== 0 ? macToString(ep.mac) : "";
     networks[name] = {
       IPAMConfig:
         req.ip === 0 && !req.ip6
@@ -47,13 +58,14 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
             },
       Links: linksOf(c, name, req),
       Aliases: req.aliases.length > 0 ? req.aliases : null,
-      MacAddress: ep && ep.mac !== 0 ? macToString(ep.mac) : "",
+      ...(version >= 29 ? {} : { MacAddress: mac }),
       DriverOpts: req.driverOpts ? goMap(req.driverOpts) : null,
-      ...(daemon.options.engineVersion >= 28 ? { GwPriority: req.gwPriority ?? 0 } : {}),
+      ...(version >= 28 ? { GwPriority: req.gwPriority ?? 0 } : {}),
       NetworkID: n.id,
       EndpointID: ep?.id ?? "",
-      Gateway: ep && pool && ep.gateway !== 0 ? ipv4ToString(ep.gateway ?? pool.gateway) : "",
+      Gateway: ep && pool && ep.gateway !== 0 && !noGateway ? ipv4ToString(ep.gateway ?? pool.gateway) : "",
       IPAddress: ep && ep.address !== 0 ? ipv4ToString(ep.address) : "",
+      ...(version >= 29 ? { MacAddress: mac } : {}),
       IPPrefixLen: ep && pool ? pool.prefixLen : 0,
       IPv6Gateway: ep?.address6 && n.pool6 && !n.spec.internal ? ipv6ToString(n.pool6.gateway) : "",
       GlobalIPv6Address: ep?.address6 ? ipv6ToString(ep.address6) : "",
@@ -66,6 +78,33 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
   const bridgeEp = running ? c.endpoints.find((e) => e.network.name === "bridge") : undefined;
   const bridgePool = bridgeEp?.network.pool;
   const files = `/var/lib/docker/containers/${filesOwner(c, daemon)}`;
+  const sandbox = {
+    SandboxID: running ? c.sandboxId : "",
+    SandboxKey: running && c.sandboxId ? `/var/run/docker/netns/${c.sandboxId.slice(0, 12)}` : "",
+    Ports: goMap(running ? ports(c) : {}, null),
+  };
+  // API 1.52 (Engine 29) keeps only these and the networks.
+  const networkSettings =
+    version >= 29
+      ? { ...sandbox, Networks: goMap(networks, null) }
+      : {
+          Bridge: "",
+          ...sandbox,
+          HairpinMode: false,
+          LinkLocalIPv6Address: "",
+          LinkLocalIPv6PrefixLen: 0,
+          SecondaryIPAddresses: null,
+          SecondaryIPv6Addresses: null,
+          EndpointID: bridgeEp?.id ?? "",
+          Gateway: bridgeEp && bridgePool ? ipv4ToString(bridgeEp.gateway ?? bridgePool.gateway) : "",
+          GlobalIPv6Address: "",
+          GlobalIPv6PrefixLen: 0,
+          IPAddress: bridgeEp ? ipv4ToString(bridgeEp.address) : "",
+          IPPrefixLen: bridgePool?.prefixLen ?? 0,
+          IPv6Gateway: "",
+          MacAddress: bridgeEp && bridgeEp.mac !== 0 ? macToString(bridgeEp.mac) : "",
+          Networks: goMap(networks, null),
+        };
   return {
     Id: c.id,
     Created: c.created,
@@ -168,31 +207,16 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       Volumes: null,
       WorkingDir: "",
       Entrypoint: null,
-      OnBuild: null,
+      // API 1.52 omits an empty OnBuild.
+      ...(version >= 29 ? {} : { OnBuild: null }),
       Labels: goMap({}),
     },
-    NetworkSettings: {
-      Bridge: "",
-      SandboxID: running ? c.sandboxId : "",
-      SandboxKey: running && c.sandboxId ? `/var/run/docker/netns/${c.sandboxId.slice(0, 12)}` : "",
-      Ports: goMap(running ? ports(c) : {}, null),
-      HairpinMode: false,
-      LinkLocalIPv6Address: "",
-      LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: bridgeEp?.id ?? "",
-      Gateway: bridgeEp && bridgePool ? ipv4ToString(bridgeEp.gateway ?? bridgePool.gateway) : "",
-      GlobalIPv6Address: "",
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: bridgeEp ? ipv4ToString(bridgeEp.address) : "",
-      IPPrefixLen: bridgePool?.prefixLen ?? 0,
-      IPv6Gateway: "",
-      MacAddress: bridgeEp && bridgeEp.mac !== 0 ? macToString(bridgeEp.mac) : "",
-      Networks: goMap(networks, null),
-    },
+    NetworkSettings: networkSettings,
   };
 }
+
+/** The built-in drivers whose Join leaves an internal network's endpoints without a gateway. */
+const BUILTIN_DRIVERS = new Set(["bridge", "macvlan", "ipvlan"]);
 
 /** HostConfig's resource fields as a container without limits has them. */
 const RESOURCES = {
@@ -251,9 +275,8 @@ function filesOwner(c: Container, daemon: Daemon): string {
 }
 
 export function containerInspect(containers: Container[], daemon: Daemon): string {
-  return JSON.stringify(
+  return goJsonIndent(
     containers.map((c) => containerResource(c, daemon)),
-    null,
     4,
   );
 }

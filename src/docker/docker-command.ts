@@ -29,6 +29,7 @@ import { goMap } from "./go-map.js";
 import {
   GO_TYPE,
   goJsonEscaped,
+  goJsonIndent,
   HEADER_FUNCS,
   inspectTemplate,
   MARSHAL_JSON,
@@ -378,11 +379,7 @@ function inspectCommand(
   }
   if (template) writeText(io.out, lines.length === 0 ? "\n" : `${lines.join("\n")}\n`);
   else if (found.length === 0) io.out("[]");
-  else
-    writeText(
-      io.out,
-      goJsonEscaped(format === "json" ? JSON.stringify(found) : JSON.stringify(found, null, 4)),
-    );
+  else writeText(io.out, goJsonEscaped(goJsonIndent(found, format === "json" ? undefined : 4)));
   for (const e of errors) writeText(io.err, e);
   io.exit(errors.length > 0 ? 1 : 0);
 }

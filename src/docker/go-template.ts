@@ -317,10 +317,19 @@ export function goString(v: Value): string {
 export function goJson(v: Value): string {
   if (typeof v === "object" && v !== null && MARSHAL_JSON in v)
     return (v as { [MARSHAL_JSON]: () => string })[MARSHAL_JSON]();
-  return (JSON.stringify(v ?? null) as string).replace(
-    /[\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16)}`,
-  );
+  return goJsonIndent(v ?? null).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+/** A bigint's place in JSON.stringify's text until it is written out as a number. */
+const BIGINT_MARK = "\u0000bigint:";
+
+/**
+ * JSON.stringify (compact, or indented `indent` spaces as the CLI's json.Indent) that also writes
+ * bigints (a uint64 beyond 2^53, such as an IPv6 range's DynamicIPsAvailable) as plain numbers.
+ */
+export function goJsonIndent(v: Value, indent?: number): string {
+  const text = JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${BIGINT_MARK}${x}` : x), indent);
+  return (text ?? "null").replace(/"\\u0000bigint:(\d+)"/g, "$1");
 }
 
 /** Go's encoding/json.Marshal: HTML characters escaped (what the daemon's API sends). */
@@ -343,7 +352,7 @@ function typeName(v: Value): string {
   if (v === null || v === undefined) return "interface {}";
   if (typeof v === "string") return "string";
   if (typeof v === "boolean") return "bool";
-  if (typeof v === "number") return "json.Number";
+  if (typeof v === "number" || typeof v === "bigint") return "json.Number";
   if (typeof v === "function") return "func";
   if (Array.isArray(v)) return "[]interface {}";
   return (v as { [GO_TYPE]?: string })[GO_TYPE] ?? "map[string]interface {}";
@@ -410,10 +419,11 @@ function printf(format: string, args: Value[]): string {
       if (verb === "q") s = JSON.stringify(goString(a));
       else if (verb === "x" || verb === "X")
         s =
-          typeof a === "number"
+          typeof a === "number" || typeof a === "bigint"
             ? a.toString(16)
             : [...new TextEncoder().encode(goString(a))].map((b) => b.toString(16).padStart(2, "0")).join("");
-      else if (verb === "d" && typeof a !== "number") s = `%!d(${typeName(a)}=${goString(a)})`;
+      else if (verb === "d" && typeof a !== "number" && typeof a !== "bigint")
+        s = `%!d(${typeName(a)}=${goString(a)})`;
       else s = goString(a);
       if (verb === "X") s = s.toUpperCase();
       if (prec !== undefined && (verb === "s" || verb === "v")) s = s.slice(0, Number(prec));
