@@ -247,8 +247,9 @@ function networkListRow(n: Network, id: string, version: number): Record<string,
     Name: n.name,
     Driver: n.driver,
     Scope: "local",
-    ...(version >= 28 ? { IPv4: n.driver === "null" || n.driver === "host" ? "false" : "true" } : {}),
-    IPv6: "false",
+    // EnableIPv4 and EnableIPv6 (the host and none networks have libnetwork's default IPv4, true).
+    ...(version >= 28 ? { IPv4: String(!n.spec.ipv4Disabled) } : {}),
+    IPv6: String(n.pool6 !== undefined),
     Internal: String(n.spec.internal),
     Labels: Object.keys(labels)
       .sort()

@@ -2,11 +2,12 @@
  * `docker network inspect` (daemon/network.go buildNetworkResource, buildIPAMResources,
  * buildEndpointResource; api/types/network): a JSON array, four-space indentation as the CLI
  * prints it, fields in the order the daemon's Go types give them; Containers keyed by container id
- * with the endpoint's id, MAC and address (with the subnet's prefix length). Per engine:
+ * with the endpoint's id, MAC and address (with the subnet's prefix length); IPAM.Config null when
+ * there is no pool (the host and none networks: a nil slice since Engine 25). Per engine:
  *
  * - 27 (API 1.47): Name … Driver, EnableIPv6, IPAM, …, ConfigOnly, Containers, Options, Labels.
- * - 28 (API 1.48): `EnableIPv4` after Driver (true: IPv4-less networks are not modelled; the host
- *   and none networks are created with libnetwork's default, true).
+ * - 28 (API 1.48): `EnableIPv4` after Driver (false only for `--ipv4=false`; the host and none
+ *   networks are created with libnetwork's default, true).
  * - 29 (API 1.52): network.Inspect embeds network.Network, so Options and Labels come before
  *   Containers, then `Status` (`{"IPAM": {"Subnets": {cidr: {IPsInUse, DynamicIPsAvailable}}}}`;
  *   `{"IPAM": {}}` for the host and null drivers, configuration-only networks and IPAM plugins,
@@ -56,8 +57,12 @@ function withGateway(entry: IpamConfigEntry, gateway: string | undefined): IpamC
   };
 }
 
+/** IPAM.Config: a nil slice (null) when there is no entry, as for the host and none networks. */
 function ipamConfig(n: Network, version: number): IpamConfigEntry[] | Record<string, unknown>[] | null {
-  if (n.spec.configOnly) return version >= 29 ? null : requestedConfig(n.spec.configOnly.ipam);
+  if (n.spec.configOnly) {
+    const requested = version >= 29 ? [] : requestedConfig(n.spec.configOnly.ipam);
+    return requested.length > 0 ? requested : null;
+  }
   const v4 = n.pools.map((p) =>
     version >= 29
       ? withGateway(p.config(), p.gateway === 0 ? undefined : ipv4ToString(p.gateway))
@@ -66,7 +71,7 @@ function ipamConfig(n: Network, version: number): IpamConfigEntry[] | Record<str
   const v6 = n.pool6
     ? [version >= 29 ? withGateway(n.pool6.config(), ipv6ToString(n.pool6.gateway)) : n.pool6.config()]
     : [];
-  return [...v4, ...v6];
+  return v4.length + v6.length > 0 ? [...v4, ...v6] : null;
 }
 
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -128,7 +133,7 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     Created: n.created,
     Scope: "local",
     Driver: n.driver,
-    ...(version >= 28 ? { EnableIPv4: true } : {}),
+    ...(version >= 28 ? { EnableIPv4: !n.spec.ipv4Disabled } : {}),
     EnableIPv6: n.pool6 !== undefined,
     IPAM: {
       Driver: n.spec.configOnly?.ipamDriver ?? n.spec.ipamDriver ?? "default",

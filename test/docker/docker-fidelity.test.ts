@@ -73,6 +73,28 @@ describe("network inspect per engine (§10)", () => {
     expect(Object.keys(inspected(r27, "docker network inspect bridge"))).toEqual(keys27);
   });
 
+  it("IPAM.Config is null without a pool (host, none: a nil slice since 25); EnableIPv4/IPv6 follow --ipv4/--ipv6, in ls too", () => {
+    const r27 = run(["docker network inspect -f '{{json .IPAM.Config}}' host none"]);
+    expect(r27.get("docker network inspect -f '{{json .IPAM.Config}}' host none")).toEqual(["null", "null"]);
+    const r = run([
+      "dockerd --engine-version 28",
+      "docker network create --ipv6 --ipv4=false v6only",
+      "docker network create --ipv6 dual",
+      "docker network inspect -f '{{.Name}} {{.EnableIPv4}} {{.EnableIPv6}}' v6only dual bridge none",
+      "docker network ls --format '{{.Name}} {{.IPv4}} {{.IPv6}}'",
+    ]);
+    expect(
+      r.get("docker network inspect -f '{{.Name}} {{.EnableIPv4}} {{.EnableIPv6}}' v6only dual bridge none"),
+    ).toEqual(["v6only false true", "dual true true", "bridge true false", "none true false"]);
+    expect(r.get("docker network ls --format '{{.Name}} {{.IPv4}} {{.IPv6}}'")).toEqual([
+      "bridge true false",
+      "dual true true",
+      "host true false",
+      "none true false",
+      "v6only false true",
+    ]);
+  });
+
   it("29: Options and Labels before Containers, then the spec's Status block (the default bridge with one container)", () => {
     const r = run([
       "dockerd --engine-version 29",
