@@ -12,11 +12,9 @@
  */
 
 import type { RunningProcess } from "../apps/process.js";
-import { DEFAULT_CAPTURE_EPOCH_SECONDS } from "../capture/capture-clock.js";
 import type { NetNamespace } from "../kernel/namespace.js";
 import type { Simulation } from "../sim/simulation.js";
 import { SECOND } from "../sim/time.js";
-import { parseIpv4 } from "../util/ipv4-address.js";
 import { parseIpv6 } from "../util/ipv6-address.js";
 import { parseMac } from "../util/mac-address.js";
 import type { Container, PortBinding, PortRequest } from "./container.js";
@@ -39,8 +37,18 @@ import {
   TemplateError,
 } from "./go-template.js";
 import { findImage, missingImageText } from "./images.js";
-import { contains, overlaps, type PoolRequest, parsePrefix } from "./ipam.js";
-import type { Network } from "./network.js";
+import type { PoolRequest } from "./ipam.js";
+import { type Network, parseGoBool } from "./network.js";
+import {
+  commaList,
+  createIpamConfig,
+  FilterArgs,
+  FlagError,
+  naturalLess,
+  networkListFilter,
+  networkPruneFilter,
+  parseIpamFlags,
+} from "./network-cli.js";
 import { networkResource } from "./network-inspect.js";
 
 export interface DockerIo {
@@ -169,7 +177,8 @@ function takeFlags(
         false,
       );
     }
-    let value = "true";
+    // A boolean flag is "true", or what `--flag=value` says (parseBoolFlag reads it as pflag does).
+    let value = kind === "bool" && eq > 0 && word.startsWith("--") ? word.slice(eq + 1) : "true";
     if (kind === "value") {
       if (eq > 0 && word.startsWith("--")) value = word.slice(eq + 1);
       else {
@@ -403,91 +412,94 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
   const [verb, ...rest] = args;
   switch (verb) {
     case "create": {
-      const { flags, rest: names } = takeFlags(
-        rest,
-        {
-          "-d": "value",
-          "--driver": "value",
-          "--subnet": "value",
-          "--gateway": "value",
-          "--ip-range": "value",
-          "--aux-address": "value",
-          "-o": "value",
-          "--opt": "value",
-          "--label": "value",
-          "--internal": "bool",
-          "--attachable": "bool",
-          "--ipam-driver": "value",
-          "--ipam-opt": "value",
-          "--ipv6": "bool",
-          "--ipv4": "value",
-          "--scope": "value",
-          "--ingress": "bool",
-          "--config-only": "bool",
-          "--config-from": "value",
-        },
-        "network create",
-      );
+      const version = daemon.options.engineVersion;
+      // Everything pflag parses, whose errors exit 125 before the arguments are counted.
+      const parsed = flagsOr125(io, () => {
+        const { flags, rest: names } = takeFlags(
+          rest,
+          {
+            "-d": "value",
+            "--driver": "value",
+            "--subnet": "value",
+            "--gateway": "value",
+            "--ip-range": "value",
+            "--aux-address": "value",
+            "-o": "value",
+            "--opt": "value",
+            "--label": "value",
+            "--internal": "bool",
+            "--attachable": "bool",
+            "--ipam-driver": "value",
+            "--ipam-opt": "value",
+            "--ipv6": "bool",
+            // --ipv4 (API EnableIPv4) came with 28: the 27 CLI does not know it.
+            ...(version >= 28 ? { "--ipv4": "bool" as const } : {}),
+            "--scope": "value",
+            "--ingress": "bool",
+            "--config-only": "bool",
+            "--config-from": "value",
+          },
+          "network create",
+        );
+        const bools = Object.fromEntries(
+          ["--internal", "--attachable", "--ipv6", "--ipv4", "--ingress", "--config-only"].map((f) => [
+            f,
+            parseBoolFlag(flags, f),
+          ]),
+        );
+        const ipamFlags = parseIpamFlags(version, {
+          subnets: commaList(all(flags, "--subnet")),
+          ranges: commaList(all(flags, "--ip-range")),
+          gateways: commaList(all(flags, "--gateway")),
+          aux: Object.entries(keyValues(all(flags, "--aux-address"))),
+        });
+        return { flags, names, bools, ipamFlags };
+      });
+      if (!parsed) return;
+      const { flags, names, bools } = parsed;
       if (names.length !== 1)
         throw new DockerError(
           `"docker network create" requires exactly 1 argument.\nSee 'docker network create --help'.\n\nUsage:  docker network create [OPTIONS] NETWORK\n\nCreate a network`,
           400,
           false,
         );
-      // IPv6 subnets, gateways and ranges go to the IPv6 pool; the rest to the IPv4 ones.
-      const v6 = (t: string) => t.includes(":");
-      const subnets = all(flags, "--subnet").filter((t) => !v6(t));
-      const subnets6 = all(flags, "--subnet").filter(v6);
+      // createIPAMConfig: every subnet (both families) with its gateway, range and aux addresses;
+      // the daemon (getIpamConfig) splits them: IPv6 subnets to the IPv6 pool, the rest to IPv4.
+      const ipamReqs = createIpamConfig(version, parsed.ipamFlags);
+      const isV6 = (r: PoolRequest) => (r.subnet ?? "").includes(":");
       const req: NetworkCreate = {
         name: names[0] as string,
         driver: first(flags, "-d", "--driver") ?? "bridge",
-        internal: flags.has("--internal"),
-        attachable: flags.has("--attachable"),
+        internal: bools["--internal"] === true,
+        attachable: bools["--attachable"] === true,
         options: keyValues(all(flags, "-o", "--opt")),
         labels: keyValues(all(flags, "--label")),
         ipamOptions: keyValues(all(flags, "--ipam-opt")),
-        ipam: ipamConfigs(
-          subnets,
-          all(flags, "--gateway").filter((t) => !v6(t)),
-          all(flags, "--ip-range").filter((t) => !v6(t)),
-          Object.entries(keyValues(all(flags, "--aux-address"))),
-        ),
+        ipam: ipamReqs.filter((r) => !isV6(r)),
       };
       req.ipamDriver = first(flags, "--ipam-driver") ?? "default";
-      // --ipv4 (API EnableIPv4) came with 28: the 27 CLI does not know it.
-      const ipv4 = first(flags, "--ipv4");
-      if (ipv4 !== undefined && daemon.options.engineVersion < 28)
-        throw new DockerError("unknown flag: --ipv4\nSee 'docker network create --help'.", 400, false);
-      if (ipv4 === "false") req.ipv4Disabled = true;
-      else if (ipv4 !== undefined && ipv4 !== "true")
-        throw new DockerError(
-          `invalid argument "${ipv4}" for "--ipv4" flag: strconv.ParseBool: parsing "${ipv4}": invalid syntax\nSee 'docker network create --help'.`,
-          400,
-          false,
-        );
-      // Without --ipv6 the daemon skips IPv6 subnets (validateIpamConfig).
-      if (flags.has("--ipv6")) {
-        const gateways6 = all(flags, "--gateway").filter(v6);
-        const ranges6 = all(flags, "--ip-range").filter(v6);
-        if (subnets6.length < gateways6.length || subnets6.length < ranges6.length)
-          throw new DockerError("every ip-range or gateway must have a corresponding subnet", 400, false);
-        if (subnets6.length > 1) throw new DockerError("bridge driver doesn't support multiple subnets", 403);
+      if (bools["--ipv4"] === false) req.ipv4Disabled = true;
+      // Without --ipv6 the daemon skips IPv6 subnets (ValidateIPAM).
+      if (bools["--ipv6"]) {
+        const v6 = ipamReqs.filter(isV6);
+        if (v6.length > 1) throw new DockerError("bridge driver doesn't support multiple subnets", 403);
+        const [r6] = v6;
         req.ipv6 = {
-          ...(subnets6[0] === undefined ? {} : { subnet: subnets6[0] }),
-          ...(gateways6[0] === undefined ? {} : { gateway: gateways6[0] }),
-          ...(ranges6[0] === undefined ? {} : { ipRange: ranges6[0] }),
+          ...(r6?.subnet === undefined ? {} : { subnet: r6.subnet }),
+          ...(r6?.gateway === undefined ? {} : { gateway: r6.gateway }),
+          ...(r6?.ipRange === undefined ? {} : { ipRange: r6.ipRange }),
         };
       }
-      if (flags.has("--ingress"))
+      if (bools["--ingress"])
         throw new DockerError(
           'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
           403,
         );
       const scope = first(flags, "--scope");
-      if (scope !== undefined && scope !== "local" && !flags.has("--config-only"))
+      if (scope !== undefined && scope !== "local" && !bools["--config-only"])
         throw new DockerError(`dockwire: only local scope networks are modelled, not ${scope}`, 400, false);
       req.scope = scope ?? "";
-      req.configOnly = flags.has("--config-only");
+      req.configOnly = bools["--config-only"] === true;
       const configFrom = first(flags, "--config-from");
       if (configFrom !== undefined) req.configFrom = configFrom;
       io.out(daemon.createNetwork(req).id);
@@ -496,22 +508,28 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
     }
     case "ls":
     case "list": {
-      const { flags } = takeFlags(
-        rest,
-        {
-          "-q": "bool",
-          "--quiet": "bool",
-          "--no-trunc": "bool",
-          "-f": "value",
-          "--filter": "value",
-          "--format": "value",
-        },
-        "network ls",
-      );
-      const filters = networkFilters(all(flags, "-f", "--filter"));
+      const parsed = flagsOr125(io, () => {
+        const { flags } = takeFlags(
+          rest,
+          {
+            "-q": "bool",
+            "--quiet": "bool",
+            "--no-trunc": "bool",
+            "-f": "value",
+            "--filter": "value",
+            "--format": "value",
+          },
+          "network ls",
+        );
+        return { flags, args: FilterArgs.parse(all(flags, "-f", "--filter"), "-f, --filter", "network ls") };
+      });
+      if (!parsed) return;
+      const { flags, args } = parsed;
+      const filter = networkListFilter(args);
+      // runList: sortorder.NaturalLess by name.
       const nets = [...daemon.networks.values()]
-        .filter(filters)
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        .filter(filter)
+        .sort((a, b) => (naturalLess(a.name, b.name) ? -1 : naturalLess(b.name, a.name) ? 1 : 0));
       const id = (full: string) => (flags.has("--no-trunc") ? full : full.slice(0, 12));
       const quiet = flags.has("-q") || flags.has("--quiet");
       let format = flags.get("--format")?.at(-1) ?? "";
@@ -600,26 +618,33 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
       return;
     }
     case "prune": {
-      const { flags } = takeFlags(
-        rest,
-        { "-f": "bool", "--force": "bool", "--filter": "value" },
-        "network prune",
-      );
-      const keep = pruneFilters(all(flags, "--filter"), io.sim.now);
+      const parsed = flagsOr125(io, () => {
+        const { flags } = takeFlags(
+          rest,
+          { "-f": "bool", "--force": "bool", "--filter": "value" },
+          "network prune",
+        );
+        return { flags, args: FilterArgs.parse(all(flags, "--filter"), "--filter", "network prune") };
+      });
+      if (!parsed) return;
+      const { flags, args } = parsed;
       if (!flags.has("-f") && !flags.has("--force")) {
+        // The prompt reads no answer (no terminal): cancelled, which the CLI exits 0 on.
         io.out("WARNING! This will remove all custom networks not used by at least one container.");
         io.out("Are you sure you want to continue? [y/N] ");
         io.exit(0);
         return;
       }
-      const gone = [...daemon.networks.values()].filter(
-        (n) => !n.predefined && !n.spec.configOnly && n.endpoints.size === 0 && keep(n),
-      );
-      if (gone.length > 0) io.out("Deleted Networks:");
+      // The daemon checks the filters, then removes what matches.
+      const prunable = networkPruneFilter(args, io.sim.now);
+      const gone = [...daemon.networks.values()].filter(prunable);
+      const deleted: string[] = [];
       for (const n of gone.sort((a, b) => (a.name < b.name ? -1 : 1))) {
         daemon.removeNetwork(n.id);
-        io.out(n.name);
+        deleted.push(n.name);
       }
+      // "Deleted Networks:\n" and a line per name, printed with Fprintln: an empty line after.
+      if (deleted.length > 0) for (const l of ["Deleted Networks:", ...deleted, ""]) io.out(l);
       io.exit(0);
       return;
     }
@@ -632,40 +657,35 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
   }
 }
 
-/**
- * `docker network ls -f KEY=VALUE` (daemon/network/filter.go): driver, id (prefix), name
- * (substring), label (key or key=value), scope, type (custom|builtin), dangling (no containers);
- * the values of one key are alternatives, different keys must all hold.
- */
-function networkFilters(specs: string[]): (n: Network) => boolean {
-  const byKey = new Map<string, string[]>();
-  for (const spec of specs) {
-    const eq = spec.indexOf("=");
-    if (eq < 0) throw new DockerError("bad format of filter (expected name=value)", 400, false);
-    const key = spec.slice(0, eq);
-    if (!["driver", "id", "name", "label", "scope", "type", "dangling"].includes(key))
-      throw new DockerError(`invalid filter '${key}'`, 400);
-    byKey.set(key, [...(byKey.get(key) ?? []), spec.slice(eq + 1)]);
+/** docker/cli's FlagErrorFunc: a flag error (pflag's or a FlagError) prints and exits 125. */
+function flagsOr125<T>(io: DockerIo, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof DockerError) || e.daemon || !(e instanceof FlagError || isPflagError(e))) throw e;
+    io.err(e.text);
+    io.exit(125);
+    return undefined;
   }
-  const test: Record<string, (n: Network, v: string) => boolean> = {
-    driver: (n, v) => n.driver === v,
-    id: (n, v) => n.id.startsWith(v),
-    name: (n, v) => n.name.includes(v),
-    label: (n, v) => {
-      const [k = "", want] = v.split("=");
-      return k in n.spec.labels && (want === undefined || n.spec.labels[k] === want);
-    },
-    scope: (_n, v) => v === "local",
-    type: (n, v) => (v === "builtin" ? n.predefined : !n.predefined),
-    dangling: (n, v) => (v === "true" || v === "1") === (!n.predefined && n.endpoints.size === 0),
-  };
-  return (n) => [...byKey].every(([k, vs]) => vs.some((v) => test[k]?.(n, v) ?? false));
 }
 
-/**
- * The CLI's createIPAMConfig: one request per --subnet with the gateway, ip-range and aux
- * addresses inside it; one subnet (or none) is passed through for the daemon to check.
- */
+function isPflagError(e: DockerError): boolean {
+  return /^(unknown flag|unknown shorthand flag|flag needs an argument)/.test(e.message);
+}
+
+/** A boolean flag's value as pflag's ParseBool reads `--flag=value`; undefined when not given. */
+function parseBoolFlag(flags: Map<string, string[]>, name: string): boolean | undefined {
+  const text = flags.get(name)?.at(-1);
+  if (text === undefined) return undefined;
+  const v = parseGoBool(text);
+  if (v === undefined)
+    throw new FlagError(
+      `invalid argument "${text}" for "${name}" flag: strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`,
+      "network create",
+    );
+  return v;
+}
+
 /** --ip6: an IPv6 address, or the CLI's error. */
 function parseIp6Flag(text: string | undefined): Uint8Array | undefined {
   if (text === undefined) return undefined;
@@ -677,108 +697,6 @@ function parseIp6Flag(text: string | undefined): Uint8Array | undefined {
       false,
     );
   return a;
-}
-
-function ipamConfigs(
-  subnets: string[],
-  gateways: string[],
-  ranges: string[],
-  aux: [string, string][],
-): PoolRequest[] {
-  if (subnets.length < gateways.length || subnets.length < ranges.length)
-    throw new DockerError("every ip-range or gateway must have a corresponding subnet", 400, false);
-  if (subnets.length <= 1)
-    return [{ subnet: subnets[0], gateway: gateways[0], ipRange: ranges[0], auxAddresses: aux }];
-  const fail = (text: string) => new DockerError(text, 400, false);
-  const prefixes = subnets.map((s) => {
-    const p = parsePrefix(s);
-    if (!p) throw fail(`invalid CIDR address: ${s}`);
-    return p;
-  });
-  prefixes.forEach((p, i) => {
-    if (prefixes.slice(0, i).some((q) => overlaps(p, q)))
-      throw fail("multiple overlapping subnet configuration is not supported");
-  });
-  const reqs: PoolRequest[] = subnets.map((subnet) => ({ subnet, auxAddresses: [] }));
-  const owner = (text: string, what: string): PoolRequest => {
-    const p = text.includes("/") ? parsePrefix(text) : undefined;
-    const a = p ? p.addr : parseIpv4(text);
-    const i = a === undefined ? -1 : prefixes.findIndex((q) => contains(q, a));
-    if (i < 0) throw fail(`no matching subnet for ${what} ${text}`);
-    return reqs[i] as PoolRequest;
-  };
-  for (const r of ranges) {
-    const req = owner(r, "range");
-    if (req.ipRange)
-      throw fail(
-        `cannot configure multiple ranges (${r}, ${req.ipRange}) on the same subnet (${req.subnet})`,
-      );
-    req.ipRange = r;
-  }
-  for (const g of gateways) {
-    const req = owner(g, "gateway");
-    if (req.gateway)
-      throw fail(
-        `cannot configure multiple gateways (${g}, ${req.gateway}) for the same subnet (${req.subnet})`,
-      );
-    req.gateway = g;
-  }
-  for (const [name, address] of aux) owner(address, "aux-address").auxAddresses?.push([name, address]);
-  return reqs;
-}
-
-/**
- * `network prune --filter until=T|label=K[=V]|label!=K[=V]` (daemon/prune.go): until takes a
- * duration before now (Go's `24h`, `1h30m`, `90s`), an RFC 3339 time or Unix seconds.
- */
-function pruneFilters(specs: string[], now: number): (n: Network) => boolean {
-  const tests: ((n: Network) => boolean)[] = [];
-  for (const spec of specs) {
-    const eq = spec.indexOf("=");
-    if (eq < 0) throw new DockerError("bad format of filter (expected name=value)", 400, false);
-    const key = spec.slice(0, eq);
-    const value = spec.slice(eq + 1);
-    if (key === "until") {
-      const limit = untilTime(value, now);
-      tests.push((n) => createdNs(n.created) < limit);
-    } else if (key === "label" || key === "label!") {
-      const [k = "", want] = value.split("=");
-      const has = (n: Network) => k in n.spec.labels && (want === undefined || n.spec.labels[k] === want);
-      tests.push(key === "label" ? has : (n) => !has(n));
-    } else throw new DockerError(`invalid filter '${key}'`, 400);
-  }
-  return (n) => tests.every((t) => t(n));
-}
-
-/** Simulated nanoseconds of an RFC 3339 time made by rfc3339Nano. */
-function createdNs(text: string): number {
-  const m = /^(.*?)(?:\.(\d+))?Z$/.exec(text);
-  const seconds = Date.parse(`${m?.[1] ?? ""}Z`) / 1000 - DEFAULT_CAPTURE_EPOCH_SECONDS;
-  return seconds * SECOND + Number((m?.[2] ?? "").padEnd(9, "0").slice(0, 9) || 0);
-}
-
-/** timetypes.GetTimestamp: a Go duration back from now, an RFC 3339 time, or Unix seconds. */
-function untilTime(value: string, now: number): number {
-  const units: Record<string, number> = {
-    ns: 1,
-    us: 1e3,
-    µs: 1e3,
-    ms: 1e6,
-    s: SECOND,
-    m: 60 * SECOND,
-    h: 3600 * SECOND,
-  };
-  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) {
-    let d = 0;
-    for (const [, n, , u] of value.matchAll(/(\d+(\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
-      d += Number(n) * (units[u as string] ?? 0);
-    return now - d;
-  }
-  if (/^\d+(\.\d+)?$/.test(value)) return (Number(value) - DEFAULT_CAPTURE_EPOCH_SECONDS) * SECOND;
-  const t = Date.parse(value);
-  if (/^\d{4}-\d\d-\d\d/.test(value) && !Number.isNaN(t))
-    return (t / 1000 - DEFAULT_CAPTURE_EPOCH_SECONDS) * SECOND;
-  throw new DockerError(`failed to parse value as time or duration: "${value}"`, 400);
 }
 
 // ==== docker run / create ==================================================================

@@ -1063,8 +1063,9 @@ describe("network prune filters", () => {
       "docker network prune -f --filter until=junk",
       "docker network prune -f --filter color=red",
     ]);
-    expect(r.get("docker network prune -f --filter until=5s")).toEqual(["Deleted Networks:", "a"]);
-    expect(r.get("docker network prune -f --filter label!=keep=no")).toEqual(["Deleted Networks:", "b"]);
+    // The CLI prints the list with Fprintln: an empty line after it.
+    expect(r.get("docker network prune -f --filter until=5s")).toEqual(["Deleted Networks:", "a", ""]);
+    expect(r.get("docker network prune -f --filter label!=keep=no")).toEqual(["Deleted Networks:", "b", ""]);
     expect(r.get("docker network ls --format '{{.Name}}'")).toEqual(["bridge", "c", "host", "none"]);
     expect(r.get("docker network prune -f --filter until=junk")).toEqual([
       'Error response from daemon: failed to parse value as time or duration: "junk"',

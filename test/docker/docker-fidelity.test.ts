@@ -269,3 +269,203 @@ describe("container inspect per engine", () => {
     expect(web28.Config.OnBuild).toBeNull();
   });
 });
+
+describe("network create: the CLI's IPAM checks (§1.4), before any request", () => {
+  const cases = (v: number) => [
+    `dockerd --engine-version ${v}`,
+    "docker network create --subnet 192.168.5.0/24 --gateway 10.9.9.1 a",
+    "docker network create --subnet 10.5.0.0/24 --ip-range 10.6.0.0/24 b",
+    "docker network create --subnet 10.5.0.0/24 --aux-address r=10.6.0.2 c",
+    "docker network create --aux-address r=10.6.0.2 d",
+    "docker network create --subnet 10.5.0.0/24 --subnet 10.0.0.0/33 e",
+    "docker network create --subnet 10.0.0.0/33 --subnet 10.5.0.0/24 f",
+    "docker network create --subnet 10.0.0.0/33 --gateway 10.0.0.1 g",
+    "docker network create --subnet 10.1.0.0/16,10.1.2.0/24 h",
+    "docker network create --subnet 10.5.0.0/24 --gateway 10.5.0.1 --gateway 10.5.0.2 --subnet 10.6.0.0/24 i",
+    "docker network ls --format '{{.Name}}'",
+  ];
+
+  it("27: a single --subnet is matched too (no matching subnet for ...), subnetMatches' CIDR errors, comma lists", () => {
+    const r = run(cases(27));
+    const c = cases(27);
+    expect(c.slice(1, 10).map((cmd) => r.get(cmd))).toEqual([
+      ["no matching subnet for gateway 10.9.9.1"],
+      ["no matching subnet for range 10.6.0.0/24"],
+      ["no matching subnet for aux-address 10.6.0.2"],
+      ["no matching subnet for aux-address 10.6.0.2"],
+      ["invalid subnet: invalid CIDR address: 10.0.0.0/33"],
+      // The first subnet is parsed only as the second one's data: net.ParseCIDR's own error.
+      ["invalid CIDR address: 10.0.0.0/33"],
+      ["invalid subnet: invalid CIDR address: 10.0.0.0/33"],
+      ["multiple overlapping subnet configuration is not supported"],
+      ["cannot configure multiple gateways (10.5.0.2, 10.5.0.1) for the same subnet (10.5.0.0/24)"],
+    ]);
+    expect(r.get("docker network ls --format '{{.Name}}'")).toEqual(["bridge", "host", "none"]);
+    expect(exitOf(["docker network create --subnet 192.168.5.0/24 --gateway 10.9.9.1 a"])).toBe(1);
+    // The arguments are counted before the IPAM flags are looked at.
+    expect(
+      run(["docker network create --subnet 10.0.0.0/33 --gateway 10.0.0.1"]).get(
+        "docker network create --subnet 10.0.0.0/33 --gateway 10.0.0.1",
+      )?.[0],
+    ).toBe('"docker network create" requires exactly 1 argument.');
+  });
+
+  it("29: netip.ParsePrefix for the first subnet, pflag's IP and CIDR flags (exit 125), ranges masked", () => {
+    const r = run([
+      ...cases(29),
+      "docker network create --subnet 10.5.0.0/24 --gateway nope k",
+      "docker network create --subnet 10.5.0.0/24 --ip-range 10.5.0.7 l",
+      "docker network create --subnet 10.5.0.0/24 --aux-address r=10.5.0.256 m",
+      "docker network create --subnet 10.8.0.0/16 --ip-range 10.8.10.0/16 o",
+      "docker network inspect -f '{{json .IPAM.Config}}' o",
+    ]);
+    expect(r.get("docker network create --subnet 10.0.0.0/33 --subnet 10.5.0.0/24 f")).toEqual([
+      'netip.ParsePrefix("10.0.0.0/33"): prefix length out of range',
+    ]);
+    expect(r.get("docker network create --subnet 10.5.0.0/24 --subnet 10.0.0.0/33 e")).toEqual([
+      "invalid subnet: invalid CIDR address: 10.0.0.0/33",
+    ]);
+    expect(r.get("docker network create --subnet 10.5.0.0/24 --gateway nope k")).toEqual([
+      'invalid argument "nope" for "--gateway" flag: invalid string being converted to IP address: nope',
+      "See 'docker network create --help'.",
+    ]);
+    expect(r.get("docker network create --subnet 10.5.0.0/24 --ip-range 10.5.0.7 l")).toEqual([
+      'invalid argument "10.5.0.7" for "--ip-range" flag: invalid string being converted to CIDR: 10.5.0.7',
+      "See 'docker network create --help'.",
+    ]);
+    expect(r.get("docker network create --subnet 10.5.0.0/24 --aux-address r=10.5.0.256 m")).toEqual([
+      'ParseAddr("10.5.0.256"): IPv4 field has value >255',
+    ]);
+    // pflag's IPNet keeps the network: the daemon never sees the host bits.
+    expect(r.get("docker network inspect -f '{{json .IPAM.Config}}' o")).toEqual([
+      '[{"Subnet":"10.8.0.0/16","IPRange":"10.8.0.0/16","Gateway":"10.8.0.1"}]',
+    ]);
+    expect(
+      exitOf(["dockerd --engine-version 29", "docker network create --subnet 10.5.0.0/24 --gateway nope k"]),
+    ).toBe(125);
+  });
+
+  it("28: each ip-range is parsed as a CIDR first; --ipv4 and the other booleans take =value as pflag's ParseBool", () => {
+    const r = run([
+      "dockerd --engine-version 28",
+      "docker network create --subnet 10.5.0.0/24 --ip-range 10.5.0.7 j",
+      "docker network create --internal=nope m",
+      "docker network create --ipv6=false --subnet fd00:9::/64 --internal=0 n",
+      "docker network inspect -f '{{.EnableIPv6}} {{.Internal}} {{json .IPAM.Config}}' n",
+    ]);
+    expect(r.get("docker network create --subnet 10.5.0.0/24 --ip-range 10.5.0.7 j")).toEqual([
+      "invalid CIDR address: 10.5.0.7",
+    ]);
+    expect(r.get("docker network create --internal=nope m")).toEqual([
+      'invalid argument "nope" for "--internal" flag: strconv.ParseBool: parsing "nope": invalid syntax',
+      "See 'docker network create --help'.",
+    ]);
+    // --ipv6=false: the IPv6 subnet is checked by the CLI, then left out by the daemon.
+    expect(
+      r.get("docker network inspect -f '{{.EnableIPv6}} {{.Internal}} {{json .IPAM.Config}}' n"),
+    ).toEqual(['false false [{"Subnet":"172.18.0.0/16","Gateway":"172.18.0.1"}]']);
+  });
+});
+
+describe("network ls filters (§1.3) as the daemon's filter.go has them", () => {
+  it("natural sort, name/id as regular expressions, labels all required, dangling and type checked", () => {
+    const r = run([
+      "docker network create --label a=1 --label b=2 net10",
+      "docker network create --label a=1 net2",
+      "docker network create --label k=v=w net1",
+      "docker network ls --format '{{.Name}}'",
+      "docker network ls -f name=^net1 --format '{{.Name}}'",
+      // A piece from the middle of net2's id (ids are the same for the same seed and commands).
+      "docker network ls -f id=ddf538d57654 --format '{{.Name}}'",
+      "docker network ls -f label=a -f label=b=2 --format '{{.Name}}'",
+      "docker network ls -f label=k=v=w --format '{{.Name}}'",
+      "docker network ls -f dangling=false --format '{{.Name}}'",
+      "docker network ls -f dangling=maybe",
+      "docker network ls -f dangling=true -f dangling=false",
+      "docker network ls -f type=foo",
+      "docker network ls -f foo",
+    ]);
+    expect(r.get("docker network ls --format '{{.Name}}'")).toEqual([
+      "bridge",
+      "host",
+      "net1",
+      "net2",
+      "net10",
+      "none",
+    ]);
+    expect(r.get("docker network ls -f name=^net1 --format '{{.Name}}'")).toEqual(["net1", "net10"]);
+    expect(r.get("docker network ls -f id=ddf538d57654 --format '{{.Name}}'")).toEqual(["net2"]);
+    expect(r.get("docker network ls -f label=a -f label=b=2 --format '{{.Name}}'")).toEqual(["net10"]);
+    expect(r.get("docker network ls -f label=k=v=w --format '{{.Name}}'")).toEqual(["net1"]);
+    expect(r.get("docker network ls -f dangling=false --format '{{.Name}}'")).toEqual([
+      "bridge",
+      "host",
+      "none",
+    ]);
+    expect(r.get("docker network ls -f dangling=maybe")).toEqual([
+      `Error response from daemon: invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`,
+    ]);
+    expect(r.get("docker network ls -f dangling=true -f dangling=false")).toEqual([
+      `Error response from daemon: got more than one value for filter key "dangling"`,
+    ]);
+    expect(r.get("docker network ls -f type=foo")).toEqual([
+      "Error response from daemon: invalid filter: 'type'='foo'",
+    ]);
+    expect(r.get("docker network ls -f foo")).toEqual([
+      'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)',
+      "See 'docker network ls --help'.",
+    ]);
+    expect(exitOf(["docker network ls -f foo"])).toBe(125);
+  });
+});
+
+describe("network prune filters (daemon/prune.go)", () => {
+  it("until in whole seconds, created at it still goes; label all, label! leaves out only what matches all; one until", () => {
+    const r = run([
+      "docker network create --label a=1 --label b=2 net10",
+      "docker network create --label a=1 net2",
+      "docker network create --label k=v=w net1",
+      "sleep 0.5",
+      "docker network create late",
+      "sleep 5.2",
+      // now - 5s = 0.7 s, Unix seconds: 0; the networks made at 0 go, late (0.5 s) stays.
+      "docker network prune -f --filter until=5s --filter label!=a=1 --filter label!=b",
+      "docker network prune -f --filter until=1s --filter until=2s",
+      "docker network prune -f --filter foo",
+      "docker network prune -f --filter label=a --filter label=b",
+      "docker network ls --format '{{.Name}}'",
+    ]);
+    expect(r.get("docker network prune -f --filter until=5s --filter label!=a=1 --filter label!=b")).toEqual([
+      "Deleted Networks:",
+      "net1",
+      "net2",
+      "",
+    ]);
+    expect(r.get("docker network prune -f --filter until=1s --filter until=2s")).toEqual([
+      "Error response from daemon: more than one until filter specified",
+    ]);
+    expect(r.get("docker network prune -f --filter foo")).toEqual([
+      'invalid argument "foo" for "--filter" flag: bad format of filter (expected name=value)',
+      "See 'docker network prune --help'.",
+    ]);
+    expect(r.get("docker network prune -f --filter label=a --filter label=b")).toEqual([
+      "Deleted Networks:",
+      "net10",
+      "",
+    ]);
+    expect(r.get("docker network ls --format '{{.Name}}'")).toEqual(["bridge", "host", "late", "none"]);
+  });
+
+  it("without -f: the prompt, then nothing (no answer cancels); the filters are the daemon's, so not checked", () => {
+    const r = run([
+      "docker network create a",
+      "docker network prune --filter color=red",
+      "docker network ls -q",
+    ]);
+    expect(r.get("docker network prune --filter color=red")).toEqual([
+      "WARNING! This will remove all custom networks not used by at least one container.",
+      "Are you sure you want to continue? [y/N] ",
+    ]);
+    expect(r.get("docker network ls -q")).toHaveLength(4);
+  });
+});
