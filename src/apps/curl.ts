@@ -78,7 +78,16 @@ function parseArgs(args: string[]): CurlOptions | string {
   return o;
 }
 
-export function curl(args: string[], ctx: ProcessContext, resolved?: InetAddr): RunningProcess | undefined {
+/**
+ * `resolved`: the address already looked up (wget does its own lookup); `onConnectError` hears
+ * why connect() failed (wget prints the errno's text).
+ */
+export function curl(
+  args: string[],
+  ctx: ProcessContext,
+  resolved?: InetAddr,
+  onConnectError?: (e: TcpError) => void,
+): RunningProcess | undefined {
   const o = parseArgs(args);
   const fail = (code: number, message: string): undefined => {
     if (typeof o === "string" || !o.silent || o.showError) ctx.err(`curl: (${code}) ${message}`);
@@ -105,7 +114,9 @@ export function curl(args: string[], ctx: ProcessContext, resolved?: InetAddr): 
   const bracketed = hostText.startsWith("[");
   const port = m[2] ? Number(m[2]) : 80;
   const path = m[3] ?? "/";
-  const literal = bracketed ? parseInetLiteral(ctx.ns, hostText.slice(1, -1), 6) : undefined;
+  const literal = bracketed
+    ? parseInetLiteral(ctx.ns, hostText.slice(1, -1), 6)
+    : parseInetLiteral(ctx.ns, hostText, 0);
   if (bracketed && !literal) return fail(3, "URL using bad/illegal format or missing URL");
   const addr = resolved ?? literal;
   if (addr === undefined) {
@@ -115,7 +126,7 @@ export function curl(args: string[], ctx: ProcessContext, resolved?: InetAddr): 
     lookupInet(ctx, hostText, o.family, (a) => {
       if (stopped) return;
       if (a === undefined) fail(6, `Could not resolve host: ${hostText}`);
-      else inner = curl(args, ctx, a);
+      else inner = curl(args, ctx, a, onConnectError);
     });
     return {
       interrupt: () => {
@@ -131,11 +142,10 @@ export function curl(args: string[], ctx: ProcessContext, resolved?: InetAddr): 
   const v = (line: string) => {
     if (o.verbose) ctx.err(line);
   };
+  // An address literal of the other family than -4/-6 asks for: curl 7.88 tries nothing and
+  // says only this (no "Failed to connect to ..."), as on Linux.
   if ((o.family === 4 && addr.v6) || (o.family === 6 && !addr.v6))
-    return fail(
-      7,
-      `Failed to connect to ${inetText(ctx.ns, addr)} port ${port} after 0 ms: Couldn't connect to server`,
-    );
+    return fail(7, "Couldn't connect to server");
   const target = inetText(ctx.ns, addr);
   v(`*   Trying ${addr.v6 ? `[${target}]` : target}:${port}...`);
 
@@ -161,7 +171,11 @@ export function curl(args: string[], ctx: ProcessContext, resolved?: InetAddr): 
   };
 
   let connected = false;
-  const connectFailure = (e: TcpError) =>
+  const connectFailure = (e: TcpError) => {
+    onConnectError?.(e);
+    return connectFailureText(e);
+  };
+  const connectFailureText = (e: TcpError) =>
     `Failed to connect to ${target} port ${port} after ${elapsedMs()} ms: ${e.errno === "ETIMEDOUT" ? "Connection timed out" : "Couldn't connect to server"}`;
   sock.onError = (e) => {
     if (!connected) finish(7, connectFailure(e));

@@ -86,7 +86,11 @@ export function ncTcp(o: NcTcpOptions, ctx: ProcessContext, stdin: string): Runn
     if (o.verbose) ctx.err(`Listening on ${text(localAddr)} ${port}`);
     sock.onConnection = (c) => {
       sock.close(); // netcat accepts one connection and stops listening
-      if (o.verbose) ctx.err(`Connection received on ${text(c.remoteAddr)} ${c.remotePort}`);
+      // An IPv4 client of a dual-stack (-6) listener is an IPv4-mapped address to netcat.
+      const from = c.mapped
+        ? `::ffff:${inetText(ns, { v6: false, addr: c.remoteAddr })}`
+        : text(c.remoteAddr);
+      if (o.verbose) ctx.err(`Connection received on ${from} ${c.remotePort}`);
       talk(c);
     };
     return {

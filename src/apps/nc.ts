@@ -2,18 +2,20 @@
  * `nc` (OpenBSD netcat 1.219, Debian's netcat-openbsd). TCP (see nc-tcp.ts): `nc HOST PORT`,
  * `nc -l [-p] PORT`, `-z` port probe, `-v`, `-N`, `-w S`. UDP: `nc -u HOST PORT` sends its
  * standard input as one datagram and prints what comes back; `nc -u -l [-p] PORT` prints every
- * datagram it receives and, as OpenBSD netcat does, hears only the first sender, to which it sends
- * its standard input. `-w S` ends the
+ * datagram it receives and, as OpenBSD netcat does, connect()s to the first sender (so only it is
+ * heard, and `ss` shows the socket ESTAB with its own address), to which it sends its standard
+ * input; with -v it says `Bound on ADDR PORT` and `Connection received on HOST PORT`. A `-6`
+ * listener is dual-stack: an IPv4 sender is ::ffff:a.b.c.d to it. `-w S` ends the
  * client S seconds after its input is sent; `-s ADDR` and `-p PORT` choose the local address and
  * port; `-b` allows broadcast; `-4`/`-6` choose the family (an IPv6 address implies -6; a
- * listener without -6 is IPv4's). Deviation: -v and -z on UDP (netcat's probe datagrams) are not
- * modelled; hosts are numeric.
+ * listener without -6 is IPv4's). Deviation: -v and -z on a UDP client (netcat's probe
+ * datagrams) are not modelled; hosts are numeric.
  */
 
 import type { UdpSocket } from "../kernel/udp.js";
 import { UdpError } from "../kernel/udp.js";
 import { SECOND } from "../sim/time.js";
-import { type InetFamilyChoice, parseInetLiteral, udpOf } from "./inet-address.js";
+import { type InetFamilyChoice, inetText, parseInetLiteral, udpOf } from "./inet-address.js";
 import { ncTcp } from "./nc-tcp.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
 import { printText } from "./terminal.js";
@@ -96,7 +98,8 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
     if (listen) {
       const port = localPort || Number(rest[0]);
       sock.bind(localAddr, port);
-      listener(sock, ctx, stdin);
+      if (verbose) ctx.err(`Bound on ${inetText(ctx.ns, { v6, addr: localAddr })} ${port}`);
+      listener(sock, ctx, stdin, verbose);
       return { interrupt: () => finish(0) };
     }
     const port = Number(rest[1]);
@@ -120,15 +123,19 @@ export function nc(args: string[], ctx: ProcessContext, stdin: string): RunningP
 }
 
 /**
- * Print every datagram; after the first one only that sender is heard (connect to it), and it is
- * sent the standard input.
+ * Print every datagram; the first sender is connect()ed to, as netcat's listener does (after that
+ * the kernel delivers only its datagrams), and sent the standard input.
  */
-function listener(sock: UdpSocket, ctx: ProcessContext, stdin: string): void {
+function listener(sock: UdpSocket, ctx: ProcessContext, stdin: string, verbose: boolean): void {
   sock.onMessage = (d) => {
     const first = sock.remotePort === 0;
     if (first) {
-      sock.remoteAddr = d.srcAddr;
-      sock.remotePort = d.srcPort;
+      sock.connect(d.srcAddr, d.srcPort, d.srcV6);
+      if (verbose) {
+        // An IPv4 sender of a dual-stack socket is an IPv4-mapped address to netcat.
+        const from = inetText(ctx.ns, { v6: d.srcV6, addr: d.srcAddr });
+        ctx.err(`Connection received on ${sock.v6 && !d.srcV6 ? `::ffff:${from}` : from} ${d.srcPort}`);
+      }
     } else if (d.srcAddr !== sock.remoteAddr || d.srcPort !== sock.remotePort) {
       return;
     }

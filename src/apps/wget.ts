@@ -1,10 +1,14 @@
 /**
  * `wget [-q] [-O FILE|-O-] URL` as the alpine/busybox images have it (busybox 1.36 wget): an HTTP
  * GET through curl's machinery (curl.ts), the page written to standard output with `-O-`. Without
- * -q it says `Connecting to HOST (ADDR:PORT)` and `writing to stdout` first and `written to stdout`
- * last on standard error. A failure is busybox's `wget: bad address 'HOST'` (unknown name) or
- * `wget: can't connect to remote host (ADDR): Connection refused`, exit 1. An IPv6 address goes in
- * brackets in the URL and in what it prints; a name is tried over IPv4, then IPv6.
+ * -q it says `Connecting to HOST[:PORT] (ADDR:PORT)` (HOST[:PORT] as the URL has it) first,
+ * `writing to stdout` once the answer comes (not when the connection fails) and `written to
+ * stdout` last on standard error. A failure is
+ * busybox's `wget: bad address 'HOST'` (unknown name) or xconnect's `wget: can't connect to
+ * remote host (ADDR): ERROR` — without `(ADDR)` for IPv6, as xconnect prints the address of an
+ * AF_INET peer only — ERROR being connect()'s (Connection refused, Permission denied, ...), exit
+ * 1. An IPv6 address goes in brackets in the URL and in what it prints; a name is tried over IPv4,
+ * then IPv6.
  * Deviations: no progress bar; `-O FILE` writes nothing (there is no filesystem).
  */
 
@@ -40,23 +44,40 @@ export function wget(args: string[], ctx: ProcessContext): RunningProcess | unde
       return;
     }
     const dotted = inetHostText(ctx.ns, addr);
-    if (!quiet) {
-      ctx.err(`Connecting to ${host} (${dotted}:${port})`);
-      ctx.err("writing to stdout");
-    }
+    if (!quiet) ctx.err(`Connecting to ${host}${m?.[2] ? `:${port}` : ""} (${dotted}:${port})`);
+    // busybox opens its output after the answer's headers: "writing to stdout" comes with the
+    // page, and never when connect() fails.
+    let writing = false;
+    const startWriting = () => {
+      if (!writing && !quiet) ctx.err("writing to stdout");
+      writing = true;
+    };
     // curl does the transfer quietly; its errors become busybox's texts.
+    let connectError = "Connection refused";
     inner = curl(
       ["-s", url],
       {
         ...ctx,
+        out: (line) => {
+          startWriting();
+          ctx.out(line);
+        },
         err: () => {},
         exit: (code) => {
-          if (code === 7) ctx.err(`wget: can't connect to remote host (${dotted}): Connection refused`);
-          else if (code === 0 && !quiet) ctx.err("written to stdout");
+          if (code === 7) {
+            const where = addr.v6 ? "" : ` (${dotted})`;
+            ctx.err(`wget: can't connect to remote host${where}: ${connectError}`);
+          } else if (code === 0 && !quiet) {
+            startWriting();
+            ctx.err("written to stdout");
+          }
           ctx.exit(code === 0 ? 0 : 1);
         },
       },
       addr,
+      (e) => {
+        connectError = e.message;
+      },
     );
   });
   return {

@@ -6,10 +6,17 @@
  * (ICMPv6) port unreachable; such an error for a *connected* socket is reported to it as
  * ECONNREFUSED (on its next receive, as Linux reports it), and ignored by unconnected ones.
  *
+ * An IPv6 socket bound to a specific address is IPV6_V6ONLY from then on (__inet6_bind). connect()
+ * gives an unbound socket the route's source address (ip4_datagram_connect /
+ * ip6_datagram_connect); an IPv6 socket connected to an IPv4 peer is *mapped*
+ * (::ffff:a.b.c.d, __ip6_datagram_connect handing over to IPv4): its addresses are IPv4 ones, its
+ * datagrams go over IPv4, and `ss` shows it as [::ffff:a.b.c.d].
+ *
  * Datagrams carry a full checksum (0xffff for a computed 0) and, over IPv4, DF
  * (IP_PMTUDISC_WANT on a path with no smaller MTU).
  * Deviations: no SO_REUSEADDR/REUSEPORT, no multicast, no receive buffer limits; a dual-stack
- * socket's IPv4 peers are reported as IPv4 addresses (srcV6 false), not ::ffff:a.b.c.d.
+ * socket's IPv4 peers are reported as IPv4 addresses (srcV6 false), not ::ffff:a.b.c.d; connect()
+ * without a route does not fail (the next send does).
  */
 
 import { Packet } from "../link/packet.js";
@@ -32,7 +39,8 @@ export type UdpErrno =
   | "EINVAL"
   | "EADDRNOTAVAIL"
   | "EMSGSIZE"
-  | "EACCES";
+  | "EACCES"
+  | "EAFNOSUPPORT";
 
 const ROUTE_ERRORS = {
   ENETUNREACH: "Network is unreachable",
@@ -67,6 +75,11 @@ export class UdpSocket {
   broadcast = false;
   /** IPV6_V6ONLY (default off): an IPv6 socket on [::] also takes IPv4 datagrams. */
   v6only = false;
+  /**
+   * An IPv6 socket connected to an IPv4 peer (::ffff:a.b.c.d): its local and remote addresses
+   * are IPv4 ones and its datagrams go over IPv4.
+   */
+  mapped = false;
   /** Called for each datagram received. */
   onMessage: ((d: Datagram) => void) | undefined;
   /** Called when an error is queued (ECONNREFUSED). */
@@ -89,19 +102,34 @@ export class UdpSocket {
     return this;
   }
 
-  /** connect(2): fixes the peer; binds an ephemeral port first if needed. */
-  connect(addr: number, port: number): this {
-    if (this.localPort === 0) this.bind();
-    this.remoteAddr = addr;
-    this.remotePort = port;
+  /**
+   * connect(2): fixes the peer; binds an ephemeral port first if needed. `peerV6` false on an IPv6
+   * socket connects it to an IPv4 peer (::ffff:a.b.c.d, e.g. a dual-stack socket's IPv4 sender).
+   */
+  connect(addr: number, port: number, peerV6 = this.v6): this {
+    this.udp.connect(this, addr, port, peerV6);
     this.nextId = this.udp.randomId();
     return this;
   }
 
-  /** sendto(2) / send(2). Throws UdpError ENETUNREACH when there is no route. */
-  send(data: Uint8Array, addr = this.remoteAddr, port = this.remotePort): void {
+  /**
+   * sendto(2) / send(2): to the connected peer, or to `addr`:`port` — an IPv4 address when
+   * `peerV6` is false (on an IPv6 socket: ::ffff:a.b.c.d, sent over IPv4). Throws UdpError
+   * ENETUNREACH when there is no route.
+   */
+  send(data: Uint8Array, addr?: number, port?: number, peerV6?: boolean): void {
+    if (!this.v6 && peerV6 === true)
+      throw new UdpError("EAFNOSUPPORT", "Address family not supported by protocol");
     if (this.localPort === 0) this.bind();
-    this.udp.send(this, data, addr, port, this.nextId >= 0 ? this.nextId++ & 0xffff : undefined);
+    const overIpv4 = addr === undefined ? this.mapped : this.v6 && peerV6 === false;
+    this.udp.send(
+      this,
+      data,
+      addr ?? this.remoteAddr,
+      port ?? this.remotePort,
+      this.nextId >= 0 ? this.nextId++ & 0xffff : undefined,
+      overIpv4,
+    );
   }
 
   /** Take the pending error, as the next recv(2) would return it. */
@@ -117,7 +145,10 @@ export class UdpSocket {
 }
 
 export class UdpTable {
-  /** The other family's table (udp ↔ udp6), for dual-stack sockets. */
+  /**
+   * The other family's table (udp ↔ udp6). Lookups do not need it: both tables see every socket
+   * through the port map they share.
+   */
   other: UdpTable | undefined;
 
   /** `byPort`: sockets by local port, both families' (the port space they share). */
@@ -163,8 +194,33 @@ export class UdpTable {
       throw new UdpError("EADDRINUSE", "Address already in use");
     s.localAddr = addr;
     s.localPort = port;
+    // __inet6_bind: an IPv6 socket bound to a specific (not mapped) address is IPv6-only.
+    if (this.net.v6 && addr !== 0) s.v6only = true;
     holders.push(s);
     this.byPort.set(port, holders);
+  }
+
+  /** connect(2) (ip4_datagram_connect, __ip6_datagram_connect). */
+  connect(s: UdpSocket, addr: number, port: number, peerV6: boolean): void {
+    if (peerV6 && !this.net.v6)
+      throw new UdpError("EAFNOSUPPORT", "Address family not supported by protocol");
+    const mapped = this.net.v6 && !peerV6;
+    // To ::ffff:a.b.c.d: ENETUNREACH for an IPV6_V6ONLY socket (__ip6_datagram_connect). A
+    // socket that already has an IPv6 address of its own (from an earlier connect) cannot take an
+    // IPv4 one here: EINVAL (not modelled further).
+    if (mapped && s.v6only) throw new UdpError("ENETUNREACH", "Network is unreachable");
+    if (mapped && !s.mapped && s.localAddr !== 0) throw new UdpError("EINVAL", "Invalid argument");
+    if (s.localPort === 0) s.bind();
+    s.mapped = mapped;
+    s.remoteAddr = addr;
+    s.remotePort = port;
+    // An unbound socket takes the route's source as its address (inet_rcv_saddr / sk_v6_rcv_saddr).
+    if (s.localAddr === 0) s.localAddr = this.netFor(mapped).sourceFor(addr);
+  }
+
+  /** The family a socket's datagrams go over: IPv4 for a mapped IPv6 socket. */
+  private netFor(overIpv4: boolean): InetFamily {
+    return overIpv4 && this.net.v6 ? this.ns.udp.net : this.net;
   }
 
   unbind(s: UdpSocket): void {
@@ -174,8 +230,18 @@ export class UdpTable {
     if (holders.length === 0) this.byPort.delete(s.localPort);
   }
 
-  send(s: UdpSocket, data: Uint8Array, addr: number, port: number, id: number | undefined): void {
-    if (!s.broadcast && this.net.isBroadcast(addr)) throw new UdpError("EACCES", "Permission denied");
+  send(
+    s: UdpSocket,
+    data: Uint8Array,
+    addr: number,
+    port: number,
+    id: number | undefined,
+    overIpv4 = false,
+  ): void {
+    const net = this.netFor(overIpv4);
+    // udpv6_sendmsg: to ::ffff:a.b.c.d from an IPV6_V6ONLY socket is ENETUNREACH.
+    if (net !== this.net && s.v6only) throw new UdpError("ENETUNREACH", "Network is unreachable");
+    if (!s.broadcast && net.isBroadcast(addr)) throw new UdpError("EACCES", "Permission denied");
     const pkt = Packet.alloc(UDP_HEADER_LEN + data.length);
     const b = pkt.buf;
     const o = pkt.head;
@@ -183,11 +249,13 @@ export class UdpTable {
     put16(b, o, s.localPort);
     put16(b, o + 2, port);
     put16(b, o + 4, pkt.length);
-    const errno = this.net.routeErrno(addr);
+    const errno = net.routeErrno(addr);
     if (errno !== undefined) throw new UdpError(errno, ROUTE_ERRORS[errno]);
-    const src = s.localAddr || this.net.sourceFor(addr);
+    // A dual-stack socket sending to an IPv4 peer has no IPv4 address of its own unless mapped.
+    const own = net === this.net || s.mapped ? s.localAddr : 0;
+    const src = own || net.sourceFor(addr);
     if (src === 0) throw new UdpError("ENETUNREACH", "Network is unreachable");
-    const sent = this.net.send(pkt, IPPROTO_UDP, src, addr, 6, id);
+    const sent = net.send(pkt, IPPROTO_UDP, src, addr, 6, id);
     if (sent === SEND_NO_ROUTE) throw new UdpError("ENETUNREACH", "Network is unreachable");
     if (sent > 0) throw new UdpError("EMSGSIZE", "Message too long");
   }
@@ -197,8 +265,8 @@ export class UdpTable {
     if (len < UDP_HEADER_LEN) return;
     const srcPort = u16(pkt.buf, o);
     const dstPort = u16(pkt.buf, o + 2);
-    const s =
-      this.lookup(dst, dstPort, src, srcPort) ?? (this.net.v6 ? undefined : this.other?.dualStack(dstPort));
+    // Both families' sockets share byPort, so IPv4 finds a dual-stack [::] socket here too.
+    const s = this.lookup(dst, dstPort, src, srcPort) ?? (this.net.v6 ? undefined : this.dualStack(dstPort));
     if (!s) {
       if (this.net.v6) this.ns.ipv6.icmpError(pkt, ICMPV6_DST_UNREACH, ICMPV6_PORT_UNREACH, 0);
       else if (!this.ns.isBroadcast(dst))
@@ -217,7 +285,9 @@ export class UdpTable {
 
   /** A socket on [::]:`port` without IPV6_V6ONLY, which takes IPv4 datagrams too. */
   dualStack(port: number): UdpSocket | undefined {
-    return this.byPort.get(port)?.find((s) => s.v6 && s.localAddr === 0 && !s.v6only && s.remotePort === 0);
+    return this.byPort
+      .get(port)
+      ?.find((s) => s.v6 && !s.mapped && s.localAddr === 0 && !s.v6only && s.remotePort === 0);
   }
 
   /** ICMP port unreachable about one of our datagrams (__udp4_lib_err). */
@@ -260,7 +330,7 @@ export class UdpTable {
     const v6 = this.net.v6;
     let best: UdpSocket | undefined;
     for (const s of holders) {
-      if (s.v6 !== v6) continue;
+      if ((s.v6 && !s.mapped) !== v6) continue; // a mapped socket's addresses are IPv4 ones
       if (s.localAddr !== 0 && s.localAddr !== dstAddr) continue;
       if (s.remotePort !== 0 && (s.remoteAddr !== srcAddr || s.remotePort !== srcPort)) continue;
       if (!best || s.remotePort !== 0) best = s;
@@ -283,8 +353,12 @@ export class UdpTable {
   }
 }
 
-/** As TCP's (inet_bind_conflict): same family overlaps on any/equal; a dual-stack [::] covers IPv4. */
+/**
+ * As TCP's (inet_bind_conflict): same family overlaps on any/equal; a dual-stack [::] covers IPv4;
+ * a mapped socket (::ffff:a.b.c.d) holds an IPv4 address.
+ */
 function bindConflict(h: UdpSocket, s: UdpSocket, addr: number): boolean {
-  if (h.v6 === s.v6) return h.localAddr === 0 || addr === 0 || h.localAddr === addr;
-  return h.v6 ? h.localAddr === 0 && !h.v6only : addr === 0 && !s.v6only;
+  const h6 = h.v6 && !h.mapped;
+  if (h6 === s.v6) return h.localAddr === 0 || addr === 0 || h.localAddr === addr;
+  return h6 ? h.localAddr === 0 && !h.v6only : addr === 0 && !s.v6only;
 }

@@ -1418,9 +1418,21 @@ export class TcpSocket {
     this.keepaliveProbes = probes;
   }
 
-  /** An ICMP error about this connection (tcp_v4_err): hard while connecting, soft after. */
-  icmpError(errno: TcpErrno, hard: boolean): void {
-    if (this.state === TCP_SYN_SENT || (hard && this.state !== TCP_LISTEN)) {
+  /**
+   * An ICMP error about this connection (tcp_v4_err, tcp_v6_err): it ends a connection in
+   * SYN_SENT; after that it is only a soft error (sk_err_soft, without IP_RECVERR), which the
+   * connection reports if it later times out — even port unreachable and prohibited, as
+   * measured on Linux 6.18 (an established IPv6 connection behind a router that starts rejecting
+   * it keeps going; send() still works). `ownedByConnect`: an error that arrives while connect()
+   * still holds the socket — over links without delay, the answer to the first SYN — is only a
+   * soft error too (sock_owned_by_user, counted in TcpExtLockDroppedIcmps), so the connection
+   * fails when the error for the first retransmission comes back, a second later. Measured on
+   * Linux 6.18 over veth for ICMPv6 errors (curl, nc and a blocking connect() all fail after
+   * ~1 s; with the error delayed by a tbf qdisc, at its arrival); IPv4's fail curl and nc at once.
+   */
+  icmpError(errno: TcpErrno, ownedByConnect = false): void {
+    const owned = ownedByConnect && this.retransmits === 0 && this.host.sim.now === this.synSentAt;
+    if (this.state === TCP_SYN_SENT && !owned) {
       this.fail(errno);
       return;
     }

@@ -43,6 +43,9 @@ import { type TcpErrno, TcpError } from "./tcp-error.js";
 import { type TcpHost, TcpSocket } from "./tcp-socket.js";
 import { TCP_LISTEN, TCP_SYN_RECV, TCP_TIME_WAIT } from "./tcp-state.js";
 
+/** ICMPv6 destination unreachable code 2, "beyond scope of source address". */
+const ICMPV6_NOT_NEIGHBOUR = 2;
+
 const NO_OPTIONS: SegmentOptions = {
   mss: 0,
   sackPermitted: false,
@@ -142,10 +145,14 @@ export class TcpTable implements TcpHost {
     if (port === 0) {
       s.localAddr = addr;
       this.bindEphemeral(s, false);
+      if (this.v6 && addr !== 0) s.v6only = true;
       return;
     }
     if (this.ports.get(port)?.some((h) => bindConflict(h, s, addr))) throw new TcpError("EADDRINUSE");
     s.localAddr = addr;
+    // __inet6_bind: an IPv6 socket bound to a specific (not mapped) address is IPv6-only, which
+    // `ss` shows as a [::]:* peer rather than *:*.
+    if (this.v6 && addr !== 0) s.v6only = true;
     this.takePort(s, port);
   }
 
@@ -356,7 +363,7 @@ export class TcpTable implements TcpHost {
           : code === ICMP_HOST_UNREACH
             ? "EHOSTUNREACH"
             : "EHOSTUNREACH";
-    s.icmpError(errno, errno === "ECONNREFUSED");
+    s.icmpError(errno);
   }
 
   /** tcp_v6_err: a destination unreachable quoting one of our segments (icmpv6_err_convert). */
@@ -368,15 +375,17 @@ export class TcpTable implements TcpHost {
     const s = this.lookup(ids.idOf(b, q + 8), u16(b, q + 40), ids.idOf(b, q + 24), u16(b, q + 42));
     if (!s || s.state === TCP_LISTEN || (s.state === TCP_SYN_RECV && s.parent)) return;
     const code = b[o + 1] as number;
+    // icmpv6_err_convert: no route → ENETUNREACH; beyond scope (2) and address unreachable →
+    // EHOSTUNREACH; port unreachable → ECONNREFUSED; prohibited, policy, reject route → EACCES.
     const errno: TcpErrno =
       code === ICMPV6_PORT_UNREACH
         ? "ECONNREFUSED"
         : code === ICMPV6_NOROUTE
           ? "ENETUNREACH"
-          : code === ICMPV6_ADDR_UNREACH
+          : code === ICMPV6_ADDR_UNREACH || code === ICMPV6_NOT_NEIGHBOUR
             ? "EHOSTUNREACH"
             : "EACCES";
-    s.icmpError(errno, errno === "ECONNREFUSED" || errno === "EACCES");
+    s.icmpError(errno, true);
   }
 }
 
