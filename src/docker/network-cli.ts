@@ -140,7 +140,7 @@ function parseAddrError(text: string): string | undefined {
 }
 
 /** netip.ParsePrefix's error, or undefined when `text` is a prefix. */
-function parsePrefixError(text: string): string | undefined {
+export function parsePrefixError(text: string): string | undefined {
   const fail = (msg: string) => `netip.ParsePrefix(${JSON.stringify(text)}): ${msg}`;
   const slash = text.lastIndexOf("/");
   if (slash < 0) return fail("no '/'");

@@ -1,15 +1,36 @@
 /**
- * IPAM plugins (libnetwork/ipams/remote and ipamapi; docs/ipam.md): an address manager outside
- * the daemon — a TypeScript object the scenario registers, declaring `implements: ["IpamDriver"]`
- * — driven with the protocol's requests and JSON bodies: `GetCapabilities` when the daemon loads
- * it, `GetDefaultAddressSpaces` then `RequestPool` (AddressSpace, Pool = --subnet, SubPool =
- * --ip-range, Options = --ipam-opt, V6) for a network; `RequestAddress` for the gateway (Options
- * RequestAddressType=com.docker.network.gateway, unless the pool's Data names it), for each
- * --aux-address and for each endpoint (Address = --ip or empty); `ReleaseAddress` and
- * `ReleasePool` when they go. A pool the plugin picks itself that overlaps another network is
- * held and another asked for, then the held ones are released (as the remote allocator does). A
- * reply's `Err` is Docker's `remote: <text>`. Deviations: endpoints' requests carry no MAC even if
- * the plugin RequiresMACAddress; the plugin is called synchronously.
+ * IPAM plugins (libnetwork ipams/remote: remote.go, api/api.go; network.go ipamAllocate,
+ * ipamAllocateVersion, ipamReleaseVersion; endpoint.go assignAddressVersion; docs/ipam.md): an
+ * address manager outside the daemon — a TypeScript object the scenario registers, declaring
+ * `implements: ["IpamDriver"]` — driven with the protocol's requests and JSON bodies:
+ *
+ * - `GetCapabilities` when the daemon loads it (a failure only leaves it without capabilities).
+ * - A network: `GetDefaultAddressSpaces` (deriveAddressSpace; its failure is `failed to get
+ *   default address space: ...`), then per pool the remote allocator's own
+ *   `GetDefaultAddressSpaces` and `RequestPool` (AddressSpace, Pool = --subnet, SubPool =
+ *   --ip-range, Options = --ipam-opt, V6). A pool the plugin picks itself that overlaps one of the
+ *   host's reserved networks (InferReservedNetworks: its on-link routes, which include every
+ *   bridge network's subnet, and its resolv.conf nameservers) is held and another asked for; the
+ *   held ones are released after (Docker 27+). Then `RequestAddress` for the gateway (Options
+ *   RequestAddressType=com.docker.network.gateway) unless the pool's Data names one and no
+ *   --gateway was given, and for each --aux-address (Options null).
+ * - An endpoint: `RequestAddress` (Address = --ip or empty, Options null: the daemon passes the
+ *   endpoint no IPAM options), `ReleaseAddress` when it goes; a network's removal releases the
+ *   gateway, the aux addresses, then the pool. Release failures are only logged by Docker, so
+ *   they change nothing here.
+ *
+ * Errors: the IPAM API's replies carry their error in `Error` (api.Response), which Docker reports
+ * as `remote: <text>`. A reply with `Err` stands for an HTTP error reply, which is how plugin SDKs
+ * (go-plugins-helpers) send errors: the plugin client's `IpamDriver.<Method>: <text>`. A reply's
+ * Pool is read with netip.ParsePrefix and an Address with net.ParseCIDR (their errors as Go's);
+ * an empty Address is `no address returned`. A failed gateway or aux request releases the pool
+ * (only the pool: the deferred ReleasePool); an aux address outside the pool fails without any
+ * release, as the shadowed error variable in ipamAllocateVersion has it.
+ *
+ * Deviations: endpoints' requests carry no MAC even if the plugin RequiresMACAddress; the plugin
+ * is called synchronously; a network of several pools asks GetDefaultAddressSpaces once more per
+ * extra pool; the drivers' GwAllocChecker (28+: no gateway for isolated bridges) is not applied
+ * to plugin pools; IPv6 pools come from the built-in IPAM.
  */
 
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
@@ -23,14 +44,17 @@ import {
   type Prefix,
   parsePrefix,
 } from "./ipam.js";
+import { parsePrefixError } from "./network-cli.js";
 import type { NetworkDriverPlugin, PluginContext } from "./remote-driver.js";
 
 const GATEWAY_REQUEST = { RequestAddressType: "com.docker.network.gateway" };
 
-/** "10.0.0.2/24" → [address, prefix length]; a clear error for anything else. */
-function parseCidrReply(text: unknown, what: string): [number, number] {
-  const p = typeof text === "string" ? parsePrefix(text) : undefined;
-  if (!p) throw new DockerError(`remote: the IPAM plugin returned an invalid ${what}: ${String(text)}`, 500);
+/** An address reply (net.ParseCIDR): [address, prefix length], or Go's error. */
+function parseAddressReply(text: unknown): [number, number] {
+  const s = typeof text === "string" ? text : "";
+  if (s === "") throw new DockerError("no address returned", 503);
+  const p = parsePrefix(s);
+  if (!p) throw new DockerError(`invalid CIDR address: ${s}`, 500);
   return [p.addr, p.len];
 }
 
@@ -42,8 +66,10 @@ export class RemoteIpamPool implements AddressPool {
   readonly ipRange: { addr: number; prefixLen: number } | undefined;
   readonly auxAddresses = new Map<string, number>();
   readonly userSubnet: boolean;
-  /** Addresses the plugin gave for endpoints (for ReleaseAddress and Status). */
+  /** Addresses the plugin gave for endpoints. */
   private readonly inUse = new Set<number>();
+  /** The RequestPool reply's Data (it may name the gateway). */
+  data: unknown = undefined;
 
   constructor(
     readonly ipam: RemoteIpam,
@@ -51,7 +77,11 @@ export class RemoteIpamPool implements AddressPool {
     pool: string,
     private readonly request: PoolRequest,
   ) {
-    [this.subnet, this.prefixLen] = parseCidrReply(pool, "pool");
+    // netip.ParsePrefix, then used as a net.IPNet.
+    const error = parsePrefixError(pool);
+    const p = parsePrefix(pool);
+    if (error || !p) throw new DockerError(error ?? `netip.ParsePrefix("${pool}"): unable to parse IP`, 500);
+    [this.subnet, this.prefixLen] = [p.addr, p.len];
     const range = request.ipRange ? parsePrefix(request.ipRange) : undefined;
     this.ipRange = range && { addr: range.addr, prefixLen: range.len };
     this.userSubnet = Boolean(request.subnet);
@@ -61,16 +91,16 @@ export class RemoteIpamPool implements AddressPool {
     const reply = this.ipam.call("RequestAddress", {
       PoolID: this.poolId,
       Address: preferred === undefined ? "" : ipv4ToString(preferred),
-      Options: {},
+      Options: null,
     });
-    const [addr] = parseCidrReply(reply.Address, "address");
+    const [addr] = parseAddressReply(reply.Address);
     this.inUse.add(addr);
     return addr;
   }
 
   release(addr: number): void {
     this.inUse.delete(addr);
-    this.ipam.call("ReleaseAddress", { PoolID: this.poolId, Address: ipv4ToString(addr) });
+    this.ipam.tryCall("ReleaseAddress", { PoolID: this.poolId, Address: ipv4ToString(addr) });
   }
 
   config(): IpamConfigEntry {
@@ -86,6 +116,10 @@ export class RemoteIpamPool implements AddressPool {
     return out;
   }
 
+  /**
+   * What the daemon knows of the pool's use (the remote allocator is no PoolStatuser, so API
+   * 1.52's Status lists no plugin pool).
+   */
   status() {
     return { IPsInUse: this.inUse.size + 1 + this.auxAddresses.size, DynamicIPsAvailable: 0 };
   }
@@ -98,84 +132,146 @@ export class RemoteIpam {
     private readonly plugin: NetworkDriverPlugin,
     private readonly ctx: PluginContext,
   ) {
-    this.call("GetCapabilities", {});
+    // Registered with its capabilities, or without them when it cannot say.
+    this.tryCall("GetCapabilities", {});
   }
 
+  /** One request; a reply's error as Docker reports it. */
   call(method: string, request: Record<string, unknown>): Record<string, unknown> {
     const reply = this.plugin.call(method, request, this.ctx);
-    if (typeof reply.Err === "string" && reply.Err !== "") throw new DockerError(`remote: ${reply.Err}`, 500);
+    if (typeof reply.Err === "string" && reply.Err !== "")
+      throw new DockerError(`IpamDriver.${method}: ${reply.Err}`, 500);
+    if (typeof reply.Error === "string" && reply.Error !== "")
+      throw new DockerError(`remote: ${reply.Error}`, 500);
     return reply;
   }
 
+  /** A request whose failure Docker only logs. */
+  tryCall(method: string, request: Record<string, unknown>): void {
+    try {
+      this.call(method, request);
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+    }
+  }
+
   /**
-   * A network's pool, its gateway and aux addresses (ipamAllocateVersion); `taken` are the
-   * subnets of the other networks, avoided when the plugin picks the pool.
+   * InferReservedNetworks: the host's resolv.conf nameservers (as /32s) and its on-link routes
+   * (the same routes the built-in IPAM avoids).
    */
-  requestPool(req: PoolRequest, options: Record<string, string>, taken: Prefix[]): RemoteIpamPool {
+  private reservedNetworks(): Prefix[] {
+    const nameservers = [
+      ...(this.ctx.ns.files.get("/etc/resolv.conf") ?? "").matchAll(/^\s*nameserver\s+(\S+)/gm),
+    ]
+      .map((m) => parseIpv4(m[1] as string))
+      .filter((a): a is number => a !== undefined)
+      .map((addr) => ({ addr, len: 32 }));
+    const routes = this.ctx.ns.main
+      .routes()
+      .filter((r) => r.type === "unicast" && r.gateway === 0 && r.prefixLen > 0)
+      .map((r) => ({ addr: r.dst, len: r.prefixLen }));
+    return [...nameservers, ...routes];
+  }
+
+  /**
+   * A network's pool, its gateway and aux addresses (ipamAllocate, ipamAllocateVersion). The
+   * third argument (the other networks' subnets) is not what Docker 27+ checks: the plugin's own
+   * picks are held back when they overlap the host's reserved networks.
+   */
+  requestPool(req: PoolRequest, options: Record<string, string>, _taken?: Prefix[]): RemoteIpamPool {
+    // deriveAddressSpace.
+    let space: unknown;
+    try {
+      space = this.call("GetDefaultAddressSpaces", {}).LocalDefaultAddressSpace;
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+      throw new DockerError(`failed to get default address space: ${e.message}`, 404);
+    }
+    const pool = this.requestPoolHelper(req, options, String(space ?? ""));
+    this.reserve(pool, req);
+    return pool;
+  }
+
+  /** The remote allocator's RequestPool: overlapping picks held, then released. */
+  private requestPoolHelper(
+    req: PoolRequest,
+    options: Record<string, string>,
+    space: string,
+  ): RemoteIpamPool {
     const held: string[] = [];
     try {
+      this.call("GetDefaultAddressSpaces", {});
+      const reserved = this.reservedNetworks();
       for (;;) {
-        const spaces = this.call("GetDefaultAddressSpaces", {});
         const reply = this.call("RequestPool", {
-          AddressSpace: spaces.LocalDefaultAddressSpace ?? "",
+          AddressSpace: space,
           Pool: req.subnet ?? "",
           SubPool: req.ipRange ?? "",
           Options: options,
           V6: false,
         });
         const pool = new RemoteIpamPool(this, String(reply.PoolID ?? ""), String(reply.Pool ?? ""), req);
+        pool.data = reply.Data;
         const mine = { addr: pool.subnet, len: pool.prefixLen };
-        if (req.subnet || !taken.some((t) => overlaps(t, mine))) {
-          this.reserve(pool, req, reply.Data);
-          return pool;
-        }
+        if (req.subnet || mine.len === 0 || !reserved.some((r) => overlaps(r, mine))) return pool;
         held.push(pool.poolId);
       }
     } finally {
-      for (const id of held) this.call("ReleasePool", { PoolID: id });
+      for (const id of held) this.tryCall("ReleasePool", { PoolID: id });
     }
   }
 
-  private reserve(pool: RemoteIpamPool, req: PoolRequest, data: unknown): void {
-    try {
-      const fromData = (data as Record<string, unknown> | undefined)?.["com.docker.network.gateway"];
-      if (fromData !== undefined && !req.gateway) pool.gateway = parseCidrReply(fromData, "gateway")[0];
-      else {
-        let reply: Record<string, unknown>;
-        try {
-          reply = this.call("RequestAddress", {
-            PoolID: pool.poolId,
-            Address: req.gateway ?? "",
-            Options: GATEWAY_REQUEST,
-          });
-        } catch (e) {
-          if (!(e instanceof DockerError)) throw e;
-          throw new DockerError(`failed to allocate gateway (${req.gateway ?? ""}): ${e.message}`, 500);
-        }
-        pool.gateway = parseCidrReply(reply.Address, "gateway")[0];
+  private reserve(pool: RemoteIpamPool, req: PoolRequest): void {
+    const releasePool = () => this.tryCall("ReleasePool", { PoolID: pool.poolId });
+    const fromData = (pool.data as Record<string, unknown> | undefined)?.["com.docker.network.gateway"];
+    if (fromData !== undefined && !req.gateway) {
+      const p = typeof fromData === "string" ? parsePrefix(fromData) : undefined;
+      if (!p) {
+        releasePool();
+        throw new DockerError(
+          `failed to parse gateway address (${String(fromData)}) returned by ipam driver: invalid CIDR address: ${String(fromData)}`,
+          400,
+        );
       }
-      for (const [name, text] of req.auxAddresses ?? []) {
-        const ip = parseIpv4(text);
-        if (ip === undefined || !contains({ addr: pool.subnet, len: pool.prefixLen }, ip))
-          throw new DockerError(
-            `auxiliary address: (${name}:${text}) must belong to the master pool: ${ipv4ToString(pool.subnet)}/${pool.prefixLen}`,
-            403,
-          );
-        this.call("RequestAddress", { PoolID: pool.poolId, Address: text, Options: null });
-        pool.auxAddresses.set(name, ip);
+      pool.gateway = p.addr;
+    } else {
+      try {
+        const reply = this.call("RequestAddress", {
+          PoolID: pool.poolId,
+          Address: req.gateway ?? "",
+          Options: GATEWAY_REQUEST,
+        });
+        pool.gateway = parseAddressReply(reply.Address)[0];
+      } catch (e) {
+        if (!(e instanceof DockerError)) throw e;
+        releasePool();
+        throw new DockerError(`failed to allocate gateway (${req.gateway ?? ""}): ${e.message}`, 500);
       }
-    } catch (e) {
-      this.releasePool(pool);
-      throw e;
+    }
+    for (const [name, text] of req.auxAddresses ?? []) {
+      const ip = parseIpv4(text);
+      if (ip === undefined || !contains({ addr: pool.subnet, len: pool.prefixLen }, ip))
+        throw new DockerError(
+          `auxiliary address: (${name}:${text}) must belong to the master pool: ${ipv4ToString(pool.subnet)}/${pool.prefixLen}`,
+          403,
+        );
+      try {
+        const reply = this.call("RequestAddress", { PoolID: pool.poolId, Address: text, Options: null });
+        pool.auxAddresses.set(name, parseAddressReply(reply.Address)[0]);
+      } catch (e) {
+        if (!(e instanceof DockerError)) throw e;
+        releasePool();
+        throw new DockerError(`failed to allocate secondary ip address (${name}:${text}): ${e.message}`, 500);
+      }
     }
   }
 
-  /** The gateway, the aux addresses, then the pool. */
+  /** The gateway, the aux addresses, then the pool (failures only logged). */
   releasePool(pool: RemoteIpamPool): void {
     if (pool.gateway !== 0)
-      this.call("ReleaseAddress", { PoolID: pool.poolId, Address: ipv4ToString(pool.gateway) });
+      this.tryCall("ReleaseAddress", { PoolID: pool.poolId, Address: ipv4ToString(pool.gateway) });
     for (const a of pool.auxAddresses.values())
-      this.call("ReleaseAddress", { PoolID: pool.poolId, Address: ipv4ToString(a) });
-    this.call("ReleasePool", { PoolID: pool.poolId });
+      this.tryCall("ReleaseAddress", { PoolID: pool.poolId, Address: ipv4ToString(a) });
+    this.tryCall("ReleasePool", { PoolID: pool.poolId });
   }
 }

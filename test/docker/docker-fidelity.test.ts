@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { NetworkDriverPlugin } from "../../src/docker/remote-driver.js";
+import { runScenario } from "../../src/scenario/runner.js";
 import { runLines } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-fidelity-"));
@@ -467,5 +469,169 @@ describe("network prune filters (daemon/prune.go)", () => {
       "Are you sure you want to continue? [y/N] ",
     ]);
     expect(r.get("docker network ls -q")).toHaveLength(4);
+  });
+});
+
+describe("IPAM plugins: the remote allocator's requests, replies and errors (§9)", () => {
+  /** Run with an IPAM plugin `lab` (each command may fail); what the commands printed. */
+  function withPlugin(plugin: NetworkDriverPlugin, commands: string[]): string[] {
+    const lines: string[] = [];
+    runScenario(commands.map((c) => `${c} || true`).join("\n"), {
+      seed: 1,
+      outDir: join(tmp, `p${n++}`),
+      pcapng: false,
+      application: "test",
+      print: (l) => lines.push(l),
+      plugins: { lab: plugin },
+    });
+    return lines.filter((l) => !l.startsWith("dockwire: line "));
+  }
+
+  it("replies' Error is `remote: ...`, an SDK's Err the plugin client's `IpamDriver.<Method>: ...`; Go's parse errors; cleanup as Docker's", () => {
+    const log: string[] = [];
+    const plugin: NetworkDriverPlugin = {
+      implements: ["IpamDriver"],
+      call(method, req) {
+        log.push(`${method} ${JSON.stringify(req)}`);
+        const mode = ((req.Options ?? {}) as Record<string, string>).mode;
+        switch (method) {
+          // Registration goes on without capabilities.
+          case "GetCapabilities":
+            return { Error: "not supported" };
+          case "GetDefaultAddressSpaces":
+            return mode === undefined && log.length > 40
+              ? { Error: "gone" }
+              : { LocalDefaultAddressSpace: "L" };
+          case "RequestPool":
+            if (mode === "err") return { Err: "boom" };
+            if (mode === "error") return { Error: "no pool" };
+            if (mode === "datagw")
+              return {
+                PoolID: "p1",
+                Pool: "10.60.0.0/24",
+                Data: { "com.docker.network.gateway": "10.60.0.254/24" },
+              };
+            if (mode === "badgw")
+              return { PoolID: "p2", Pool: "10.61.0.0/24", Data: { "com.docker.network.gateway": "junk" } };
+            if (mode === "badpool") return { PoolID: "p3", Pool: "10.62.0.0" };
+            return { PoolID: `p/${req.Pool}`, Pool: req.Pool };
+          case "RequestAddress":
+            if (req.Address === "10.63.0.5") return { Error: "taken" };
+            return { Address: `${req.Address || "10.63.0.1"}/24` };
+          case "ReleasePool":
+            return { Error: "cannot" };
+          default:
+            return {};
+        }
+      },
+    };
+    const lines = withPlugin(plugin, [
+      "docker network create --ipam-driver lab --ipam-opt mode=err n1",
+      "docker network create --ipam-driver lab --ipam-opt mode=error n1",
+      "docker network create --ipam-driver lab --ipam-opt mode=datagw n2",
+      "docker network inspect -f '{{json .IPAM.Config}}' n2",
+      "docker network create --ipam-driver lab --ipam-opt mode=badgw n3",
+      "docker network create --ipam-driver lab --ipam-opt mode=badpool n4",
+      "docker network create --ipam-driver lab --subnet 10.63.0.0/24 --aux-address r=10.63.0.5 n5",
+      "docker network rm n2",
+      "docker network ls --format '{{.Name}}'",
+    ]);
+    expect(lines).toEqual([
+      "$ docker network create --ipam-driver lab --ipam-opt mode=err n1 || true",
+      "Error response from daemon: IpamDriver.RequestPool: boom",
+      "$ docker network create --ipam-driver lab --ipam-opt mode=error n1 || true",
+      "Error response from daemon: remote: no pool",
+      "$ docker network create --ipam-driver lab --ipam-opt mode=datagw n2 || true",
+      expect.stringMatching(/^[0-9a-f]{64}$/),
+      "$ docker network inspect -f '{{json .IPAM.Config}}' n2 || true",
+      '[{"Subnet":"10.60.0.0/24","Gateway":"10.60.0.254"}]',
+      "$ docker network create --ipam-driver lab --ipam-opt mode=badgw n3 || true",
+      "Error response from daemon: failed to parse gateway address (junk) returned by ipam driver: invalid CIDR address: junk",
+      "$ docker network create --ipam-driver lab --ipam-opt mode=badpool n4 || true",
+      `Error response from daemon: netip.ParsePrefix("10.62.0.0"): no '/'`,
+      "$ docker network create --ipam-driver lab --subnet 10.63.0.0/24 --aux-address r=10.63.0.5 n5 || true",
+      "Error response from daemon: failed to allocate secondary ip address (r:10.63.0.5): remote: taken",
+      // The plugin's failure to release is only logged.
+      "$ docker network rm n2 || true",
+      "n2",
+      "$ docker network ls --format '{{.Name}}' || true",
+      "bridge",
+      "host",
+      "none",
+    ]);
+    const following = (prefix: string) => log.slice(log.findIndex((l) => l.startsWith(prefix)) + 1);
+    // The pool the plugin named a gateway for: no gateway request.
+    expect(
+      following('RequestPool {"AddressSpace":"L","Pool":"","SubPool":"","Options":{"mode":"datagw"}')[0],
+    ).toBe("GetDefaultAddressSpaces {}");
+    // A bad gateway in Data: the pool released; a bad pool: nothing to release.
+    expect(
+      following('RequestPool {"AddressSpace":"L","Pool":"","SubPool":"","Options":{"mode":"badgw"}')[0],
+    ).toBe('ReleasePool {"PoolID":"p2"}');
+    expect(
+      following('RequestPool {"AddressSpace":"L","Pool":"","SubPool":"","Options":{"mode":"badpool"}')[0],
+    ).toBe("GetDefaultAddressSpaces {}");
+    // A refused aux address: only the pool goes back (the gateway with it, by the plugin).
+    expect(
+      following('RequestAddress {"PoolID":"p/10.63.0.0/24","Address":"10.63.0.5","Options":null}'),
+    ).toEqual([
+      'ReleasePool {"PoolID":"p/10.63.0.0/24"}',
+      'ReleaseAddress {"PoolID":"p1","Address":"10.60.0.254"}',
+      'ReleasePool {"PoolID":"p1"}',
+    ]);
+  });
+
+  it("a pool the plugin picks is held back when the host routes it or names a nameserver in it, not for a macvlan network's subnet", () => {
+    const log: string[] = [];
+    const pools = ["10.77.1.0/24", "10.77.3.0/24", "10.77.2.0/24"];
+    const plugin: NetworkDriverPlugin = {
+      implements: ["IpamDriver"],
+      call(method, req, { ns }) {
+        log.push(`${method} ${JSON.stringify(req)}`);
+        switch (method) {
+          case "GetCapabilities":
+            // (The test's way to give the docker host a nameserver.)
+            ns.files.set("/etc/resolv.conf", "nameserver 10.77.3.53\n");
+            return {};
+          case "GetDefaultAddressSpaces":
+            return { LocalDefaultAddressSpace: "L" };
+          case "RequestPool": {
+            const pool = (req.Pool as string) || (pools.shift() as string);
+            return { PoolID: pool, Pool: pool };
+          }
+          case "RequestAddress":
+            return { Address: `${(req.PoolID as string).replace(/0\/24$/, "1")}/24` };
+          default:
+            return {};
+        }
+      },
+    };
+    const lines = withPlugin(plugin, [
+      "ip link add eth0 type dummy",
+      "ip addr add 10.77.1.1/24 dev eth0",
+      "ip link set eth0 up",
+      "docker network create -d macvlan -o parent=eth0 --subnet 10.77.2.0/24 mv",
+      "docker network create --ipam-driver lab n",
+      "docker network inspect -f '{{json .IPAM.Config}}' n",
+    ]);
+    expect(lines.at(-1)).toBe('[{"Subnet":"10.77.2.0/24","Gateway":"10.77.2.1"}]');
+    expect(log.filter((l) => /^(RequestPool|ReleasePool)/.test(l))).toEqual([
+      'RequestPool {"AddressSpace":"L","Pool":"","SubPool":"","Options":{},"V6":false}',
+      'RequestPool {"AddressSpace":"L","Pool":"","SubPool":"","Options":{},"V6":false}',
+      'RequestPool {"AddressSpace":"L","Pool":"","SubPool":"","Options":{},"V6":false}',
+      'ReleasePool {"PoolID":"10.77.1.0/24"}',
+      'ReleasePool {"PoolID":"10.77.3.0/24"}',
+    ]);
+  });
+
+  it("a failed GetDefaultAddressSpaces is deriveAddressSpace's error", () => {
+    const plugin: NetworkDriverPlugin = {
+      implements: ["IpamDriver"],
+      call: (method) => (method === "GetDefaultAddressSpaces" ? { Error: "gone" } : {}),
+    };
+    expect(withPlugin(plugin, ["docker network create --ipam-driver lab n"])).toEqual([
+      "$ docker network create --ipam-driver lab n || true",
+      "Error response from daemon: failed to get default address space: remote: gone",
+    ]);
   });
 });

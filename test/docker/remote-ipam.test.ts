@@ -2,8 +2,8 @@
  * IPAM plugins (src/docker/remote-ipam.ts): `--ipam-driver NAME` sends the plugin protocol's
  * requests in libnetwork's order with its bodies; the network, its gateway and its containers get
  * the addresses the plugin hands out; everything is given back when they go; a pool the plugin
- * picks that overlaps another network is held and another asked for; a reply's Err is Docker's
- * `remote:` error and leaves nothing behind.
+ * picks that overlaps a network the host routes (a bridge network's subnet) is held and another
+ * asked for; a reply's Error is Docker's `remote:` error and leaves nothing behind.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,7 +31,7 @@ function ipamPlugin(log: string[]): NetworkDriverPlugin {
         case "GetDefaultAddressSpaces":
           return { LocalDefaultAddressSpace: "lab-local", GlobalDefaultAddressSpace: "lab-global" };
         case "RequestPool": {
-          if ((req.Options as Record<string, string>).fail) return { Err: "no pool for you" };
+          if ((req.Options as Record<string, string>).fail) return { Error: "no pool for you" };
           const pool = (req.Pool as string) || (pools[nextPool++] as string);
           next.set(pool, 10);
           return { PoolID: `lab/${pool}`, Pool: pool, Data: {} };
@@ -91,17 +91,19 @@ docker network ls --format '{{.Name}}'
     const calls = log.map((l) => l.split(" ")[0]);
     expect(calls).toEqual([
       "GetCapabilities",
-      // labnet: 172.18.0.0/24 overlaps mynet, held, 10.77.1.0/24 taken, the held one released
+      // labnet: the network's address space, the allocator's own look at the spaces, then
+      // 172.18.0.0/24 (mynet's bridge route: reserved) held, 10.77.1.0/24 taken, the held one released
+      "GetDefaultAddressSpaces",
       "GetDefaultAddressSpaces",
       "RequestPool",
-      "GetDefaultAddressSpaces",
       "RequestPool",
-      "RequestAddress",
       "ReleasePool",
+      "RequestAddress",
       // a and b
       "RequestAddress",
       "RequestAddress",
       // fixed (the subnet and gateway asked for), c with --ip
+      "GetDefaultAddressSpaces",
       "GetDefaultAddressSpaces",
       "RequestPool",
       "RequestAddress",
@@ -113,28 +115,30 @@ docker network ls --format '{{.Name}}'
       "ReleasePool",
       // bad
       "GetDefaultAddressSpaces",
+      "GetDefaultAddressSpaces",
       "RequestPool",
     ]);
-    expect(JSON.parse(log[2]?.slice("RequestPool ".length) ?? "{}")).toEqual({
+    expect(JSON.parse(log[3]?.slice("RequestPool ".length) ?? "{}")).toEqual({
       AddressSpace: "lab-local",
       Pool: "",
       SubPool: "",
       Options: { zone: "a" },
       V6: false,
     });
-    expect(log[5]).toBe(
+    expect(log[5]).toBe('ReleasePool {"PoolID":"lab/172.18.0.0/24"}');
+    expect(log[6]).toBe(
       'RequestAddress {"PoolID":"lab/10.77.1.0/24","Address":"","Options":{"RequestAddressType":"com.docker.network.gateway"}}',
     );
-    expect(log[6]).toBe('ReleasePool {"PoolID":"lab/172.18.0.0/24"}');
-    expect(log[7]).toBe('RequestAddress {"PoolID":"lab/10.77.1.0/24","Address":"","Options":{}}');
-    expect(log[10]).toBe(
+    // The daemon gives an endpoint no IPAM options: null.
+    expect(log[7]).toBe('RequestAddress {"PoolID":"lab/10.77.1.0/24","Address":"","Options":null}');
+    expect(log[11]).toBe(
       'RequestPool {"AddressSpace":"lab-local","Pool":"10.77.9.0/24","SubPool":"","Options":{},"V6":false}',
     );
-    expect(log[11]).toBe(
+    expect(log[12]).toBe(
       'RequestAddress {"PoolID":"lab/10.77.9.0/24","Address":"10.77.9.1","Options":{"RequestAddressType":"com.docker.network.gateway"}}',
     );
-    expect(log[12]).toBe('RequestAddress {"PoolID":"lab/10.77.9.0/24","Address":"10.77.9.50","Options":{}}');
-    expect(log.slice(13, 17)).toEqual([
+    expect(log[13]).toBe('RequestAddress {"PoolID":"lab/10.77.9.0/24","Address":"10.77.9.50","Options":null}');
+    expect(log.slice(14, 18)).toEqual([
       'ReleaseAddress {"PoolID":"lab/10.77.1.0/24","Address":"10.77.1.10"}',
       'ReleaseAddress {"PoolID":"lab/10.77.1.0/24","Address":"10.77.1.11"}',
       'ReleaseAddress {"PoolID":"lab/10.77.1.0/24","Address":"10.77.1.254"}',
