@@ -376,7 +376,6 @@ export class NetNamespace {
         new Inet6(this),
         this.udpPorts,
       );
-      this.udp.other = this.udp6Table;
     }
   }
 

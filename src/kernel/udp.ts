@@ -145,12 +145,6 @@ export class UdpSocket {
 }
 
 export class UdpTable {
-  /**
-   * The other family's table (udp ↔ udp6). Lookups do not need it: both tables see every socket
-   * through the port map they share.
-   */
-  other: UdpTable | undefined;
-
   /** `byPort`: sockets by local port, both families' (the port space they share). */
   constructor(
     private readonly ns: NetNamespace,
