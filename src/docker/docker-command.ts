@@ -111,25 +111,24 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
         if (group === "container" && rest[0] !== "inspect") break;
         const { flags, rest: refs } = takeFlags(
           group === "container" ? rest.slice(1) : rest,
-          { "-f": "value", "--format": "value", "-s": "bool", "--size": "bool" },
+          {
+            "-f": "value",
+            "--format": "value",
+            "-s": "bool",
+            "--size": "bool",
+            ...(group === "container" ? {} : { "--type": "value" as const }),
+          },
           group === "container" ? "container inspect" : "inspect",
         );
         const format = flags.get("-f")?.at(-1) ?? flags.get("--format")?.at(-1);
-        inspectCommand(io, format, refs, (ref) => {
-          try {
-            return containerResource(daemon.findContainer(ref), daemon);
-          } catch (e) {
-            if (!(e instanceof DockerError)) throw e;
-            // docker inspect looks through every kind of object; container inspect asks for one.
-            throw group === "container"
-              ? e
-              : new DockerError(
-                  e.message.replace(/^No such container: /, "Error: No such object: "),
-                  404,
-                  false,
-                );
-          }
-        });
+        if (group === "container") {
+          inspectCommand(io, format, refs, (ref) => containerResource(daemon.findContainer(ref), daemon));
+          return undefined;
+        }
+        const type = flags.get("--type")?.at(-1) ?? "";
+        if (!INSPECT_TYPES.includes(type))
+          throw new DockerError(`${JSON.stringify(type)} is not a valid value for --type`, 400, false);
+        inspectCommand(io, format, refs, (ref) => inspectAny(daemon, ref, type));
         return undefined;
       }
     }
@@ -392,6 +391,41 @@ function inspectCommand(
   else writeText(io.out, goJsonEscaped(goJsonIndent(found, format === "json" ? undefined : 4)));
   for (const e of errors) writeText(io.err, e);
   io.exit(errors.length > 0 ? 1 : 0);
+}
+
+/** `docker inspect --type` values (system/inspect.go runInspect). */
+const INSPECT_TYPES = [
+  "",
+  "container",
+  "image",
+  "node",
+  "network",
+  "service",
+  "volume",
+  "task",
+  "plugin",
+  "secret",
+];
+
+/**
+ * docker inspect's inspectAll: the first kind of object that has `ref` (containers, then
+ * networks: images, volumes and swarm objects are not modelled), skipping "not found" errors;
+ * with --type only that kind, and its own error.
+ */
+function inspectAny(daemon: Daemon, ref: string, type: string): unknown {
+  const kinds: [string, () => unknown][] = [
+    ["container", () => containerResource(daemon.findContainer(ref), daemon)],
+    ["network", () => networkResource(daemon.findNetwork(ref), daemon)],
+  ];
+  for (const [kind, get] of kinds) {
+    if (type !== "" && kind !== type) continue;
+    try {
+      return get();
+    } catch (e) {
+      if (!(e instanceof DockerError) || type !== "" || e.status !== 404) throw e;
+    }
+  }
+  throw new DockerError(`Error: No such object: ${ref}`, 404, false);
 }
 
 /** Parse an inspect template; on a parse error say so and exit 64 (null). */

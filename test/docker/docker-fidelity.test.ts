@@ -195,6 +195,31 @@ describe("network inspect per engine (§10)", () => {
   });
 });
 
+describe("docker inspect looks through every kind of object (system/inspect.go inspectAll)", () => {
+  it("containers, then networks; --type keeps to one kind and its own error; a bad --type", () => {
+    const r = run([
+      "docker network create mynet",
+      "docker run -d --name web nginx",
+      "docker inspect -f '{{.Name}}' mynet web bridge",
+      "docker inspect --type network -f '{{.Name}}' web",
+      "docker inspect --type container -f '{{.Name}}' mynet",
+      "docker inspect --type foo mynet",
+      "docker inspect nope",
+    ]);
+    expect(r.get("docker inspect -f '{{.Name}}' mynet web bridge")).toEqual(["mynet", "/web", "bridge"]);
+    expect(r.get("docker inspect --type network -f '{{.Name}}' web")).toEqual([
+      "",
+      "Error response from daemon: network web not found",
+    ]);
+    expect(r.get("docker inspect --type container -f '{{.Name}}' mynet")).toEqual([
+      "",
+      "Error response from daemon: No such container: mynet",
+    ]);
+    expect(r.get("docker inspect --type foo mynet")).toEqual(['"foo" is not a valid value for --type']);
+    expect(r.get("docker inspect nope")).toEqual(["[]", "Error: No such object: nope"]);
+  });
+});
+
 describe("container inspect per engine", () => {
   it("an endpoint on an internal network has no Gateway (bridge Join sets none), on 27 as on 29", () => {
     for (const engine of [[], ["dockerd --engine-version 29"]]) {
