@@ -9,8 +9,9 @@
  * messages and upper protocols to listeners; UDP to nobody gets port unreachable. Output routes a
  * packet (table local, then main; a link-local destination needs the device), picks the source
  * (RFC 6724's main rules: valid addresses only, matching scope, the outgoing device, the longest
- * matching prefix), writes the header with an automatic flow label (auto_flowlabels: a hash of
- * addresses and protocol) and resolves the next hop through the neighbour table — the same NUD
+ * matching prefix), writes the header with an automatic flow label (auto_flowlabels: a seeded
+ * hash of addresses, protocol and TCP/UDP ports — Linux uses a TCP socket's random txhash, drawn
+ * again when a SYN is retransmitted) and resolves the next hop through the neighbour table — the same NUD
  * machine as ARP, with neighbour solicitations to the solicited-node group (from the waiting
  * packet's source, or the link-local address when probing) and unicast probes.
  * ip6tables' hooks (ns.netfilter6) sit where Linux has them: PREROUTING in ipv6_rcv (then the
@@ -446,7 +447,9 @@ export class Ipv6Stack {
   private flowLabel(buf: Uint8Array, ip: number, nextHeader: number): number {
     if (this.ns.sysctl.get("net.ipv6.auto_flowlabels") === "0") return 0;
     let h = this.flowSeed ^ nextHeader;
-    for (let i = 8; i < 40; i++) h = Math.imul(h ^ (buf[ip + i] as number), 0x01000193);
+    // The flow's keys: addresses, and for TCP and UDP the ports, so each connection has its own.
+    const end = nextHeader === IPPROTO_TCP || nextHeader === IPPROTO_UDP ? 44 : 40;
+    for (let i = 8; i < end; i++) h = Math.imul(h ^ (buf[ip + i] as number), 0x01000193);
     h ^= h >>> 15;
     h = Math.imul(h, 0x2c1b3c6d);
     h ^= h >>> 12;
