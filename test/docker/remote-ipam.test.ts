@@ -137,7 +137,9 @@ docker network ls --format '{{.Name}}'
     expect(log[12]).toBe(
       'RequestAddress {"PoolID":"lab/10.77.9.0/24","Address":"10.77.9.1","Options":{"RequestAddressType":"com.docker.network.gateway"}}',
     );
-    expect(log[13]).toBe('RequestAddress {"PoolID":"lab/10.77.9.0/24","Address":"10.77.9.50","Options":null}');
+    expect(log[13]).toBe(
+      'RequestAddress {"PoolID":"lab/10.77.9.0/24","Address":"10.77.9.50","Options":null}',
+    );
     expect(log.slice(14, 18)).toEqual([
       'ReleaseAddress {"PoolID":"lab/10.77.1.0/24","Address":"10.77.1.10"}',
       'ReleaseAddress {"PoolID":"lab/10.77.1.0/24","Address":"10.77.1.11"}',
