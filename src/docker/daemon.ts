@@ -284,9 +284,10 @@ export class Daemon {
       throw new DockerError("operation is not permitted on predefined bridge network ", 403);
     if ([...this.networks.values()].some((n) => n.name === req.name))
       throw new DockerError(`network with name ${req.name} already exists`, 409);
+    // libnetwork validateConfiguration comes first for a --config-from network.
+    if (req.configFrom !== undefined && !req.configOnly) checkConfigFrom(req, this.userSpecifiedText());
     if (this.options.engineVersion >= 28) checkAdvertiseOptions(req.options);
     if (req.configOnly) return this.createConfigNetwork(req);
-    if (req.configFrom !== undefined) checkConfigFrom(req);
     const lanDriver = this.lanDriver(req.driver);
     if (req.driver !== "bridge" && !lanDriver) throw new DockerError(`plugin "${req.driver}" not found`, 404);
     if (req.configFrom !== undefined) req = this.applyConfigNetwork(req, req.configFrom);
@@ -360,10 +361,22 @@ export class Daemon {
         options: req.options,
         labels: req.labels,
         ipamOptions: req.ipamOptions ?? {},
-        configOnly: { ipam: req.ipam, ipamDriver: req.ipamDriver ?? "default" },
+        configOnly: {
+          ipam: req.ipam,
+          ipamDriver: req.ipamDriver ?? "default",
+          ...(req.ipv6 ? { ipv6: req.ipv6 } : {}),
+          ...(req.ipv4Disabled ? { ipv4Disabled: true } : {}),
+        },
       },
       [],
     );
+  }
+
+  /** validateConfiguration's wording: "user-specified" from 29.2, "user specified" before. */
+  private userSpecifiedText(): string {
+    const { engineVersion: v, engineMinor: m } = this.options;
+    const hyphen = v > 29 || (v === 29 && m >= 2);
+    return `user${hyphen ? "-" : " "}specified configurations are not supported if the network depends on a configuration network`;
   }
 
   /** --config-from: the configuration network's IPAM request, options and labels. */
@@ -378,6 +391,9 @@ export class Daemon {
       ipamOptions: { ...config.spec.ipamOptions },
       ipam: config.spec.configOnly.ipam,
       ipamDriver: config.spec.configOnly.ipamDriver,
+      // applyConfigurationTo: the IP versions come from the configuration network too.
+      ...(config.spec.configOnly.ipv6 ? { ipv6: config.spec.configOnly.ipv6 } : {}),
+      ...(config.spec.configOnly.ipv4Disabled ? { ipv4Disabled: true } : {}),
     };
   }
 
@@ -1452,17 +1468,20 @@ function configOnlyEndpoint(): DockerError {
   return new DockerError("cannot create endpoint on configuration-only network", 403);
 }
 
-/** libnetwork validateConfiguration: a --config-from network brings no configuration of its own. */
-function checkConfigFrom(req: NetworkCreate): void {
+/**
+ * libnetwork validateConfiguration: a --config-from network brings no configuration of its own
+ * (IPAM driver, IPv6, IPv4 off, labels, IPAM options or configs; then driver options).
+ */
+function checkConfigFrom(req: NetworkCreate, userSpecified: string): void {
   if (
+    (req.ipamDriver !== undefined && req.ipamDriver !== "default" && req.ipamDriver !== "") ||
+    req.ipv6 !== undefined ||
+    req.ipv4Disabled === true ||
     req.ipam.some((r) => r.subnet || r.gateway || r.ipRange || (r.auxAddresses?.length ?? 0) > 0) ||
     Object.keys(req.labels).length > 0 ||
     Object.keys(req.ipamOptions ?? {}).length > 0
   )
-    throw new DockerError(
-      "user-specified configurations are not supported if the network depends on a configuration network",
-      403,
-    );
+    throw new DockerError(userSpecified, 403);
   if (Object.keys(req.options).length > 0)
     throw new DockerError(
       "network driver options are not supported if the network depends on a configuration network",

@@ -60,7 +60,14 @@ function withGateway(entry: IpamConfigEntry, gateway: string | undefined): IpamC
 /** IPAM.Config: a nil slice (null) when there is no entry, as for the host and none networks. */
 function ipamConfig(n: Network, version: number): IpamConfigEntry[] | Record<string, unknown>[] | null {
   if (n.spec.configOnly) {
-    const requested = version >= 29 ? [] : requestedConfig(n.spec.configOnly.ipam);
+    const v6 = n.spec.configOnly.ipv6;
+    const requested =
+      version >= 29
+        ? []
+        : requestedConfig([
+            ...n.spec.configOnly.ipam,
+            ...(v6?.subnet ? [{ subnet: v6.subnet, gateway: v6.gateway, ipRange: v6.ipRange }] : []),
+          ]);
     return requested.length > 0 ? requested : null;
   }
   const v4 = n.pools.map((p) =>
@@ -133,8 +140,8 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     Created: n.created,
     Scope: "local",
     Driver: n.driver,
-    ...(version >= 28 ? { EnableIPv4: !n.spec.ipv4Disabled } : {}),
-    EnableIPv6: n.pool6 !== undefined,
+    ...(version >= 28 ? { EnableIPv4: !(n.spec.ipv4Disabled || n.spec.configOnly?.ipv4Disabled) } : {}),
+    EnableIPv6: n.pool6 !== undefined || n.spec.configOnly?.ipv6 !== undefined,
     IPAM: {
       Driver: n.spec.configOnly?.ipamDriver ?? n.spec.ipamDriver ?? "default",
       Options: n.predefined ? null : goMap(n.spec.ipamOptions ?? {}),

@@ -7,7 +7,7 @@
 
 import type { NetDevice } from "../link/net-device.js";
 import type { AddressPool, PoolRequest } from "./ipam.js";
-import type { Ipv6Pool } from "./ipam6.js";
+import type { Ipv6Pool, Pool6Request } from "./ipam6.js";
 
 /** A built-in driver, or the name of a remote driver plugin. */
 export type DriverName = string;
@@ -47,7 +47,7 @@ export interface NetworkSpec {
    * --config-only: a network that only holds configuration (driver null, nothing allocated or
    * built) for --config-from networks; the IPAM request is kept as given.
    */
-  configOnly?: { ipam: PoolRequest[]; ipamDriver: string };
+  configOnly?: { ipam: PoolRequest[]; ipamDriver: string; ipv6?: Pool6Request; ipv4Disabled?: boolean };
   /** --ipam-driver when it is a plugin. */
   ipamDriver?: string;
   /** --config-from: the configuration network this one took its IPAM, options and labels from. */

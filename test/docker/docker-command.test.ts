@@ -628,7 +628,7 @@ describe("configuration-only networks (--config-only / --config-from)", () => {
     ]);
     const errors = [
       "configuration network can only contain network specific fields. Network operator fields like [ ingress | internal | attachable | scope ] are not supported.",
-      "user-specified configurations are not supported if the network depends on a configuration network",
+      "user specified configurations are not supported if the network depends on a configuration network",
       "network driver options are not supported if the network depends on a configuration network",
       'configuration network "nope" does not exist',
     ];

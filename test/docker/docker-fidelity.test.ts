@@ -660,3 +660,63 @@ describe("IPAM plugins: the remote allocator's requests, replies and errors (§9
     ]);
   });
 });
+
+describe("--config-only / --config-from (libnetwork validateConfiguration, applyConfigurationTo)", () => {
+  const err = (v: string) =>
+    `Error response from daemon: ${v} configurations are not supported if the network depends on a configuration network`;
+
+  it("a configuration network keeps --ipv6 and its IPv6 subnet; a network made from it inherits both", () => {
+    const r = run([
+      "docker network create --config-only --ipv6 --subnet 192.168.50.0/24 --subnet fd00:50::/64 conf6",
+      "docker network inspect -f '{{.EnableIPv6}} {{json .IPAM.Config}}' conf6",
+      "docker network create --config-from conf6 n6",
+      "docker network inspect -f '{{.EnableIPv6}} {{json .IPAM.Config}}' n6",
+      "docker run -d --name c --network n6 alpine sleep 100",
+      "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.GlobalIPv6Address}}{{end}}' c",
+    ]);
+    expect(r.get("docker network inspect -f '{{.EnableIPv6}} {{json .IPAM.Config}}' conf6")).toEqual([
+      'true [{"Subnet":"192.168.50.0/24"},{"Subnet":"fd00:50::/64"}]',
+    ]);
+    expect(r.get("docker network inspect -f '{{.EnableIPv6}} {{json .IPAM.Config}}' n6")).toEqual([
+      'true [{"Subnet":"192.168.50.0/24"},{"Subnet":"fd00:50::/64"}]',
+    ]);
+    expect(
+      r.get(
+        "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.GlobalIPv6Address}}{{end}}' c",
+      ),
+    ).toEqual(["192.168.50.2 fd00:50::2"]);
+  });
+
+  it("--ipv6, a non-default --ipam-driver (and 28's --ipv4=false) with --config-from are refused, in each version's words", () => {
+    const r27 = run([
+      "docker network create --config-only --subnet 192.168.60.0/24 conf",
+      "docker network create --config-from conf --ipv6 a",
+      "docker network create --config-from conf --ipam-driver other b",
+    ]);
+    expect(r27.get("docker network create --config-from conf --ipv6 a")).toEqual([err("user specified")]);
+    expect(r27.get("docker network create --config-from conf --ipam-driver other b")).toEqual([
+      err("user specified"),
+    ]);
+    const r28 = run([
+      "dockerd --engine-version 28",
+      "docker network create --config-only --subnet 192.168.60.0/24 conf",
+      "docker network create --config-from conf --ipv4=false c",
+      // validateConfiguration runs before the advertise options are looked at.
+      "docker network create --config-from conf -o com.docker.network.advertise_addr_nmsgs=9 d",
+    ]);
+    expect(r28.get("docker network create --config-from conf --ipv4=false c")).toEqual([
+      err("user specified"),
+    ]);
+    expect(
+      r28.get("docker network create --config-from conf -o com.docker.network.advertise_addr_nmsgs=9 d"),
+    ).toEqual([
+      "Error response from daemon: network driver options are not supported if the network depends on a configuration network",
+    ]);
+    const r29 = run([
+      "dockerd --engine-version 29",
+      "docker network create --config-only --subnet 192.168.60.0/24 conf",
+      "docker network create --config-from conf --ipv6 a",
+    ]);
+    expect(r29.get("docker network create --config-from conf --ipv6 a")).toEqual([err("user-specified")]);
+  });
+});
