@@ -141,11 +141,14 @@ export class Daemon {
   ) {
     this.ipam = new Ipam({
       defaultPools: options.defaultAddressPools,
-      reserved: () =>
-        ns.main
+      // Local scope: the host's on-link routes and its resolv.conf nameservers are left alone.
+      reserved: () => [
+        ...ns.main
           .routes()
           .filter((r) => r.type === "unicast" && r.gateway === 0 && r.prefixLen > 0)
           .map((r) => `${ipv4ToString(r.dst)}/${r.prefixLen}`),
+        ...nameservers(ns.files.get("/etc/resolv.conf") ?? "").map((a) => `${ipv4ToString(a)}/32`),
+      ],
     });
     // The host ID the ULA pool is derived from (the daemon's engine ID), from a stream of its own.
     const idRng = host.sim.random(`engine-id:${ns.name}`);

@@ -155,6 +155,19 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       const noNewline = args[0] === "-n";
       const words = args.slice(noNewline ? 1 : 0, bar).join(" ");
       return start(args.slice(bar + 1), ns, `${words}${noNewline ? "" : "\n"}`, onExit, output);
+    } else if (cmd === "echo" && (args.includes(">") || args.includes(">>"))) {
+      // `echo [-n] WORDS > FILE` (or >>): the namespace's files (/etc/hosts, /etc/resolv.conf).
+      const at = args.findIndex((a) => a === ">" || a === ">>");
+      const path = args[at + 1];
+      const noNewline = args[0] === "-n";
+      const text = `${args.slice(noNewline ? 1 : 0, at).join(" ")}${noNewline ? "" : "\n"}`;
+      if (path === undefined || !ns.files.has(path)) {
+        ctx.err(`bash: ${path ?? ""}: No such file or directory`);
+        ctx.exit(1);
+      } else {
+        ns.files.set(path, args[at] === ">>" ? `${ns.files.get(path) ?? ""}${text}` : text);
+        ctx.exit(0);
+      }
     } else if (cmd === "ping") {
       job.running = ping(args, ctx);
     } else if (cmd === "nc") {

@@ -720,3 +720,19 @@ describe("--config-only / --config-from (libnetwork validateConfiguration, apply
     expect(r29.get("docker network create --config-from conf --ipv6 a")).toEqual([err("user-specified")]);
   });
 });
+
+describe("built-in IPAM: reserved prefixes (§2.2)", () => {
+  it("a predefined subnet holding one of the host's resolv.conf nameservers is skipped, as an on-link route is", () => {
+    const r = run([
+      "echo nameserver 172.18.0.53 > /etc/resolv.conf",
+      "ip link add dummy0 type dummy",
+      "ip addr add 172.19.5.1/24 dev dummy0",
+      "ip link set dummy0 up",
+      "docker network create a",
+      "docker network inspect -f '{{json .IPAM.Config}}' a",
+    ]);
+    expect(r.get("docker network inspect -f '{{json .IPAM.Config}}' a")).toEqual([
+      '[{"Subnet":"172.20.0.0/16","Gateway":"172.20.0.1"}]',
+    ]);
+  });
+});
