@@ -434,16 +434,15 @@ export class Daemon {
     const driver = req.ipamDriver ?? "default";
     const plugin = driver === "default" ? undefined : this.ipamPlugins.get(driver);
     if (driver !== "default" && !plugin) throw new DockerError(`plugin "${driver}" not found`, 404);
-    const taken = [...this.networks.values()].flatMap((n) =>
-      n.pools.map((p) => ({ addr: p.subnet, len: p.prefixLen })),
-    );
     const pools: AddressPool[] = [];
+    const space = plugin?.defaultAddressSpace();
+    const skipGateway = this.skipsGateway(req);
     try {
       for (const r of req.ipam.length > 0 ? req.ipam : [{}])
         pools.push(
           plugin
-            ? plugin.requestPool(r, req.ipamOptions ?? {}, taken)
-            : this.ipam.requestPool({ ...r, skipGateway: this.skipsGateway(req) }),
+            ? plugin.requestPool({ ...r, skipGateway }, req.ipamOptions ?? {}, space ?? "")
+            : this.ipam.requestPool({ ...r, skipGateway }),
         );
     } catch (e) {
       for (const p of pools) this.releasePool(p);

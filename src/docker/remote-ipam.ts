@@ -178,16 +178,19 @@ export class RemoteIpam {
    * third argument (the other networks' subnets) is not what Docker 27+ checks: the plugin's own
    * picks are held back when they overlap the host's reserved networks.
    */
-  requestPool(req: PoolRequest, options: Record<string, string>, _taken?: Prefix[]): RemoteIpamPool {
-    // deriveAddressSpace.
-    let space: unknown;
+  /** deriveAddressSpace: the plugin's local default address space, asked once per network. */
+  defaultAddressSpace(): string {
     try {
-      space = this.call("GetDefaultAddressSpaces", {}).LocalDefaultAddressSpace;
+      return String(this.call("GetDefaultAddressSpaces", {}).LocalDefaultAddressSpace ?? "");
     } catch (e) {
       if (!(e instanceof DockerError)) throw e;
       throw new DockerError(`failed to get default address space: ${e.message}`, 404);
     }
-    const pool = this.requestPoolHelper(req, options, String(space ?? ""));
+  }
+
+  /** One pool of a network in address space `space` (defaultAddressSpace), then its reservations. */
+  requestPool(req: PoolRequest, options: Record<string, string>, space: string): RemoteIpamPool {
+    const pool = this.requestPoolHelper(req, options, space);
     this.reserve(pool, req);
     return pool;
   }
@@ -234,7 +237,8 @@ export class RemoteIpam {
         );
       }
       pool.gateway = p.addr;
-    } else {
+    } else if (!req.skipGateway || req.gateway) {
+      // 28+: a driver that needs no gateway (GwAllocChecker) gets none unless one was given.
       try {
         const reply = this.call("RequestAddress", {
           PoolID: pool.poolId,

@@ -155,4 +155,28 @@ docker network ls --format '{{.Name}}'
     expect(lines).toContain('Error response from daemon: plugin "nosuch" not found');
     expect(lines.slice(-5)).toEqual(["bridge", "fixed", "host", "mynet", "none"]);
   });
+
+  it("GetDefaultAddressSpaces once for the network and once per pool; 28+'s ipvlan l3 asks for no gateway", () => {
+    const log: string[] = [];
+    runScenario(
+      `
+dockerd --engine-version 28
+ip link add eth1 type dummy
+docker network create -d macvlan -o parent=eth1 --ipam-driver lab-ipam --subnet 10.77.5.0/24 --subnet 10.77.6.0/24 two
+docker network create -d ipvlan -o parent=eth1 -o ipvlan_mode=l3 --ipam-driver lab-ipam --subnet 10.77.7.0/24 l3net
+`,
+      {
+        seed: 1,
+        outDir: join(tmp, "spaces"),
+        pcapng: false,
+        application: "test",
+        print: () => {},
+        plugins: { "lab-ipam": ipamPlugin(log) },
+      },
+    );
+    // `two`: once for the network and once in each of its two pools; `l3net`: once and once.
+    expect(log.filter((l) => l.startsWith("GetDefaultAddressSpaces"))).toHaveLength(5);
+    const l3 = log.slice(log.findIndex((l) => l.includes("10.77.7.0/24")));
+    expect(l3.some((l) => l.includes("com.docker.network.gateway"))).toBe(false);
+  });
 });
