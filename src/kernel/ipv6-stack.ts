@@ -348,15 +348,7 @@ export class Ipv6Stack {
         if (!mine.dadFailed) this.addrconf.dadFailed(mine, slla >= 0 ? slla : 0);
         return;
       }
-      const na = neighbourAdvert(
-        target,
-        (forwarding ? NA_ROUTER : 0) | NA_OVERRIDE,
-        true,
-        dev.mac,
-        target,
-        ALL_NODES,
-      );
-      this.sendOnLink(dev.ifindex, na, target, ALL_NODES, 255);
+      this.advertiseToAll(dev, target);
       return;
     }
     if (mine.tentative) return;
@@ -374,17 +366,20 @@ export class Ipv6Stack {
    */
   announce(ifindex: number, address: Uint8Array): void {
     const dev = this.ns.devices.get(ifindex);
-    if (!dev?.running || !this.addrconf.find(ifindex, address)) return;
+    if (dev?.running && this.addrconf.find(ifindex, address)) this.advertiseToAll(dev, address);
+  }
+
+  /** An advertisement of our `address` to all nodes: override set, router flag when forwarding. */
+  private advertiseToAll(dev: NetDevice, address: Uint8Array): void {
     const forwarding = this.addrconf.conf(dev, "forwarding") !== 0;
-    const na = neighbourAdvert(
-      address,
-      (forwarding ? NA_ROUTER : 0) | NA_OVERRIDE,
-      true,
-      dev.mac,
+    const flags = (forwarding ? NA_ROUTER : 0) | NA_OVERRIDE;
+    this.sendOnLink(
+      dev.ifindex,
+      neighbourAdvert(address, flags, true, dev.mac, address, ALL_NODES),
       address,
       ALL_NODES,
+      255,
     );
-    this.sendOnLink(ifindex, na, address, ALL_NODES, 255);
   }
 
   private neighbourAdvertisement(dev: NetDevice, pkt: Packet, l4: number): void {

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { linkEnv } from "../../src/docker/container-env.js";
-import { runLines } from "../helpers/scenario.js";
+import { outputsByCommand, runLines } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-dockercmd-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -18,16 +18,7 @@ let n = 0;
 
 /** Run the commands (each may fail) and return what each printed, by command. */
 function run(commands: string[]): Map<string, string[]> {
-  const { lines } = runLines(commands.map((c) => `${c} || true`).join("\n"), join(tmp, `r${n++}`));
-  const out = new Map<string, string[]>();
-  let current = "";
-  for (const l of lines) {
-    if (l.startsWith("$ ")) {
-      current = l.slice(2).replace(/ \|\| true$/, "");
-      out.set(current, []);
-    } else out.get(current)?.push(l);
-  }
-  return out;
+  return outputsByCommand(commands, join(tmp, `r${n++}`));
 }
 
 describe("docker network", () => {

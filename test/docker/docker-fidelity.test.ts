@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { NetworkDriverPlugin } from "../../src/docker/remote-driver.js";
 import { runScenario } from "../../src/scenario/runner.js";
-import { runLines } from "../helpers/scenario.js";
+import { outputsByCommand, runLines } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-fidelity-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -20,16 +20,7 @@ let n = 0;
 
 /** Run the commands (each may fail) and return what each printed, by command. */
 function run(commands: string[]): Map<string, string[]> {
-  const { lines } = runLines(commands.map((c) => `${c} || true`).join("\n"), join(tmp, `r${n++}`));
-  const out = new Map<string, string[]>();
-  let current = "";
-  for (const l of lines) {
-    if (l.startsWith("$ ")) {
-      current = l.slice(2).replace(/ \|\| true$/, "");
-      out.set(current, []);
-    } else if (!l.startsWith("dockwire: line ")) out.get(current)?.push(l);
-  }
-  return out;
+  return outputsByCommand(commands, join(tmp, `r${n++}`));
 }
 
 /** The exit status of the last command, after the others (which may fail). */

@@ -9,23 +9,14 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readPcap } from "../../src/capture/pcap-reader.js";
 import { decodeFrame } from "../../src/wire/frame.js";
-import { runLines } from "../helpers/scenario.js";
+import { outputsByCommand } from "../helpers/scenario.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-docker6-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Each command's output, keyed by the command (`|| true` kept). */
 function run(name: string, lines: string[]): Map<string, string[]> {
-  const { lines: out } = runLines(lines.join("\n"), join(tmp, name));
-  const by = new Map<string, string[]>();
-  let current: string[] = [];
-  for (const l of out) {
-    if (l.startsWith("$ ")) {
-      current = [];
-      by.set(l.slice(2), current);
-    } else current.push(l);
-  }
-  return by;
+  return outputsByCommand(lines, join(tmp, name), false);
 }
 
 describe("docker IPv6", () => {
