@@ -75,6 +75,7 @@ export class BridgeDriver {
     if (!n.pool6 || !this.settings.ip6tables) return undefined;
     return {
       ...this.rules(n),
+      v6: true,
       subnet: `${ipv6ToString(n.pool6.subnet)}/${n.pool6.prefixLen}`,
       gatewayMode: gatewayMode(n, true),
       snatSource: n.spec.options["com.docker.network.host_ipv6"] ?? "",
@@ -90,6 +91,7 @@ export class BridgeDriver {
     const pool = n.pool;
     return {
       bridge: n.bridgeName,
+      v6: false,
       subnet: pool ? `${ipv4ToString(pool.subnet)}/${pool.prefixLen}` : "",
       icc: n.flag(OPT_ICC, true),
       ipMasq: n.flag(OPT_MASQ, true),

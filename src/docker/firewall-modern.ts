@@ -24,6 +24,7 @@ import {
   addDockerJumps,
   type BridgeRules,
   type FirewallLayout,
+  internalDrops,
   ipt,
   masqueradeTarget,
   type PortRule,
@@ -34,15 +35,7 @@ function bridgeLines(n: BridgeRules, v28: boolean): string[] {
   const br = n.bridge;
   if (n.internal)
     return [
-      ...(v28
-        ? [
-            `-t filter -I DOCKER-ISOLATION-STAGE-1 -i ${br} ! -d ${n.subnet} -j DROP`,
-            `-t filter -I DOCKER-ISOLATION-STAGE-1 -o ${br} ! -s ${n.subnet} -j DROP`,
-          ]
-        : [
-            `-t filter -I DOCKER-INTERNAL ! -d ${n.subnet} -i ${br} -j DROP`,
-            `-t filter -I DOCKER-INTERNAL ! -s ${n.subnet} -o ${br} -j DROP`,
-          ]),
+      ...internalDrops(n, v28 ? "-I DOCKER-ISOLATION-STAGE-1" : "-I DOCKER-INTERNAL"),
       `-t filter -A DOCKER-FORWARD -i ${br} -o ${br} -j ${n.icc ? "ACCEPT" : "DROP"}`,
     ];
   const routed = n.gatewayMode === "routed";
@@ -50,7 +43,7 @@ function bridgeLines(n: BridgeRules, v28: boolean): string[] {
     `-t filter -A DOCKER-CT -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
     `-t filter -A DOCKER-BRIDGE -o ${br} -j DOCKER`,
     // Routed: the network's addresses are reached directly, ICMP let in ahead of the default rule.
-    ...(routed ? [`-t filter -A DOCKER -o ${br} -p icmp -j ACCEPT`] : []),
+    ...(routed ? [`-t filter -A DOCKER -o ${br} -p ${n.v6 ? "ipv6-icmp" : "icmp"} -j ACCEPT`] : []),
     `-t filter -A DOCKER ! -i ${br} -o ${br} -j ${n.gatewayMode === "nat-unprotected" ? "ACCEPT" : "DROP"}`,
     ...(n.icc
       ? [`-t filter -A DOCKER-FORWARD -i ${br} -j ACCEPT`]

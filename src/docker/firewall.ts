@@ -14,6 +14,8 @@ import type { IptablesState } from "../netfilter/tables.js";
 
 export interface BridgeRules {
   bridge: string;
+  /** For ip6tables (the IPv6 subnet; internal networks' and routed mode's IPv6 forms). */
+  v6: boolean;
   /** The network's subnet as CIDR text (e.g. 172.17.0.0/16). */
   subnet: string;
   icc: boolean;
@@ -104,18 +106,30 @@ function jumpFirst(state: IptablesState, chain: string): void {
   ipt(state, `-t filter -I FORWARD -j ${chain}`);
 }
 
+/**
+ * An internal network's two drops (setupInternalNetworkRules): traffic leaving or entering the
+ * bridge from outside its subnet; the IPv6 forms also name the other side's interface.
+ */
+export function internalDrops(n: BridgeRules, where: string): string[] {
+  const br = n.bridge;
+  return n.v6
+    ? [
+        `-t filter ${where} -i ${br} ! -o ${br} ! -d ${n.subnet} -j DROP`,
+        `-t filter ${where} ! -i ${br} -o ${br} ! -s ${n.subnet} -j DROP`,
+      ]
+    : [
+        `-t filter ${where} -i ${br} ! -d ${n.subnet} -j DROP`,
+        `-t filter ${where} -o ${br} ! -s ${n.subnet} -j DROP`,
+      ];
+}
+
 /** A bridge network's own rules, in the order Docker makes them ("-I" inserts, "-A" appends). */
 function bridgeRuleLines(n: BridgeRules): string[] {
   const br = n.bridge;
   const iccRule = n.icc
     ? `-t filter -I FORWARD -i ${br} -o ${br} -j ACCEPT`
     : `-t filter -A FORWARD -i ${br} -o ${br} -j DROP`;
-  if (n.internal)
-    return [
-      `-t filter -I DOCKER-ISOLATION-STAGE-1 -i ${br} ! -d ${n.subnet} -j DROP`,
-      `-t filter -I DOCKER-ISOLATION-STAGE-1 -o ${br} ! -s ${n.subnet} -j DROP`,
-      iccRule,
-    ];
+  if (n.internal) return [...internalDrops(n, "-I DOCKER-ISOLATION-STAGE-1"), iccRule];
   const lines: string[] = [];
   if (n.ipMasq) lines.push(`-t nat -I POSTROUTING -s ${n.subnet} ! -o ${br} -j ${masqueradeTarget(n)}`);
   if (n.userlandProxy) lines.push(`-t nat -I DOCKER -i ${br} -j RETURN`);

@@ -220,4 +220,33 @@ describe("docker IPv6", () => {
     // The gratuitous ARP requests go with them.
     expect(frames.filter((x) => x.f.arp).length).toBe(3);
   });
+
+  it("ip6tables for internal and routed IPv6 networks: setupInternalNetworkRules' IPv6 forms, routed mode's icmpv6", () => {
+    const r27 = run("internal6-27", [
+      "docker network create --ipv6 --subnet fd00:9::/64 --internal -o com.docker.network.bridge.name=bri6 int6",
+      "ip6tables -S DOCKER-ISOLATION-STAGE-1",
+    ]);
+    expect(r27.get("ip6tables -S DOCKER-ISOLATION-STAGE-1")).toEqual([
+      "-N DOCKER-ISOLATION-STAGE-1",
+      "-A DOCKER-ISOLATION-STAGE-1 ! -s fd00:9::/64 ! -i bri6 -o bri6 -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-1 ! -d fd00:9::/64 -i bri6 ! -o bri6 -j DROP",
+      "-A DOCKER-ISOLATION-STAGE-1 -j RETURN",
+    ]);
+    const r29 = run("routed6-29", [
+      "dockerd --engine-version 29",
+      "docker network create --ipv6 --subnet fd00:9::/64 --internal -o com.docker.network.bridge.name=bri6 int6",
+      "docker network create --ipv6 --subnet fd00:8::/64 -o com.docker.network.bridge.name=brr6 -o com.docker.network.bridge.gateway_mode_ipv6=routed r6",
+      "ip6tables -S DOCKER-INTERNAL",
+      "ip6tables -S DOCKER",
+      "iptables -S DOCKER",
+    ]);
+    expect(r29.get("ip6tables -S DOCKER-INTERNAL")).toEqual([
+      "-N DOCKER-INTERNAL",
+      "-A DOCKER-INTERNAL ! -s fd00:9::/64 ! -i bri6 -o bri6 -j DROP",
+      "-A DOCKER-INTERNAL ! -d fd00:9::/64 -i bri6 ! -o bri6 -j DROP",
+    ]);
+    expect(r29.get("ip6tables -S DOCKER")).toContain("-A DOCKER -o brr6 -p ipv6-icmp -j ACCEPT");
+    // gateway_mode_ipv6 leaves the IPv4 side in nat mode: no ICMP opening there.
+    expect((r29.get("iptables -S DOCKER") ?? []).some((l) => l.includes("-p icmp"))).toBe(false);
+  });
 });
