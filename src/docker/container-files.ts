@@ -20,14 +20,20 @@ export function hostsFile(
   addresses: string[],
   extra: string[] = [],
   classic = true,
+  /** The five IPv6 lines are left out when the container turned IPv6 off. */
+  ipv6 = true,
 ): string {
   const lines = [
     "127.0.0.1\tlocalhost",
-    "::1\tlocalhost ip6-localhost ip6-loopback",
-    classic ? "fe00::0\tip6-localnet" : "fe00::\tip6-localnet",
-    classic ? "ff00::0\tip6-mcastprefix" : "ff00::\tip6-mcastprefix",
-    "ff02::1\tip6-allnodes",
-    "ff02::2\tip6-allrouters",
+    ...(ipv6
+      ? [
+          "::1\tlocalhost ip6-localhost ip6-loopback",
+          classic ? "fe00::0\tip6-localnet" : "fe00::\tip6-localnet",
+          classic ? "ff00::0\tip6-mcastprefix" : "ff00::\tip6-mcastprefix",
+          "ff02::1\tip6-allnodes",
+          "ff02::2\tip6-allrouters",
+        ]
+      : []),
     ...extra,
     ...addresses.map((a) => `${a}\t${hostname}`),
   ];

@@ -172,6 +172,7 @@ export function containerResource(c: Container, daemon: Daemon): unknown {
       UTSMode: "",
       UsernsMode: "",
       ShmSize: 67108864,
+      ...(c.sysctls.length > 0 ? { Sysctls: Object.fromEntries(c.sysctls) } : {}),
       Runtime: "runc",
       Isolation: "",
       ...RESOURCES,

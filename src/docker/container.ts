@@ -79,6 +79,8 @@ export class Container {
   nextIfIndex = 0;
   /** Config.Env: the image's variables, then -e (set at create). */
   env: string[] = [];
+  /** HostConfig.Sysctls (--sysctl), written in the container's namespace at each start. */
+  sysctls: [string, string][] = [];
   /** The legacy link variables, computed at each start (Docker 27/28). */
   linkEnv: string[] = [];
   options: ContainerOptions = { autoRemove: false, publishAll: false, attach: false };

@@ -16,6 +16,7 @@ import type { RunningProcess } from "../apps/process.js";
 import { rfc3339Nano } from "../apps/wall-clock.js";
 import type { Host } from "../kernel/host.js";
 import type { NetNamespace } from "../kernel/namespace.js";
+import { runSysctl } from "../kernel/sysctl-command.js";
 import { runIptables } from "../netfilter/iptables-command.js";
 import { MILLISECOND } from "../sim/time.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
@@ -498,6 +499,8 @@ export class Daemon {
     dns?: DnsConfig;
     /** Config.Env: the image's, then -e. */
     env?: string[];
+    /** --sysctl KEY=VALUE, in order. */
+    sysctls?: [string, string][];
     /** --rm, -P, and whether `docker run` stays attached (no -d). */
     options?: ContainerOptions;
   }): Container {
@@ -509,6 +512,11 @@ export class Daemon {
       );
     }
     const mode = req.network;
+    // verifyPlatformContainerSettings: the host's own net.* settings are not the container's to change.
+    if (mode === "host")
+      for (const [k] of req.sysctls ?? [])
+        if (k.startsWith("net."))
+          throw new DockerError(`--sysctl ${k} is not allowed in host network namespace`, 400);
     const isShared = mode === "host" || mode === "none" || mode.startsWith("container:");
     let netName = mode;
     if (!isShared) netName = this.findNetwork(mode).name;
@@ -565,6 +573,7 @@ export class Daemon {
       },
     );
     c.env = req.env ?? [];
+    c.sysctls = req.sysctls ?? [];
     if (req.options) c.options = req.options;
     this.containers.set(id, c);
     return c;
@@ -632,6 +641,7 @@ export class Daemon {
     if (c.networkMode === "none") this.attachPlain(c, "none");
     try {
       for (const [name, req] of c.networks) this.join(c, this.findNetwork(name), req.ip, req.ip6);
+      this.applySysctls(c, sandbox);
       this.electGateway(c);
       this.publish(c);
       this.addLinkRules(c, links);
@@ -642,6 +652,33 @@ export class Daemon {
     this.writeFiles(c);
     this.running(c);
     return sandbox;
+  }
+
+  /**
+   * --sysctl: written in the container's namespace once its interfaces are there (as runc does
+   * when the process starts). A container that turned IPv6 off gives its IPv6 addresses back
+   * (the kernel has dropped them) and its /etc/hosts has no IPv6 lines.
+   */
+  private applySysctls(c: Container, sandbox: NetNamespace): void {
+    for (const [k, v] of c.sysctls) {
+      if (!k.startsWith("net.")) continue; // kernel.msg*, kernel.sem*, fs.mqueue.*: not modelled
+      const r = runSysctl(sandbox, ["-q", "-w", `${k}=${v}`]);
+      if (r.exit !== 0)
+        throw new DockerError(
+          `failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: open /proc/sys/${k.replaceAll(".", "/")}: no such file or directory: unknown`,
+          500,
+        );
+    }
+    if (!this.ipv6Disabled(c)) return;
+    for (const ep of c.endpoints) {
+      if (ep.address6) ep.network.pool6?.release(ep.address6);
+      ep.address6 = undefined;
+    }
+  }
+
+  /** The container turned IPv6 off (net.ipv6.conf.all.disable_ipv6=1 among its --sysctl). */
+  private ipv6Disabled(c: Container): boolean {
+    return c.sysctls.some(([k, v]) => k === "net.ipv6.conf.all.disable_ipv6" && v.trim() === "1");
   }
 
   /** What --add-host's `host-gateway` stands for: the default bridge's gateway address. */
@@ -669,6 +706,7 @@ export class Daemon {
       ]),
       extra,
       this.options.engineVersion < 28,
+      !this.ipv6Disabled(c),
     );
   }
 

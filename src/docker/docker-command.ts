@@ -759,6 +759,7 @@ const RUN_FLAGS: Record<string, "value" | "bool"> = {
   "--dns-opt": "value",
   "--dns-option": "value",
   "--add-host": "value",
+  "--sysctl": "value",
   "--link": "value",
   "-i": "bool",
   "-t": "bool",
@@ -769,6 +770,25 @@ const RUN_FLAGS: Record<string, "value" | "bool"> = {
 function hostPortText(b: PortBinding): string {
   const ip = b.hostIp.includes(":") ? `[${b.hostIp}]` : b.hostIp;
   return `${ip}:${b.hostPort === 0 ? "" : b.hostPort}`;
+}
+
+/**
+ * One --sysctl KEY=VALUE as the CLI's opts.ValidateSysctl takes it: the namespaced kernel
+ * settings only (net.*, kernel.msg*, kernel.sem*, kernel.shm*, fs.mqueue.*).
+ */
+function parseSysctlFlag(text: string): [string, string] {
+  const at = text.indexOf("=");
+  const key = at < 0 ? "" : text.slice(0, at);
+  const allowed = ["net.", "fs.mqueue.", "kernel.msg", "kernel.sem", "kernel.shm"].some((p) =>
+    key.startsWith(p),
+  );
+  if (!allowed)
+    throw new DockerError(
+      `invalid argument "${text}" for "--sysctl" flag: sysctl '${text}' is not allowed`,
+      400,
+      false,
+    );
+  return [key, text.slice(at + 1)];
 }
 
 /** One -p spec: [[ip:]hostPort[-end]:]containerPort[/proto]; an IPv6 ip in brackets. */
@@ -850,6 +870,7 @@ function runCommand(
       // -e NAME=value, or -e NAME (from the CLI's environment: empty here, so NAME stays bare and
       // unsets the variable in the process).
       env: mergeImageEnv(all(flags, "-e", "--env"), image.env),
+      sysctls: all(flags, "--sysctl").map(parseSysctlFlag),
       dns: {
         servers: all(flags, "--dns"),
         search: all(flags, "--dns-search"),

@@ -249,4 +249,37 @@ describe("docker IPv6", () => {
     // gateway_mode_ipv6 leaves the IPv4 side in nat mode: no ICMP opening there.
     expect((r29.get("iptables -S DOCKER") ?? []).some((l) => l.includes("-p icmp"))).toBe(false);
   });
+
+  it("--sysctl: written in the container; IPv6 turned off gives its IPv6 address back and drops the hosts file's IPv6 lines", () => {
+    const r = run("sysctl", [
+      "docker network create --ipv6 --subnet fd00:db8:5::/64 v6n",
+      "docker run -d --name a --network v6n --sysctl net.ipv6.conf.all.disable_ipv6=1 alpine sleep 100",
+      "docker run -d --name b --network v6n --sysctl net.ipv4.ip_forward=1 alpine sleep 100",
+      "docker exec a ip -6 addr",
+      "docker exec a cat /etc/hosts",
+      "docker exec b sysctl net.ipv4.ip_forward",
+      "docker inspect -f '{{json .HostConfig.Sysctls}}' b",
+      "docker network inspect -f '{{range .Containers}}{{.Name}} [{{.IPv6Address}}] {{end}}' v6n",
+      "docker run --sysctl vm.swappiness=1 alpine true || true",
+      "docker run --network host --sysctl net.ipv4.ip_forward=1 alpine true || true",
+    ]);
+    expect(r.get("docker exec a ip -6 addr")).toEqual([]);
+    expect(r.get("docker exec a cat /etc/hosts")).toEqual([
+      "127.0.0.1\tlocalhost",
+      "172.18.0.2\tdc28ddf538d5",
+    ]);
+    expect(r.get("docker exec b sysctl net.ipv4.ip_forward")).toEqual(["net.ipv4.ip_forward = 1"]);
+    expect(r.get("docker inspect -f '{{json .HostConfig.Sysctls}}' b")).toEqual(['{"net.ipv4.ip_forward":"1"}']);
+    // a's IPv6 address went back to the pool: b, started next, has ::2.
+    expect(
+      r.get("docker network inspect -f '{{range .Containers}}{{.Name}} [{{.IPv6Address}}] {{end}}' v6n"),
+    ).toEqual(["b [fd00:db8:5::2/64] a [] "]);
+    expect(r.get("docker run --sysctl vm.swappiness=1 alpine true || true")).toEqual([
+      `docker: invalid argument "vm.swappiness=1" for "--sysctl" flag: sysctl 'vm.swappiness=1' is not allowed.`,
+      "See 'docker run --help'.",
+    ]);
+    expect(r.get("docker run --network host --sysctl net.ipv4.ip_forward=1 alpine true || true")?.[0]).toBe(
+      "docker: Error response from daemon: --sysctl net.ipv4.ip_forward is not allowed in host network namespace.",
+    );
+  });
 });
