@@ -297,8 +297,14 @@ export class Daemon {
     if (req.configFrom !== undefined) req = this.applyConfigNetwork(req, req.configFrom);
     if (lanDriver) lanDriver.validate(req.options);
     else this.bridge.validate(req.options, req.internal);
-    if (req.ipv6 && req.driver !== "bridge" && req.driver !== "macvlan")
-      throw new DockerError("dockwire: IPv6 is modelled on bridge and macvlan networks only", 400, false);
+    if (req.ipv6 && req.driver !== "bridge" && req.driver !== "macvlan" && req.driver !== "ipvlan")
+      throw new DockerError(
+        "dockwire: IPv6 is modelled on bridge, macvlan and ipvlan networks only",
+        400,
+        false,
+      );
+    if (req.ipv6 && req.driver === "ipvlan" && (req.options.ipvlan_mode ?? "l2") !== "l2")
+      throw new DockerError("dockwire: IPv6 on ipvlan networks is modelled in l2 mode only", 400, false);
     if (req.ipv4Disabled && !req.ipv6) throw new DockerError("IPv4 or IPv6 must be enabled", 400);
     if (req.ipv4Disabled && req.driver !== "bridge")
       throw new DockerError("dockwire: IPv6-only networks are modelled on bridge networks only", 400, false);

@@ -190,6 +190,17 @@ export class ParentLinkDriver {
         }
         return false;
       };
+      // Its IPv6 addresses, tentative ones too (ipvlan_addr6_event adds them as they are added).
+      const addresses6 = sandbox.ipv6.addrconf.addresses;
+      ipvlan.owns6 = (b, off) => {
+        for (const x of addresses6) {
+          if (x.ifindex !== ipvlan.ifindex) continue;
+          let same = true;
+          for (let i = 0; i < 16 && same; i++) same = x.address[i] === b[off + i];
+          if (same) return true;
+        }
+        return false;
+      };
       dev = ipvlan;
     }
     sandbox.adopt(dev);

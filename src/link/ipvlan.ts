@@ -24,7 +24,12 @@
  * netif_receive round). The master's own stack and the children never reach each other directly:
  * what the master sends leaves on the wire.
  *
- * Deviations: no private/vepa flags, no IPv6. In L3S the child's own PREROUTING/INPUT hooks also
+ * IPv6 in L2 (ipvlan_get_L3_hdr, ipvlan_addr_lookup): a frame is for the child holding its
+ * destination address, a duplicate address detection's solicitation (from ::) for the one holding
+ * its target; multicasts (neighbour discovery to solicited-node groups) go to every child as above.
+ *
+ * Deviations: no private/vepa flags; IPv6 in L2 mode only (L3/L3S children send none, and IPv6
+ * arriving in those modes goes to the master's stack). In L3S the child's own PREROUTING/INPUT hooks also
  * run (Linux runs only the master's), and a packet that a PREROUTING DNAT sends to an address that
  * is no child's is dropped instead of continuing in the master's stack. dockwire's IP layer sends
  * through a NOARP device with the broadcast MAC (Linux: the device's own, arp_constructor), so an
@@ -41,7 +46,10 @@ import { LowerPort, StackedDevice } from "./stacked-device.js";
 
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_ARP = 0x0806;
+const ETHERTYPE_IPV6 = 0x86dd;
 const ETH_HLEN = 14;
+const IPPROTO_ICMPV6 = 58;
+const ND_NEIGHBOR_SOLICIT = 135;
 
 export type IpvlanMode = "l2" | "l3" | "l3s";
 
@@ -67,6 +75,25 @@ function destinationAddress(pkt: Packet): number | undefined {
   if (type === ETHERTYPE_IPV4 && pkt.length >= 34) return u32(b, o + 30);
   if (type === ETHERTYPE_ARP && pkt.length >= 42) return u32(b, o + 38);
   return undefined;
+}
+
+/**
+ * Where the IPv6 address a frame is for starts: the destination, or for a duplicate address
+ * detection's solicitation (from ::) its target; -1 when the frame is not IPv6.
+ */
+function destinationAddress6(pkt: Packet): number {
+  const b = pkt.buf;
+  const o = pkt.head;
+  if (pkt.length < ETH_HLEN + 40 || u16(b, o + 12) !== ETHERTYPE_IPV6) return -1;
+  const icmp = o + ETH_HLEN + 40;
+  let fromAny = true;
+  for (let i = 0; i < 16 && fromAny; i++) fromAny = b[o + ETH_HLEN + 8 + i] === 0;
+  const dad =
+    fromAny &&
+    b[o + ETH_HLEN + 6] === IPPROTO_ICMPV6 &&
+    pkt.length >= ETH_HLEN + 40 + 24 &&
+    b[icmp] === ND_NEIGHBOR_SOLICIT;
+  return dad ? icmp + 8 : o + ETH_HLEN + 24;
 }
 
 export class IpvlanPort extends LowerPort<Ipvlan> {
@@ -98,8 +125,20 @@ export class IpvlanPort extends LowerPort<Ipvlan> {
     return undefined;
   }
 
+  /** The child a frame is for, by its IPv4 or IPv6 destination (ND: the target). */
+  ownerOf(pkt: Packet): Ipvlan | undefined {
+    const at = destinationAddress6(pkt);
+    if (at < 0) return this.owner(destinationAddress(pkt));
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i] as Ipvlan;
+      if (c.owns6(pkt.buf, at)) return c;
+    }
+    return undefined;
+  }
+
   protected childFor(pkt: Packet): Ipvlan | undefined {
-    return this.owner(destinationAddress(pkt));
+    return this.ownerOf(pkt);
   }
 
   protected override receive(dev: NetDevice, pkt: Packet): void {
@@ -151,6 +190,8 @@ export class Ipvlan extends StackedDevice {
   override noArp = false;
   /** Does the child hold this IPv4 address? (The namespace it lives in answers.) */
   owns: (ip: number) => boolean = () => false;
+  /** Does it hold the IPv6 address at `off` in `buf`? */
+  owns6: (buf: Uint8Array, off: number) => boolean = () => false;
   /** dev_forward_skb from a sibling: a later event, the other namespace's metadata scrubbed. */
   private readonly forwarded = (pkt: Packet) => {
     pkt.scrub();
@@ -206,7 +247,7 @@ export class Ipvlan extends StackedDevice {
         if (s !== this) this.sim.scheduleAfter(0, s.forwarded, pkt.copy());
       }
     } else if (dst === this.mac) {
-      const s = this.port.owner(destinationAddress(pkt));
+      const s = this.port.ownerOf(pkt);
       if (s && s !== this) {
         this.sim.scheduleAfter(0, s.forwarded, pkt);
         return;

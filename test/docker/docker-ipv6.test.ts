@@ -108,7 +108,7 @@ describe("docker IPv6", () => {
       "docker exec m1 ip -6 route",
       "docker exec m1 ping -6 -c 1 m2",
       "docker exec m1 ping -c 1 fd00:50::1",
-      "docker network create -d ipvlan --ipv6 -o parent=eth0 iv || true",
+      "docker network create -d ipvlan --ipv6 -o parent=eth0 -o ipvlan_mode=l3 iv || true",
     ]);
     expect(r.get("docker exec m1 ip -6 route")).toEqual([
       "fd00:50::/64 dev eth0 proto kernel metric 256 pref medium",
@@ -121,9 +121,48 @@ describe("docker IPv6", () => {
     expect(r.get("docker exec m1 ping -c 1 fd00:50::1")).toContain(
       "64 bytes from fd00:50::1: icmp_seq=1 ttl=64 time=0.000 ms",
     );
-    expect(r.get("docker network create -d ipvlan --ipv6 -o parent=eth0 iv || true")).toEqual([
-      "dockwire: IPv6 is modelled on bridge and macvlan networks only",
+    expect(
+      r.get("docker network create -d ipvlan --ipv6 -o parent=eth0 -o ipvlan_mode=l3 iv || true"),
+    ).toEqual(["dockwire: IPv6 on ipvlan networks is modelled in l2 mode only"]);
+  });
+
+  it("ipvlan l2 with --ipv6: children told apart by IPv6 destination, one MAC on the wire; l3 refused", () => {
+    const r = run("ipvlan6", [
+      "ip netns add lan",
+      "ip -n lan link add sw type bridge",
+      "ip -n lan link set sw up",
+      "ip link add eth0 address 02:00:00:00:50:0a type veth peer name port1 netns lan",
+      "ip -n lan link set port1 master sw",
+      "ip -n lan link set port1 up",
+      "ip link set eth0 up",
+      "ip netns add pc",
+      "ip link add eth0 netns pc address 02:00:00:00:50:01 type veth peer name port2 netns lan",
+      "ip -n lan link set port2 master sw",
+      "ip -n lan link set port2 up",
+      "ip netns exec pc sysctl -q -w net.ipv6.conf.all.disable_ipv6=0",
+      "ip -n pc addr add fd00:51::1/64 dev eth0 nodad",
+      "ip -n pc link set eth0 up",
+      "docker network create -d ipvlan --ipv6 --subnet 192.168.51.0/24 --subnet fd00:51::/64 -o parent=eth0 iv",
+      "docker run -d --name i1 --network iv alpine sleep 100",
+      "docker run -d --name i2 --network iv alpine sleep 100",
+      "sleep 2",
+      "docker exec i1 ping -6 -c 1 i2",
+      "docker exec i1 ping -c 1 fd00:51::1",
+      "ip netns exec pc ping -c 1 fd00:51::3",
+      "ip -n pc -6 neigh",
     ]);
+    expect(r.get("docker exec i1 ping -6 -c 1 i2")).toContain(
+      "64 bytes from fd00:51::3: icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    expect(r.get("docker exec i1 ping -c 1 fd00:51::1")).toContain(
+      "64 bytes from fd00:51::1: icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    expect(r.get("ip netns exec pc ping -c 1 fd00:51::3")).toContain(
+      "64 bytes from fd00:51::3: icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    // Both children answer with the parent's MAC: ipvlan shares it.
+    const neigh = r.get("ip -n pc -6 neigh") ?? [];
+    expect(neigh.filter((l) => l.includes("lladdr 02:00:00:00:50:0a")).length).toBe(2);
   });
 
   it("--ipv4=false (28+): an IPv6-only network — no IPv4 address, route or iptables rule; names, ping and -p over IPv6", () => {
@@ -269,7 +308,9 @@ describe("docker IPv6", () => {
       "172.18.0.2\tdc28ddf538d5",
     ]);
     expect(r.get("docker exec b sysctl net.ipv4.ip_forward")).toEqual(["net.ipv4.ip_forward = 1"]);
-    expect(r.get("docker inspect -f '{{json .HostConfig.Sysctls}}' b")).toEqual(['{"net.ipv4.ip_forward":"1"}']);
+    expect(r.get("docker inspect -f '{{json .HostConfig.Sysctls}}' b")).toEqual([
+      '{"net.ipv4.ip_forward":"1"}',
+    ]);
     // a's IPv6 address went back to the pool: b, started next, has ::2.
     expect(
       r.get("docker network inspect -f '{{range .Containers}}{{.Name}} [{{.IPv6Address}}] {{end}}' v6n"),
