@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runLines } from "../helpers/scenario.js";
+import { itWithTshark, tsharkReport } from "../helpers/tshark.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "dockwire-dockersc-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -420,4 +421,34 @@ describe("docker scenarios", () => {
     expect(tcp[0]).toMatch(/dport=8080 src=fd00:db8:2::3 dst=2001:db8:ff::2 sport=80 /);
     expect(tcp[1]).toMatch(/dport=8081 src=2001:db8:ff::1 dst=2001:db8:ff::2 sport=8081 /);
   });
+
+  it("docker-ipv6-only.dw: no IPv4 anywhere on the network; names, ping, wget over IPv6; the port on both families", () => {
+    const l = scenario("ipv6-only");
+    expect(outputOf(l, "docker exec client ip route")).toEqual([]);
+    expect(outputOf(l, "docker exec client ip addr show eth0").some((x) => x.includes(" inet "))).toBe(false);
+    expect(outputOf(l, "docker exec client ping -c 1 web")[1]).toBe(
+      "64 bytes from fd00:6::2: icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    expect(outputOf(l, "docker exec client wget -qO- http://web/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "docker port web")).toEqual(["80/tcp -> 0.0.0.0:8080", "80/tcp -> [::]:8080"]);
+    expect(outputOf(l, "curl -s -g http://[::1]:8080/")).toEqual([IT_WORKS]);
+    expect(outputOf(l, "curl -s http://127.0.0.1:8080/")).toEqual([IT_WORKS]);
+    expect(
+      outputOf(l, "docker network inspect -f '{{.EnableIPv4}} {{.EnableIPv6}} {{json .IPAM.Config}}' v6only"),
+    ).toEqual(['false true [{"Subnet":"fd00:6::/64"}]']);
+    expect(outputOf(l, "docker network create --ipv4=false v4less || true")[0]).toBe(
+      "Error response from daemon: IPv4 or IPv6 must be enabled",
+    );
+  });
+
+  itWithTshark(
+    "docker-ipv6-only.dw's capture (ND, MLD, the announcements, HTTP over IPv6) opens without a warning",
+    () => {
+      scenario("ipv6-only");
+      const report = tsharkReport(join(tmp, "ipv6-only", "docker-ipv6-only.pcap"));
+      expect(report.errors).toEqual([]);
+      expect(report.warnings).toEqual([]);
+      expect(report.packets).toBeGreaterThan(30);
+    },
+  );
 });
