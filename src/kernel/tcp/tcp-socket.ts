@@ -5,6 +5,10 @@
  * RFC 6298 with a 200 ms floor; SYN retries 1 s apart for tcp_syn_linear_timeouts tries, then
  * doubling; quick-ACK at connection start, then an ACK every second full segment or after 40 ms;
  * Nagle; SACK-based loss recovery and fast retransmit; CUBIC or Reno; TIME_WAIT 60 s; keepalive.
+ * The receive window as __tcp_select_window offers it: the free buffer capped by rcv_ssthresh
+ * (which tcp_init_buffer_space starts one segment below the buffer's space), aligned up to the
+ * window scale, never shrinking what was offered. Over IPv6 the headers are 20 bytes longer
+ * (SYN window 64800, MSS 1440 on a 1500-byte link).
  *
  * Sequence numbers are kept as stream offsets (bytes since the SYN, which is offset -1) so that
  * nothing wraps inside; the wire gets `iss + 1 + offset` mod 2^32. Received data is handed to the
@@ -14,8 +18,8 @@
  * Deviations: no urgent data, no TCP Fast Open, no ECN, no D-SACK, no RACK/TLP (losses are found
  * by three duplicate ACKs, SACKed data three segments above a hole, a SACK beyond a lost
  * retransmission, and RTO), no pacing or TSQ; receive-buffer autotuning and window growth are
- * simplified (growWindow), and a received segment is charged a fixed 768-byte overhead where
- * Linux charges the skb's true size; data retransmissions give up after tcp_retries2 tries, not
+ * simplified (growWindow), and a received segment is charged its data plus a fixed 1280 bytes
+ * (a local sender's skb) where Linux charges the skb's true size; data retransmissions give up after tcp_retries2 tries, not
  * after tcp_model_timeout's time; timers fire on time (Linux's timer wheel adds up to ~32 ms).
  */
 
@@ -645,6 +649,14 @@ export class TcpSocket {
 
   private established(): void {
     this.state = TCP_ESTABLISHED;
+    // tcp_init_buffer_space: the clamp is the buffer's space less one segment (tcp_app_win's
+    // reserve), and rcv_ssthresh starts at most there.
+    const advmss = this.advmss - (this.tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0);
+    const maxwin = this.winFromSpace(this.rcvbuf);
+    if (this.windowClamp >= maxwin) this.windowClamp = maxwin;
+    if (this.windowClamp > 2 * advmss && this.windowClamp + advmss > maxwin)
+      this.windowClamp = Math.max(2 * advmss, maxwin - advmss);
+    this.rcvSsthresh = Math.min(this.rcvSsthresh, this.windowClamp);
     if (this.ipId < 0) this.ipId = this.host.randomU32() & 0xffff;
     this.retransmits = 0;
     this.retransmitTimer.cancel();
@@ -1050,13 +1062,16 @@ export class TcpSocket {
   private freeWindow(): number {
     const full = Math.min(this.windowClamp, this.winFromSpace(this.rcvbuf));
     let free = this.winFromSpace(Math.max(0, this.rcvbuf - this.rmem));
+    const unit = 1 << this.rcvWscale;
     if (free < full / 2) {
       this.rcvSsthresh = Math.min(this.rcvSsthresh, 4 * this.advmss);
+      // Low on space: a multiple of the scale, rounded down so that scaling never grows it.
+      if (this.wscaleOk) free = Math.floor(free / unit) * unit;
       if (free < this.rcvMss) return 0;
     }
     if (free > this.rcvSsthresh) free = this.rcvSsthresh;
-    // A multiple of the scale, rounded down so that scaling never grows it (Linux 6.x).
-    if (this.wscaleOk) return Math.floor(free / (1 << this.rcvWscale)) * (1 << this.rcvWscale);
+    // With window scaling, enough that it is not scaled away (ALIGN up); without, whole segments.
+    if (this.wscaleOk) return Math.ceil(free / unit) * unit;
     return Math.floor(free / this.rcvMss) * this.rcvMss;
   }
 
@@ -1081,8 +1096,10 @@ export class TcpSocket {
     const room = Math.min(this.windowClamp, this.winFromSpace(this.rcvbuf)) - this.rcvSsthresh;
     if (room > 0 && len + SKB_OVERHEAD <= 2 * len) {
       this.rcvSsthresh += Math.min(room, Math.max(2 * this.advmss, 2 * len));
-    } else if (room <= 0) {
-      if (this.rcvbuf < this.rmemMax) this.rcvbuf = Math.min(this.rmemMax, this.rcvbuf * 2);
+    } else if (room <= 0 && this.rcvbuf < this.rmemMax) {
+      // The buffer grows and the window clamp follows it (tcp_rcv_space_adjust).
+      this.rcvbuf = Math.min(this.rmemMax, this.rcvbuf * 2);
+      this.windowClamp = Math.max(this.windowClamp, this.winFromSpace(this.rcvbuf));
     }
   }
 
