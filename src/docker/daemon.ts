@@ -906,7 +906,10 @@ export class Daemon {
         if (before) this.unpublishAll(c, before);
         this.publish(c);
       }
-      this.refreshFiles(c);
+      // The first user-defined network brings the embedded resolver (startResolver, rebuildDNS):
+      // resolv.conf now points at 127.0.0.11.
+      if (!n.predefined && !c.resolver && c.networkMode !== "host") this.writeFiles(c);
+      else this.refreshFiles(c);
     }
   }
 

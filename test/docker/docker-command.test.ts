@@ -22,6 +22,25 @@ function run(commands: string[]): Map<string, string[]> {
 }
 
 describe("docker network", () => {
+  it("connect: a default-bridge container joining its first user-defined network gets the embedded resolver", () => {
+    const r = run([
+      "docker network create mynet",
+      "docker run -d --name web --network mynet nginx",
+      "docker run -d --name other alpine sleep infinity",
+      "docker exec other ping -c 1 -W 1 web",
+      "docker network connect mynet other",
+      "docker exec other cat /etc/resolv.conf",
+      "docker exec other ping -c 1 web",
+    ]);
+    // On the default bridge the name is unknown (legacy resolv.conf: the host's servers).
+    expect(r.get("docker exec other ping -c 1 -W 1 web")?.[0]).toMatch(/^ping: web: /);
+    expect(r.get("docker exec other cat /etc/resolv.conf")).toContain("nameserver 127.0.0.11");
+    expect(r.get("docker exec other ping -c 1 web")?.slice(0, 2)).toEqual([
+      "PING web (172.18.0.2) 56(84) bytes of data.",
+      "64 bytes from web.mynet (172.18.0.2): icmp_seq=1 ttl=64 time=0.000 ms",
+    ]);
+  });
+
   it("ls: Docker's table, sorted by name, twelve-character ids", () => {
     const r = run(["docker network create mynet", "docker network ls"]);
     const table = (r.get("docker network ls") ?? []).map((l) => l.replace(/^[0-9a-f]{12}/, "ID"));
