@@ -24,7 +24,7 @@ import { goMap } from "./go-map.js";
 import { goJsonIndent } from "./go-template.js";
 import { findImage, imageId } from "./images.js";
 
-function ports(c: Container): Record<string, { HostIp: string; HostPort: string }[] | null> {
+export function ports(c: Container): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const e of findImage(c.image)?.exposed ?? []) out[`${e.port}/${e.proto}`] = null;
   for (const b of c.bindings) {

@@ -17,9 +17,9 @@ import type { Simulation } from "../sim/simulation.js";
 import { SECOND } from "../sim/time.js";
 import { parseIpv6 } from "../util/ipv6-address.js";
 import { parseMac } from "../util/mac-address.js";
-import type { Container, PortBinding, PortRequest } from "./container.js";
+import type { Container, PortRequest } from "./container.js";
 import { mergeImageEnv, processEnvironment } from "./container-env.js";
-import { containerResource } from "./container-inspect.js";
+import { containerResource, ports as portMap } from "./container-inspect.js";
 import type { Daemon, NetworkCreate } from "./daemon.js";
 import { Daemon as DaemonClass } from "./daemon.js";
 import { DockerError } from "./docker-error.js";
@@ -766,12 +766,6 @@ const RUN_FLAGS: Record<string, "value" | "bool"> = {
   "-it": "bool",
 };
 
-/** A binding's host side as the CLI prints it (net.JoinHostPort): IPv6 in brackets. */
-function hostPortText(b: PortBinding): string {
-  const ip = b.hostIp.includes(":") ? `[${b.hostIp}]` : b.hostIp;
-  return `${ip}:${b.hostPort === 0 ? "" : b.hostPort}`;
-}
-
 /**
  * One --sysctl KEY=VALUE as the CLI's opts.ValidateSysctl takes it: the namespaced kernel
  * settings only (net.*, kernel.msg*, kernel.sem*, kernel.shm*, fs.mqueue.*).
@@ -1046,23 +1040,126 @@ function execCommand(daemon: Daemon, args: string[], io: DockerIo): RunningProce
   return running;
 }
 
+/**
+ * `docker port C [PRIVATE_PORT[/PROTO]]` as docker/cli's runPort: every mapping as `80/tcp ->
+ * 0.0.0.0:8080`, or for one port only the host side (`0.0.0.0:8080`, one line per binding), the
+ * lines in natural order (sortorder.NaturalLess: 53/udp before 80/tcp before 443/tcp). The CLI's
+ * own errors: `Error: No public port '81' published for web` as typed (29: `no public port …`),
+ * and a port that is no number refused before any lookup.
+ */
 function portCommand(daemon: Daemon, args: string[], io: DockerIo): void {
   const [ref = "", filter] = args;
   const c = daemon.findContainer(ref);
-  const lines = c.bindings
-    .filter(
-      (b) =>
-        filter === undefined || filter === `${b.containerPort}` || filter === `${b.containerPort}/${b.proto}`,
-    )
-    // A routed binding has no host port: "0.0.0.0:" as net.JoinHostPort writes it.
-    .map((b) => `${b.containerPort}/${b.proto} -> ${hostPortText(b)}`);
-  if (filter !== undefined && lines.length === 0)
-    throw new DockerError(
-      `No public port '${filter.includes("/") ? filter : `${filter}/tcp`}' published for ${ref}`,
-      404,
+  const v29 = daemon.options.engineVersion >= 29;
+  const map = c.state === "running" ? portMap(c) : {};
+  let lines: string[];
+  if (filter !== undefined) {
+    const cut = filter.indexOf("/");
+    const port = cut < 0 ? filter : filter.slice(0, cut);
+    const proto = cut < 0 || cut === filter.length - 1 ? "tcp" : filter.slice(cut + 1);
+    if (!/^\d+$/.test(port) || Number(port) > 65535) {
+      // v27/28: strconv.ParseUint's error wrapped; 29: network.ParsePort's.
+      const why =
+        port === "" && v29 ? "value is empty" : /^\d+$/.test(port) ? "value out of range" : "invalid syntax";
+      throw new DockerError(
+        v29
+          ? `invalid port '${port}': ${why}`
+          : `Error: invalid port (${port}): strconv.ParseUint: parsing ${JSON.stringify(port)}: ${why}`,
+        400,
+        false,
+      );
+    }
+    // 29 parses the port (80/TCP is 80/tcp); before, the text is the map key as typed.
+    const key = v29 ? `${Number(port)}/${proto.toLowerCase()}` : `${port}/${proto}`;
+    const frontends = map[key] ?? [];
+    if (frontends.length === 0)
+      throw new DockerError(
+        `${v29 ? "no" : "Error: No"} public port '${filter}' published for ${ref}`,
+        404,
+        false,
+      );
+    lines = frontends.map((f) => joinHostPort(f.HostIp, f.HostPort));
+  } else {
+    lines = Object.entries(map).flatMap(([key, frontends]) =>
+      (frontends ?? []).map((f) => `${key} -> ${joinHostPort(f.HostIp, f.HostPort)}`),
     );
+  }
+  lines.sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
   for (const l of lines) io.out(l);
   io.exit(0);
+}
+
+/** Go's net.JoinHostPort: an IPv6 host in brackets. */
+function joinHostPort(host: string, port: string | number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * The PORTS column as docker/cli's formatter.DisplayablePorts writes it from the container list's
+ * ports (one per binding, or the bare exposed port when nothing is published): sorted by private
+ * port, IP, public port and protocol; a port published on the same host port grouped into ranges
+ * (`0.0.0.0:80-81->80-81/tcp`, before 28 without brackets for IPv6: `:::80->80/tcp`), unpublished
+ * ones too (`80/tcp`), then the mappings to other host ports. Stopped containers have none.
+ */
+function displayablePorts(c: Container, engineVersion: number): string {
+  if (c.state !== "running") return "";
+  type Port = { privatePort: number; publicPort: number; type: string; ip: string };
+  const list: Port[] = [];
+  for (const [key, bindings] of Object.entries(portMap(c))) {
+    const [priv = "0", type = "tcp"] = key.split("/");
+    if (bindings === null || bindings.length === 0)
+      list.push({ privatePort: Number(priv), publicPort: 0, type, ip: "" });
+    // nat.ParsePort("") is 0: a routed binding shows as host port 0.
+    for (const b of bindings ?? [])
+      list.push({ privatePort: Number(priv), publicPort: Number(b.HostPort || 0), type, ip: b.HostIp });
+  }
+  list.sort((i, j) =>
+    i.privatePort !== j.privatePort
+      ? i.privatePort - j.privatePort
+      : i.ip !== j.ip
+        ? i.ip < j.ip
+          ? -1
+          : 1
+        : i.publicPort !== j.publicPort
+          ? i.publicPort - j.publicPort
+          : i.type < j.type
+            ? -1
+            : i.type > j.type
+              ? 1
+              : 0,
+  );
+  const groups = new Map<string, { first: number; last: number }>();
+  const result: string[] = [];
+  const hostMappings: string[] = [];
+  const formGroup = (key: string, first: number, last: number): string => {
+    const cut = key.lastIndexOf("/");
+    const ip = cut < 0 ? "" : key.slice(0, cut);
+    const type = key.slice(cut + 1);
+    let group = first === last ? `${first}` : `${first}-${last}`;
+    if (ip !== "") group = `${engineVersion >= 28 ? joinHostPort(ip, group) : `${ip}:${group}`}->${group}`;
+    return `${group}/${type}`;
+  };
+  for (const p of list) {
+    let key = p.type;
+    if (p.ip !== "") {
+      if (p.publicPort !== p.privatePort) {
+        hostMappings.push(`${joinHostPort(p.ip, p.publicPort)}->${p.privatePort}/${p.type}`);
+        continue;
+      }
+      key = `${p.ip}/${p.type}`;
+    }
+    const g = groups.get(key);
+    if (!g) groups.set(key, { first: p.privatePort, last: p.privatePort });
+    else if (p.privatePort === g.last + 1) g.last = p.privatePort;
+    else {
+      result.push(formGroup(key, g.first, g.last));
+      // Go's map keeps the key's first insertion place; only its range starts again.
+      g.first = p.privatePort;
+      g.last = p.privatePort;
+    }
+  }
+  for (const [key, g] of groups) result.push(formGroup(key, g.first, g.last));
+  return [...result, ...hostMappings].join(", ");
 }
 
 function psCommand(daemon: Daemon, args: string[], io: DockerIo): void {
@@ -1077,7 +1174,7 @@ function psCommand(daemon: Daemon, args: string[], io: DockerIo): void {
   const now = io.sim.now;
   const rows = list.map((c) => {
     const cmd = `"${c.command.join(" ")}"`;
-    const ports = c.bindings.map((b) => `${hostPortText(b)}->${b.containerPort}/${b.proto}`).join(", ");
+    const ports = displayablePorts(c, daemon.options.engineVersion);
     return [
       c.shortId,
       c.image,

@@ -200,17 +200,59 @@ describe("docker run", () => {
     ]);
   });
 
-  it("port and ps show the published ports", () => {
+  it("port and ps show the published ports as docker/cli sorts and groups them", () => {
     const r = run([
-      "docker run -d --name web -p 8080:80 -p 5353:53/udp nginx",
+      "docker run -d --name web -p 8080:80 -p 5353:53/udp -p 8443:443 nginx",
+      "docker run -d --name same -p 80:80 -p 81:81 -p 82:82/udp nginx",
+      "docker run -d --name plain nginx",
       "docker port web",
+      "docker port web 53/udp",
+      "docker port web 443",
+      "docker port web 80/udp",
+      "docker port web 81",
+      "docker port web http",
       "docker ps",
+      "docker stop same",
+      "docker ps -a",
     ]);
-    expect(r.get("docker port web")).toEqual(["80/tcp -> 0.0.0.0:8080", "53/udp -> 0.0.0.0:5353"]);
-    expect(r.get("docker ps")?.[0]).toBe(
-      "CONTAINER ID   IMAGE     COMMAND                  CREATED                  STATUS                  PORTS                                        NAMES",
+    // runPort: the lines in natural order; with a port, only the host side.
+    expect(r.get("docker port web")).toEqual([
+      "53/udp -> 0.0.0.0:5353",
+      "80/tcp -> 0.0.0.0:8080",
+      "443/tcp -> 0.0.0.0:8443",
+    ]);
+    expect(r.get("docker port web 53/udp")).toEqual(["0.0.0.0:5353"]);
+    expect(r.get("docker port web 443")).toEqual(["0.0.0.0:8443"]);
+    // The CLI's own errors, the port as typed (no "Error response from daemon").
+    expect(r.get("docker port web 80/udp")).toEqual(["Error: No public port '80/udp' published for web"]);
+    expect(r.get("docker port web 81")).toEqual(["Error: No public port '81' published for web"]);
+    expect(r.get("docker port web http")).toEqual([
+      'Error: invalid port (http): strconv.ParseUint: parsing "http": invalid syntax',
+    ]);
+    const ps = r.get("docker ps") ?? [];
+    expect(ps[0]).toBe(
+      "CONTAINER ID   IMAGE     COMMAND                  CREATED                  STATUS                  PORTS                                                               NAMES",
     );
-    expect(r.get("docker ps")?.[1]).toContain("0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp   web");
+    // DisplayablePorts: sorted by private port; same host port grouped; an unpublished EXPOSE bare.
+    expect(ps[1]).toMatch(/ {3}80\/tcp {62}plain$/);
+    expect(ps[2]).toContain("   0.0.0.0:80-81->80-81/tcp, 0.0.0.0:82->82/udp   ");
+    expect(ps[3]).toContain("   0.0.0.0:5353->53/udp, 0.0.0.0:8080->80/tcp, 0.0.0.0:8443->443/tcp   web");
+    // A stopped container publishes nothing.
+    expect(r.get("docker ps -a")?.find((l) => l.endsWith(" same"))).toMatch(/Exited \(0\) .* {3}same$/);
+    expect(r.get("docker ps -a")?.find((l) => l.endsWith(" same"))).not.toContain("->");
+  });
+
+  it("port: Docker 29's CLI words its errors in lower case and parses the port", () => {
+    const r = run([
+      "dockerd --engine-version 29",
+      "docker run -d --name web -p 8080:80 nginx",
+      "docker port web 80/TCP",
+      "docker port web 81",
+      "docker port web 70000",
+    ]);
+    expect(r.get("docker port web 80/TCP")).toEqual(["0.0.0.0:8080"]);
+    expect(r.get("docker port web 81")).toEqual(["no public port '81' published for web"]);
+    expect(r.get("docker port web 70000")).toEqual(["invalid port '70000': value out of range"]);
   });
 
   it("network connect adds eth1, the address in /etc/hosts and names of the new network; disconnect takes them away", () => {
