@@ -45,6 +45,9 @@ export function dockerProxy(args: string[], ctx: ProcessContext): RunningProcess
   if (proto === "udp") return udpProxy(ctx, hostIp, hostPort, containerIp, containerPort, listenText("udp"));
   const server = tcpOf(ctx.ns, hostIp.v6).socket();
   server.v6only = true;
+  // Go's listeners set SO_REUSEADDR (setDefaultListenerSockopts): a proxy started again for the
+  // same port binds while the old one's connections are in TIME_WAIT.
+  server.reuseAddr = true;
   try {
     server.bind(hostIp.addr, hostPort).listen(4096);
   } catch (e) {

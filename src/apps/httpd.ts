@@ -68,6 +68,8 @@ export function httpd(args: string[], ctx: ProcessContext): RunningProcess | und
   const open = (v6: boolean): boolean => {
     const server = (v6 ? ns.tcp6 : ns.tcp).socket();
     server.v6only = v6only;
+    // Apache and busybox httpd set SO_REUSEADDR on their listeners.
+    server.reuseAddr = true;
     try {
       server.bind(0, port).listen(511);
     } catch (e) {

@@ -255,6 +255,29 @@ describe("docker run", () => {
     expect(r.get("docker port web 70000")).toEqual(["invalid port '70000': value out of range"]);
   });
 
+  it("network connect moves the published ports to a new gateway network after they served a connection", () => {
+    // The old docker-proxy's connection sits in TIME_WAIT on host port 8080; the new proxy binds
+    // anyway, as Go's listeners set SO_REUSEADDR.
+    const r = run([
+      "docker network create front",
+      "docker network create back",
+      "docker run -d --name web --network front -p 8080:80 nginx",
+      "curl -s http://127.0.0.1:8080/",
+      "docker network connect back web",
+      "docker exec web ip route",
+      "docker port web",
+      "curl -s http://127.0.0.1:8080/",
+      "iptables -t nat -S DOCKER",
+    ]);
+    expect(r.get("docker network connect back web")).toEqual([]);
+    expect(r.get("docker exec web ip route")?.[0]).toBe("default via 172.19.0.1 dev eth1 ");
+    expect(r.get("docker port web")).toEqual(["80/tcp -> 0.0.0.0:8080"]);
+    expect(r.get("curl -s http://127.0.0.1:8080/")).toEqual(["<html><body><h1>It works!</h1></body></html>"]);
+    expect(r.get("iptables -t nat -S DOCKER")).toContain(
+      "-A DOCKER ! -i br-dc28ddf538d5 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.19.0.2:80",
+    );
+  });
+
   it("network connect adds eth1, the address in /etc/hosts and names of the new network; disconnect takes them away", () => {
     const r = run([
       "docker network create front",

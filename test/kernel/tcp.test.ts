@@ -202,6 +202,34 @@ describe("timers and errors", () => {
     }
   });
 
+  it("SO_REUSEADDR: a new listener binds a port its closed predecessor's connection holds in TIME_WAIT", () => {
+    for (const reuse of [false, true]) {
+      const t = pair();
+      const server = t.b.tcp.socket();
+      server.reuseAddr = reuse;
+      server.bind(0, 80).listen();
+      server.onConnection = (c) => {
+        c.onData = () => c.close(); // the server closes first: its side ends in TIME_WAIT
+      };
+      const c = t.a.tcp.socket();
+      c.onConnect = () => c.write(encoder.encode("GET"));
+      c.onEnd = () => c.close();
+      c.connect(B, 80);
+      t.sim.run({ until: SECOND });
+      server.close();
+      expect([...t.b.tcp.sockets].find((s) => s.state === TCP_TIME_WAIT)?.localPort).toBe(80);
+      const again = t.b.tcp.socket();
+      again.reuseAddr = reuse;
+      // inet_bind_conflict: no conflict when both have sk_reuse and the holder is not listening.
+      if (reuse) expect(() => again.bind(0, 80).listen()).not.toThrow();
+      else expect(() => again.bind(0, 80)).toThrow("Address already in use");
+      // A listener is a conflict even with SO_REUSEADDR on both.
+      const third = t.b.tcp.socket();
+      third.reuseAddr = true;
+      if (reuse) expect(() => third.bind(0, 80)).toThrow("Address already in use");
+    }
+  });
+
   it("an interactive connection acknowledges a request it does not answer 40 ms later (delayed ACK)", () => {
     const t = pair();
     const server = t.b.tcp.socket().bind(0, 7).listen();

@@ -95,6 +95,12 @@ export class TcpSocket {
   remotePort = 0;
   /** IPV6_V6ONLY (net.ipv6.bindv6only's default 0): an IPv6 socket on [::] takes IPv4 too. */
   v6only = false;
+  /**
+   * SO_REUSEADDR: a bind(2) may take a port that sockets not listening (TIME_WAIT ones above all)
+   * still hold, when they have it too; an accepted connection inherits it from its listener
+   * (sk_clone_lock copies sk_reuse).
+   */
+  reuseAddr = false;
 
   // --- program interface -------------------------------------------------------------------
   /** The connection is established (connect() completed). */
@@ -394,6 +400,7 @@ export class TcpSocket {
     const o = pkt.head;
     c.parent = parent;
     c.parentV6 = parent.v6;
+    c.reuseAddr = parent.reuseAddr;
     c.localAddr = dst;
     c.localPort = u16(b, o + 2);
     c.remoteAddr = src;

@@ -9,7 +9,9 @@
  * they quote, and the `ss -tan` rows. A dual-stack listener ([::] without IPV6_V6ONLY) takes IPv4
  * connections too; they are IPv4 sockets that `ss` shows as ::ffff:a.b.c.d.
  *
- * Deviations: no SO_REUSEADDR/SO_REUSEPORT (a port in TIME_WAIT is reusable by connect() only);
+ * SO_REUSEADDR as inet_bind_conflict has it for bind(2): no conflict when both sockets have it and
+ * the holder is not listening (a server restarted while its old connections sit in TIME_WAIT).
+ * Deviations: no SO_REUSEPORT;
  * checksums of received segments are not verified (Linux trusts veth, which marks them checked);
  * no connections to IPv4-mapped IPv6 addresses.
  */
@@ -390,11 +392,13 @@ export class TcpTable implements TcpHost {
 }
 
 /**
- * Whether `h`, holding a port, keeps `s` from binding it at `addr` (inet_bind_conflict): same
+ * Whether `h`, holding a port, keeps `s` from binding it at `addr` (inet_bind_conflict): not when
+ * both have SO_REUSEADDR and `h` is not a listener; else same
  * family — either address is any or both are the same; across families only an IPv6 [::] socket
  * without IPV6_V6ONLY overlaps, since it covers every IPv4 address.
  */
 function bindConflict(h: TcpSocket, s: TcpSocket, addr: number): boolean {
+  if (h.reuseAddr && s.reuseAddr && h.state !== TCP_LISTEN) return false;
   if (h.v6 === s.v6) return h.localAddr === 0 || addr === 0 || h.localAddr === addr;
   return h.v6 ? h.localAddr === 0 && !h.v6only : addr === 0 && !s.v6only;
 }
