@@ -1280,6 +1280,10 @@ export class Daemon {
     for (const name of ["host", "none"]) this.findNetwork(name).endpoints.delete(c.id);
     for (const rule of c.linkRules) runIptables(this.ns.iptables, rule.split(" "));
     c.linkRules = [];
+    // The embedded resolver lives in the sandbox and goes with it; the next start makes a new
+    // sandbox and with it a new resolver (libnetwork's sandbox.startResolver at each start).
+    c.resolver?.stop();
+    c.resolver = undefined;
     if (
       c.sandbox &&
       c.sandbox !== this.ns &&

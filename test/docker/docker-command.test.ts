@@ -255,6 +255,28 @@ describe("docker run", () => {
     expect(r.get("docker port web 70000")).toEqual(["invalid port '70000': value out of range"]);
   });
 
+  it("restart and stop/start: the container's names resolve again (a new sandbox, a new embedded resolver)", () => {
+    const r = run([
+      "docker network create front",
+      "docker network create back",
+      "docker run -d --name web --network front nginx",
+      "docker run -d --name a --network front alpine sleep infinity",
+      "docker restart a",
+      "docker exec a ping -c 1 -W 1 web",
+      "docker stop web",
+      "docker start web",
+      "docker network connect back web",
+      "docker network connect --alias api back a",
+      "docker exec web ping -c 1 -W 1 api.back",
+    ]);
+    expect(r.get("docker exec a ping -c 1 -W 1 web")?.[1]).toBe(
+      "64 bytes from web.front (172.18.0.2): icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+    expect(r.get("docker exec web ping -c 1 -W 1 api.back")?.[1]).toBe(
+      "64 bytes from a.back (172.19.0.3): icmp_seq=1 ttl=64 time=0.000 ms",
+    );
+  });
+
   it("network connect moves the published ports to a new gateway network after they served a connection", () => {
     // The old docker-proxy's connection sits in TIME_WAIT on host port 8080; the new proxy binds
     // anyway, as Go's listeners set SO_REUSEADDR.
