@@ -26,7 +26,10 @@ import { findImage, imageId } from "./images.js";
 
 export function ports(c: Container): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
-  for (const e of findImage(c.image)?.exposed ?? []) out[`${e.port}/${e.proto}`] = null;
+  // getPortMapInfo: the first endpoint whose driver reports ports. Only the bridge driver keeps
+  // the exposed ones, so host, none and container: containers (and macvlan/ipvlan) show none.
+  if (c.endpoints.some((e) => e.network.driver === "bridge"))
+    for (const e of findImage(c.image)?.exposed ?? []) out[`${e.port}/${e.proto}`] = null;
   for (const b of c.bindings) {
     const key = `${b.containerPort}/${b.proto}`;
     out[key] = [

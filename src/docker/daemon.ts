@@ -491,6 +491,40 @@ export class Daemon {
   }
 
   /** `docker create` (and the first half of `docker run`). */
+  /**
+   * runconfig's validateNetMode, run as the API decodes the create request (before the name is
+   * taken): a container sharing another's namespace has its hostname, links, DNS, hosts file and
+   * ports from it (validateNetContainerMode), and host networking takes no links.
+   */
+  private validateNetMode(req: {
+    network: string;
+    hostname: string | undefined;
+    ports: PortRequest[];
+    dns?: DnsConfig;
+    options?: ContainerOptions;
+  }): void {
+    const conflict = (what: string) => new DockerError(`conflicting options: ${what}`, 400);
+    const links = req.dns?.links ?? [];
+    if (req.network.startsWith("container:")) {
+      if (req.network === "container:")
+        throw new DockerError("Invalid network mode: invalid container format container:<name|id>", 400);
+      if (req.hostname !== undefined) throw conflict("hostname and the network mode");
+      if (links.length > 0)
+        throw conflict(
+          "container type network can't be used with links. This would result in undefined behavior",
+        );
+      if ((req.dns?.servers.length ?? 0) > 0) throw conflict("dns and the network mode");
+      if ((req.dns?.extraHosts.length ?? 0) > 0)
+        throw conflict("custom host-to-IP mapping and the network mode");
+      if (req.ports.length > 0 || req.options?.publishAll)
+        throw conflict("port publishing and the container type network mode");
+    }
+    if (req.network === "host" && links.length > 0)
+      throw conflict(
+        "host type networking can't be used with links. This would result in undefined behavior",
+      );
+  }
+
   createContainer(req: {
     name: string | undefined;
     image: string;
@@ -510,6 +544,7 @@ export class Daemon {
     /** --rm, -P, and whether `docker run` stays attached (no -d). */
     options?: ContainerOptions;
   }): Container {
+    this.validateNetMode(req);
     if (req.name !== undefined && [...this.containers.values()].some((c) => c.name === req.name)) {
       const other = [...this.containers.values()].find((c) => c.name === req.name) as Container;
       throw new DockerError(

@@ -255,6 +255,59 @@ describe("docker run", () => {
     expect(r.get("docker port web 70000")).toEqual(["invalid port '70000': value out of range"]);
   });
 
+  it("run: --network container:X refuses its own ports, hostname, DNS, hosts and links (validateNetMode); nothing is made", () => {
+    const r = run([
+      "docker network create mynet",
+      "docker run -d --name web --network mynet nginx",
+      "docker run -d --name k1 --network container:web -p 81:81 alpine sleep 1",
+      "docker run -d --name k2 --network container:web -P nginx",
+      "docker run -d --name k3 --network container:web -h foo alpine sleep 1",
+      "docker run -d --name k4 --network container:web --dns 1.1.1.1 alpine sleep 1",
+      "docker run -d --name k5 --network container:web --add-host db:10.0.0.5 alpine sleep 1",
+      "docker run -d --name k6 --network container:web --link web alpine sleep 1",
+      "docker run -d --name k7 --network host --link web alpine sleep 1",
+      "docker run -d --name h --network host -p 80:80 nginx",
+      "docker run -d --name n --network none nginx",
+      "docker run -d --name s --network container:web nginx",
+      "docker ps -a",
+      "docker inspect -f '{{json .NetworkSettings.Ports}}' h n s web",
+    ]);
+    const err = (what: string) => [
+      `docker: Error response from daemon: conflicting options: ${what}.`,
+      "See 'docker run --help'.",
+    ];
+    const port = err("port publishing and the container type network mode");
+    expect(r.get("docker run -d --name k1 --network container:web -p 81:81 alpine sleep 1")).toEqual(port);
+    expect(r.get("docker run -d --name k2 --network container:web -P nginx")).toEqual(port);
+    expect(r.get("docker run -d --name k3 --network container:web -h foo alpine sleep 1")).toEqual(
+      err("hostname and the network mode"),
+    );
+    expect(r.get("docker run -d --name k4 --network container:web --dns 1.1.1.1 alpine sleep 1")).toEqual(
+      err("dns and the network mode"),
+    );
+    expect(
+      r.get("docker run -d --name k5 --network container:web --add-host db:10.0.0.5 alpine sleep 1"),
+    ).toEqual(err("custom host-to-IP mapping and the network mode"));
+    expect(r.get("docker run -d --name k6 --network container:web --link web alpine sleep 1")).toEqual(
+      err("container type network can't be used with links. This would result in undefined behavior"),
+    );
+    expect(r.get("docker run -d --name k7 --network host --link web alpine sleep 1")).toEqual(
+      err("host type networking can't be used with links. This would result in undefined behavior"),
+    );
+    const ps = r.get("docker ps -a") ?? [];
+    expect(ps.map((l) => l.split(/ +/).pop())).toEqual(["NAMES", "s", "n", "h", "web"]);
+    // Only a bridge endpoint reports the image's exposed ports (getPortMapInfo).
+    expect(ps.find((l) => l.endsWith(" web"))).toContain("   80/tcp    web");
+    for (const name of ["s", "n", "h"])
+      expect(ps.find((l) => l.endsWith(` ${name}`))).not.toContain("80/tcp");
+    expect(r.get("docker inspect -f '{{json .NetworkSettings.Ports}}' h n s web")).toEqual([
+      "{}",
+      "{}",
+      "{}",
+      '{"80/tcp":null}',
+    ]);
+  });
+
   it("restart and stop/start: the container's names resolve again (a new sandbox, a new embedded resolver)", () => {
     const r = run([
       "docker network create front",
