@@ -1,15 +1,19 @@
 /**
  * `nslookup NAME [SERVER]` as the alpine/busybox images have it (busybox 1.36): asks the first
- * nameserver of /etc/resolv.conf (or SERVER) for the name's A record and prints the server, then
- * `Non-authoritative answer:` with the name and each address; an unknown name is
- * `** server can't find NAME: NXDOMAIN` (SERVFAIL likewise), exit 1.
- * Deviations: only the A question is asked (busybox also asks AAAA and prints its empty answer).
+ * nameserver of /etc/resolv.conf (or SERVER) for the name's A and AAAA records together and
+ * prints the server, then for each question in turn `Non-authoritative answer:` with the name and
+ * each address, `*** Can't find NAME: No answer` when the name has none of that type, or
+ * `** server can't find NAME: NXDOMAIN` (SERVFAIL likewise); exit 1 when no address came.
+ * Deviation: the two questions leave from two sockets (busybox sends both from one).
  */
 
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
-import { aAddress, RCODE_NXDOMAIN, rcodeOf, TYPE_A } from "../wire/dns.js";
+import { ipv6ToString } from "../util/ipv6-address.js";
+import { aAddress, RCODE_NOERROR, RCODE_NXDOMAIN, rcodeOf, TYPE_A, TYPE_AAAA } from "../wire/dns.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
 import { nameserverOf, queryServer } from "./resolver.js";
+
+type Answer = Parameters<Parameters<typeof queryServer>[4]>[0];
 
 export function nslookup(args: string[], ctx: ProcessContext): RunningProcess | undefined {
   const [name, serverText] = args;
@@ -28,30 +32,43 @@ export function nslookup(args: string[], ctx: ProcessContext): RunningProcess | 
   ctx.out(`Address:\t${ipv4ToString(server)}:53`);
   ctx.out("");
   let done = false;
-  queryServer(ctx, server, name, TYPE_A, (m) => {
-    if (done) return;
+  const types = [TYPE_A, TYPE_AAAA];
+  const replies = new Map<number, Answer>();
+  const report = () => {
+    if (done || replies.size < types.length) return;
     done = true;
-    if (!m) {
+    if ([...replies.values()].some((m) => m === undefined)) {
       ctx.out(";; connection timed out; no servers could be reached");
       ctx.out("");
       ctx.exit(1);
       return;
     }
-    const answers = m.answers.filter((r) => r.type === TYPE_A);
-    if (answers.length === 0) {
-      ctx.out(`** server can't find ${name}: ${rcodeOf(m) === RCODE_NXDOMAIN ? "NXDOMAIN" : "SERVFAIL"}`);
+    let found = false;
+    for (const type of types) {
+      const m = replies.get(type) as NonNullable<Answer>;
+      const answers = m.answers.filter((r) => r.type === type);
+      const rcode = rcodeOf(m);
+      if (answers.length === 0 && rcode !== RCODE_NOERROR) {
+        ctx.out(`** server can't find ${name}: ${rcode === RCODE_NXDOMAIN ? "NXDOMAIN" : "SERVFAIL"}`);
+        ctx.out("");
+        continue;
+      }
+      ctx.out("Non-authoritative answer:");
+      if (answers.length === 0) ctx.out(`*** Can't find ${name}: No answer`);
+      for (const r of answers) {
+        ctx.out(`Name:\t${r.name}`);
+        ctx.out(`Address: ${type === TYPE_A ? ipv4ToString(aAddress(r)) : ipv6ToString(r.data)}`);
+        found = true;
+      }
       ctx.out("");
-      ctx.exit(1);
-      return;
     }
-    ctx.out("Non-authoritative answer:");
-    for (const r of answers) {
-      ctx.out(`Name:\t${r.name}`);
-      ctx.out(`Address: ${ipv4ToString(aAddress(r))}`);
-    }
-    ctx.out("");
-    ctx.exit(0);
-  });
+    ctx.exit(found ? 0 : 1);
+  };
+  for (const type of types)
+    queryServer(ctx, server, name, type, (m) => {
+      replies.set(type, m);
+      report();
+    });
   return {
     interrupt: () => {
       done = true;

@@ -78,7 +78,9 @@ export function queryServer(
   done: (answer: ReturnType<typeof parseDns> | undefined) => void,
 ): void {
   const sim = ctx.host.sim;
-  const rng = sim.random(`resolver:${ctx.ns.name}:${sim.now}:${name}`);
+  // The query id: a stream per namespace, instant, name (and type, but for A) — two questions
+  // asked together get ids of their own.
+  const rng = sim.random(`resolver:${ctx.ns.name}:${sim.now}:${name}${type === TYPE_A ? "" : `:${type}`}`);
   const id = rng.int(0, 0xffff);
   const sock = ctx.ns.udp.socket();
   let attempt = 0;

@@ -323,4 +323,33 @@ describe("docker IPv6", () => {
       "docker: Error response from daemon: --sysctl net.ipv4.ip_forward is not allowed in host network namespace.",
     );
   });
+
+  it("busybox nslookup on an IPv6 network: the A answer, then the AAAA answer; an unknown name twice NXDOMAIN", () => {
+    const r = run("nslookup6", [
+      "docker network create --ipv6 --subnet fd00:db8:9::/64 n6",
+      "docker run -d --name web --network n6 nginx",
+      "docker run -d --name c --network n6 alpine sleep 100",
+      "docker exec c nslookup web",
+      "docker exec c nslookup nosuch.example || true",
+    ]);
+    expect(r.get("docker exec c nslookup web")).toEqual([
+      "Server:\t\t127.0.0.11",
+      "Address:\t127.0.0.11:53",
+      "",
+      "Non-authoritative answer:",
+      "Name:\tweb",
+      "Address: 172.18.0.2",
+      "",
+      "Non-authoritative answer:",
+      "Name:\tweb",
+      "Address: fd00:db8:9::2",
+      "",
+    ]);
+    expect(r.get("docker exec c nslookup nosuch.example || true")?.slice(3, 7)).toEqual([
+      "** server can't find nosuch.example: SERVFAIL",
+      "",
+      "** server can't find nosuch.example: SERVFAIL",
+      "",
+    ]);
+  });
 });
