@@ -1162,42 +1162,130 @@ function displayablePorts(c: Container, engineVersion: number): string {
   return [...result, ...hostMappings].join(", ");
 }
 
+/**
+ * `docker ps [-a] [-q] [-n N] [-l] [--no-trunc] [-f KEY=VALUE]… [--format TEMPLATE|table …|json]`
+ * as docker/cli's container list: newest first, the default table's columns, the container
+ * context's fields for --format (ID, Image, Command, CreatedAt, RunningFor, Ports, State, Status,
+ * Size, Names, Labels, Label, Mounts, Networks, LocalVolumes) and the daemon's filters name, id,
+ * status, network, ancestor (with its `invalid filter` error). Deviation: sizes are 0B.
+ */
 function psCommand(daemon: Daemon, args: string[], io: DockerIo): void {
-  const { flags } = takeFlags(args, { "-a": "bool", "--all": "bool", "-q": "bool", "--quiet": "bool" }, "ps");
-  const everything = flags.has("-a") || flags.has("--all");
-  const list = [...daemon.containers.values()].filter((c) => everything || c.state === "running").reverse();
-  if (flags.has("-q") || flags.has("--quiet")) {
-    for (const c of list) io.out(c.shortId);
-    io.exit(0);
-    return;
-  }
-  const now = io.sim.now;
-  const rows = list.map((c) => {
-    const cmd = `"${c.command.join(" ")}"`;
-    const ports = displayablePorts(c, daemon.options.engineVersion);
-    return [
-      c.shortId,
-      c.image,
-      cmd.length > 22 ? `${cmd.slice(0, 20)}…"` : cmd,
-      ago(now - createdAt(c)),
-      c.state === "running"
-        ? `Up ${duration(now - createdAt(c))}`
-        : c.state === "created"
-          ? "Created"
-          : `Exited (${c.exitCode}) ${ago(0)}`,
-      ports,
-      c.name,
-    ];
+  const parsed = flagsOr125(io, () => {
+    const { flags } = takeFlags(
+      args,
+      {
+        "-a": "bool",
+        "--all": "bool",
+        "-q": "bool",
+        "--quiet": "bool",
+        "-l": "bool",
+        "--latest": "bool",
+        "-n": "value",
+        "--last": "value",
+        "--no-trunc": "bool",
+        "-f": "value",
+        "--filter": "value",
+        "--format": "value",
+      },
+      "ps",
+    );
+    return { flags, filters: FilterArgs.parse(all(flags, "-f", "--filter"), "-f, --filter", "ps") };
   });
-  writeText(
-    io.out,
-    tabwriter(
-      [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], ...rows]
-        .map((r) => `${r.join("\t")}\n`)
-        .join(""),
-    ),
-  );
+  if (!parsed) return;
+  const { flags, filters } = parsed;
+  filters.validate(["name", "id", "status", "network", "ancestor"]);
+  const statuses = ["created", "restarting", "running", "removing", "paused", "exited", "dead"];
+  for (const st of filters.get("status"))
+    if (!statuses.includes(st)) throw new DockerError(`invalid filter 'status=${st}'`, 400);
+  const last = Number(first(flags, "-n", "--last") ?? (flags.has("-l") || flags.has("--latest") ? 1 : -1));
+  const everything = flags.has("-a") || flags.has("--all") || last > 0 || filters.contains("status");
+  let list = [...daemon.containers.values()]
+    .filter((c) => everything || c.state === "running")
+    .filter(
+      (c) =>
+        filters.match("name", c.name) &&
+        (filters.get("id").length === 0 || filters.get("id").some((p) => c.id.startsWith(p))) &&
+        filters.exactMatch("status", c.state) &&
+        filters.exactMatch("ancestor", c.image) &&
+        (filters.get("network").length === 0 ||
+          c.endpoints.some((e) =>
+            filters.get("network").some((v) => v === e.network.name || e.network.id.startsWith(v)),
+          )),
+    )
+    .reverse();
+  if (last > 0) list = list.slice(0, last);
+  const trunc = !flags.has("--no-trunc");
+  const quiet = flags.has("-q") || flags.has("--quiet");
+  let format = first(flags, "--format") ?? "";
+  if (format === "" || format === "table")
+    format = quiet
+      ? "{{.ID}}"
+      : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+  const now = io.sim.now;
+  const version = daemon.options.engineVersion;
+  const rows = list.map((c) => containerListRow(c, now, trunc, version));
+  writeText(io.out, formatList(format, rows, CONTAINER_HEADER));
   io.exit(0);
+}
+
+/** docker/cli's containerContext header names. */
+const CONTAINER_HEADER = goMap<unknown>({
+  ID: "CONTAINER ID",
+  Image: "IMAGE",
+  Command: "COMMAND",
+  CreatedAt: "CREATED AT",
+  RunningFor: "CREATED",
+  Ports: "PORTS",
+  State: "STATE",
+  Status: "STATUS",
+  Size: "SIZE",
+  Names: "NAMES",
+  Labels: "LABELS",
+  Mounts: "MOUNTS",
+  Networks: "NETWORKS",
+  LocalVolumes: "LOCAL VOLUMES",
+});
+
+/** One container as docker/cli's containerContext shows it. */
+function containerListRow(
+  c: Container,
+  now: number,
+  trunc: boolean,
+  version: number,
+): Record<string, unknown> {
+  const command = c.command.join(" ");
+  const status =
+    c.state === "running"
+      ? `Up ${duration(now - createdAt(c))}`
+      : c.state === "created"
+        ? "Created"
+        : `Exited (${c.exitCode}) ${ago(0)}`;
+  const row: Record<string, unknown> = {
+    Command: JSON.stringify(
+      trunc && [...command].length > 20 ? `${[...command].slice(0, 19).join("")}…` : command,
+    ),
+    CreatedAt: goTimeString(c.created).replace(/\.\d+ /, " "),
+    ID: trunc ? c.shortId : c.id,
+    Image: c.image,
+    Labels: "",
+    LocalVolumes: "0",
+    Mounts: "",
+    Names: c.name,
+    Networks:
+      c.networkMode === "host" || c.networkMode === "none"
+        ? c.networkMode
+        : [...c.networks.keys()].sort().join(","),
+    Ports: displayablePorts(c, version),
+    RunningFor: ago(now - createdAt(c)),
+    Size: "0B",
+    State: c.state,
+    Status: status,
+  };
+  const json = goJsonEscaped(JSON.stringify(goMap(row)));
+  Object.defineProperty(row, "Label", { value: () => "" });
+  Object.defineProperty(row, MARSHAL_JSON, { value: () => json });
+  Object.defineProperty(row, GO_TYPE, { value: "*formatter.ContainerContext" });
+  return row;
 }
 
 function createdAt(c: Container): number {

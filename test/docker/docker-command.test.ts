@@ -21,6 +21,42 @@ function run(commands: string[]): Map<string, string[]> {
   return outputsByCommand(commands, join(tmp, `r${n++}`));
 }
 
+describe("docker ps", () => {
+  it("--format fields and table, -f name/status/bogus, -l with json, -q, --no-trunc", () => {
+    const r = run([
+      "docker network create mynet",
+      "docker run -d --name web --network mynet -p 8080:80 nginx",
+      "docker run -d --name c alpine sleep 1000",
+      "docker create --name idle alpine true",
+      "docker ps --format '{{.Names}} {{.Networks}} {{.State}}'",
+      "docker ps --format 'table {{.Names}}\\t{{.Ports}}'",
+      "docker ps -a -f status=created --format '{{.Names}}'",
+      "docker ps -f name=we -q",
+      "docker ps -l --format json",
+      "docker ps -f bogus=1",
+      "docker ps --no-trunc --format '{{.ID}} {{.Command}}'",
+    ]);
+    expect(r.get("docker ps --format '{{.Names}} {{.Networks}} {{.State}}'")).toEqual([
+      "c bridge running",
+      "web mynet running",
+    ]);
+    expect(r.get("docker ps --format 'table {{.Names}}\\t{{.Ports}}'")).toEqual([
+      "NAMES     PORTS",
+      "c         ",
+      "web       0.0.0.0:8080->80/tcp",
+    ]);
+    expect(r.get("docker ps -a -f status=created --format '{{.Names}}'")).toEqual(["idle"]);
+    expect(r.get("docker ps -f name=we -q")).toEqual(["dc28ddf538d5"]);
+    expect(r.get("docker ps -l --format json")).toEqual([
+      '{"Command":"\\"true\\"","CreatedAt":"2026-01-01 00:00:00 +0000 UTC","ID":"988ededda058","Image":"alpine","Labels":"","LocalVolumes":"0","Mounts":"","Names":"idle","Networks":"bridge","Ports":"","RunningFor":"Less than a second ago","Size":"0B","State":"created","Status":"Created"}',
+    ]);
+    expect(r.get("docker ps -f bogus=1")).toEqual(["Error response from daemon: invalid filter 'bogus'"]);
+    expect(r.get("docker ps --no-trunc --format '{{.ID}} {{.Command}}'")?.[1]).toBe(
+      'dc28ddf538d57654b95b4a4b110242ca3d7aab93d15263ef9bb84ee2d7a04074 "nginx -g daemon off;"',
+    );
+  });
+});
+
 describe("docker network", () => {
   it("connect: a default-bridge container joining its first user-defined network gets the embedded resolver", () => {
     const r = run([
