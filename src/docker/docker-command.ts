@@ -265,10 +265,22 @@ function networkListRow(n: Network, id: string, version: number): Record<string,
       .join(","),
     CreatedAt: goTimeString(n.created),
   };
+  return listRow(row, (k) => labels[k] ?? "", "*network.networkContext");
+}
+
+/**
+ * A row of a `--format`ted list: its fields, `.Label "k"`, and `{{json .}}` as docker/cli's
+ * context marshals it (sorted keys); `goType` names the context in template errors.
+ */
+function listRow(
+  row: Record<string, unknown>,
+  label: (k: string) => string,
+  goType: string,
+): Record<string, unknown> {
   const json = goJsonEscaped(JSON.stringify(goMap(row)));
-  Object.defineProperty(row, "Label", { value: (k: unknown) => labels[String(k)] ?? "" });
+  Object.defineProperty(row, "Label", { value: (k: unknown) => label(String(k)) });
   Object.defineProperty(row, MARSHAL_JSON, { value: () => json });
-  Object.defineProperty(row, GO_TYPE, { value: "*network.networkContext" });
+  Object.defineProperty(row, GO_TYPE, { value: goType });
   return row;
 }
 
@@ -1281,11 +1293,7 @@ function containerListRow(
     State: c.state,
     Status: status,
   };
-  const json = goJsonEscaped(JSON.stringify(goMap(row)));
-  Object.defineProperty(row, "Label", { value: () => "" });
-  Object.defineProperty(row, MARSHAL_JSON, { value: () => json });
-  Object.defineProperty(row, GO_TYPE, { value: "*formatter.ContainerContext" });
-  return row;
+  return listRow(row, () => "", "*formatter.ContainerContext");
 }
 
 function createdAt(c: Container): number {
