@@ -1253,6 +1253,14 @@ export class Daemon {
   }
 
   /** `docker stop` / a container's last process ending: ports, endpoints and sandbox go. */
+  /**
+   * Does the container's main program end on the stop signal? The servers of the nginx and httpd
+   * images do (SIGQUIT, SIGWINCH: graceful stops); anything else is PID 1 without a handler.
+   */
+  handlesStopSignal(c: Container): boolean {
+    return c.command[0] === "nginx" || c.command[0] === "httpd";
+  }
+
   stopContainer(c: Container, exitCode: number): void {
     if (c.state !== "running") return;
     const p = c.process;

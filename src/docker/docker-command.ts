@@ -86,9 +86,10 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
       case "run":
       case "create":
         return runCommand(daemon, rest, io, group === "run");
-      case "start":
       case "stop":
       case "restart":
+        return stopCommand(daemon, group, rest, io);
+      case "start":
       case "rm":
         lifecycle(daemon, group, rest, io);
         return undefined;
@@ -1011,11 +1012,76 @@ function lifecycle(daemon: Daemon, verb: string, args: string[], io: DockerIo): 
   const { flags, rest } = takeFlags(args, verb === "rm" ? { "-f": "bool", "--force": "bool" } : {}, verb);
   eachRef(rest, io, (ref) => {
     const c = daemon.findContainer(ref);
-    if (verb === "stop" || verb === "restart") daemon.stopContainer(c, 0);
-    if ((verb === "start" || verb === "restart") && c.state !== "running")
-      startContainer(daemon, c, io, () => {});
+    if (verb === "start" && c.state !== "running") startContainer(daemon, c, io, () => {});
     if (verb === "rm") daemon.removeContainer(c, flags.has("-f") || flags.has("--force"));
   });
+}
+
+/**
+ * `docker stop|restart [-t SECONDS] C…` (containerStop): the stop signal, then SIGKILL after the
+ * timeout (10 s). A server that handles the signal (nginx, httpd) exits at once with 0; any
+ * other main program runs as PID 1, which ignores a signal it has no handler for, so it is killed
+ * when the time is up (exit 137) and the command waits that long. Each name is printed as its
+ * container is done (restart: started again).
+ */
+function stopCommand(daemon: Daemon, verb: string, args: string[], io: DockerIo): RunningProcess | undefined {
+  const { flags, rest } = takeFlags(args, { "-t": "value", "--time": "value", "--timeout": "value" }, verb);
+  const timeText = first(flags, "-t", "--time", "--timeout");
+  const timeout = timeText === undefined ? 10 : Number(timeText);
+  if (!Number.isInteger(timeout))
+    throw new DockerError(
+      `invalid argument "${timeText}" for "-t, --time" flag: strconv.ParseInt: parsing "${timeText}": invalid syntax\nSee 'docker ${verb} --help'.`,
+      400,
+      false,
+    );
+  let status = 0;
+  let pending = rest.length;
+  const done = (ref: string, error?: string) => {
+    if (error === undefined) io.out(ref);
+    else {
+      status = 1;
+      io.err(error);
+    }
+    if (--pending === 0) io.exit(status);
+  };
+  const finish = (ref: string, c: Container) => {
+    try {
+      if (verb === "restart") startContainer(daemon, c, io, () => {});
+      done(ref);
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+      done(ref, e.text);
+    }
+  };
+  for (const ref of rest) {
+    let c: Container;
+    try {
+      c = daemon.findContainer(ref);
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+      done(ref, e.text);
+      continue;
+    }
+    if (c.state !== "running") finish(ref, c);
+    else if (timeout >= 0 && daemon.handlesStopSignal(c)) {
+      daemon.stopContainer(c, 0);
+      finish(ref, c);
+    } else {
+      const wait = Math.max(0, timeout) * SECOND;
+      const target = c;
+      const kill = () => {
+        daemon.stopContainer(target, 137);
+        finish(ref, target);
+      };
+      if (wait === 0) kill();
+      else io.sim.scheduleAfter(wait, kill);
+    }
+  }
+  if (rest.length === 0) {
+    io.err(`"docker ${verb}" requires at least 1 argument.\nSee 'docker ${verb} --help'.`);
+    io.exit(1);
+  }
+  return pending > 0 ? { interrupt: () => {} } : undefined;
 }
 
 /**
@@ -1268,10 +1334,10 @@ function containerListRow(
   const command = c.command.join(" ");
   const status =
     c.state === "running"
-      ? `Up ${duration(now - createdAt(c))}`
+      ? `Up ${duration(now - instant(c.startedAt))}`
       : c.state === "created"
         ? "Created"
-        : `Exited (${c.exitCode}) ${ago(0)}`;
+        : `Exited (${c.exitCode}) ${ago(now - instant(c.finishedAt))}`;
   const row: Record<string, unknown> = {
     Command: JSON.stringify(
       trunc && [...command].length > 20 ? `${[...command].slice(0, 19).join("")}…` : command,
@@ -1297,7 +1363,12 @@ function containerListRow(
 }
 
 function createdAt(c: Container): number {
-  const m = /T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?Z$/.exec(c.created);
+  return instant(c.created);
+}
+
+/** A time of the simulated day (RFC 3339) as simulated nanoseconds. */
+function instant(rfc3339: string): number {
+  const m = /T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?Z$/.exec(rfc3339);
   if (!m) return 0;
   const [, h, mi, s, frac = ""] = m;
   return ((Number(h) * 60 + Number(mi)) * 60 + Number(s)) * SECOND + Number(frac.padEnd(9, "0"));

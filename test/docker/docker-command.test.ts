@@ -57,6 +57,37 @@ describe("docker ps", () => {
   });
 });
 
+describe("docker stop / restart", () => {
+  it("servers stop at once with 0; PID 1 without a handler is killed after -t (10 s) with 137; ps counts from the events", () => {
+    const r = run([
+      "docker run -d --name web nginx",
+      "docker run -d --name s alpine sleep infinity",
+      "docker stop web",
+      "docker stop s",
+      "docker ps -a --format '{{.Names}} {{.Status}}'",
+      "docker start s",
+      "sleep 5",
+      "docker ps --format '{{.Names}} {{.Status}}'",
+      "docker stop -t 0 s",
+      "docker inspect -f '{{.State.ExitCode}}' s",
+      "docker stop -t x s",
+      "docker stop nope",
+    ]);
+    expect(r.get("docker stop web")).toEqual(["web"]);
+    // The 10 s of `docker stop s` passed in simulated time: web stopped 10 s before s.
+    expect(r.get("docker ps -a --format '{{.Names}} {{.Status}}'")).toEqual([
+      "s Exited (137) Less than a second ago",
+      "web Exited (0) 10 seconds ago",
+    ]);
+    expect(r.get("docker ps --format '{{.Names}} {{.Status}}'")).toEqual(["s Up 5 seconds"]);
+    expect(r.get("docker inspect -f '{{.State.ExitCode}}' s")).toEqual(["137"]);
+    expect(r.get("docker stop -t x s")?.[0]).toBe(
+      'invalid argument "x" for "-t, --time" flag: strconv.ParseInt: parsing "x": invalid syntax',
+    );
+    expect(r.get("docker stop nope")).toEqual(["Error response from daemon: No such container: nope"]);
+  });
+});
+
 describe("docker network", () => {
   it("connect: a default-bridge container joining its first user-defined network gets the embedded resolver", () => {
     const r = run([
