@@ -62,6 +62,7 @@ export function icmpv6Wire(
       };
       return `ping: connect: ${text[errno as keyof typeof text] ?? "No route to host"}`;
     },
+    address: targetText,
     banner: () => `PING ${o.targetText}(${targetText}) ${o.size} data bytes`,
     send: (p) => ns.ipv6.send(p, IPPROTO_ICMPV6, target, { hopLimit: o.ttl, oif, checksumAt: 2 }),
     listen: (id, onReply, onError) =>

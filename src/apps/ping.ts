@@ -13,7 +13,7 @@
 
 import { Packet } from "../link/packet.js";
 import { SECOND } from "../sim/time.js";
-import { put16, put32, u16, u32 } from "../util/bytes.js";
+import { put16, u16, u32 } from "../util/bytes.js";
 import { checksum } from "../util/checksum.js";
 import { ipv4ToString, parseIpv4 } from "../util/ipv4-address.js";
 import { parseIpv6 } from "../util/ipv6-address.js";
@@ -31,9 +31,9 @@ import {
 import { IPPROTO_ICMP } from "../wire/ipv4.js";
 import { icmpv6Wire } from "./ping-icmpv6.js";
 import type { ProcessContext, RunningProcess } from "./process.js";
-import { LOOKUP_TEXT, lookupAddress, lookupHost, lookupHost6 } from "./resolver.js";
+import { LOOKUP_TEXT, type LookupError, lookupAddress, lookupHost, lookupHost6 } from "./resolver.js";
 
-interface PingOptions {
+export interface PingOptions {
   count: number;
   interval: number;
   size: number;
@@ -104,7 +104,11 @@ export function ms(us: number): string {
  * first (resolver.ts); given as a name, each reply's source is shown as `name (address)` from a
  * reverse lookup made when the first reply from that address arrives (iputils' pr_addr cache).
  */
-export function ping(args: string[], ctx: ProcessContext): RunningProcess | undefined {
+export function ping(
+  args: string[],
+  ctx: ProcessContext,
+  style: PingStyle = IPUTILS,
+): RunningProcess | undefined {
   const parsed = parse(args, ctx);
   if (!parsed) {
     ctx.exit(2);
@@ -121,7 +125,7 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
       ctx.exit(2);
       return undefined;
     }
-    return pingTarget(o, ctx, false, icmpv6Wire(ctx, v6, zone, o));
+    return pingTarget(o, ctx, false, icmpv6Wire(ctx, v6, zone, o), style);
   }
   const handle: RunningProcess = {
     interrupt: () => {
@@ -130,15 +134,19 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
       else ctx.exit(2);
     },
   };
+  const unknown = (error: LookupError | undefined) => {
+    const { line, status } = style.unknownHost(o.targetText, LOOKUP_TEXT[error ?? "EAI_NONAME"]);
+    ctx.err(line);
+    ctx.exit(status);
+  };
   const six = () =>
     lookupHost6(ctx, o.targetText, (addr, error) => {
       if (interrupted) return;
       if (addr === undefined) {
-        ctx.err(`ping: ${o.targetText}: ${LOOKUP_TEXT[error ?? "EAI_NONAME"]}`);
-        ctx.exit(2);
+        unknown(error);
         return;
       }
-      running = pingTarget(o, ctx, false, icmpv6Wire(ctx, addr, undefined, o));
+      running = pingTarget(o, ctx, false, icmpv6Wire(ctx, addr, undefined, o), style);
     });
   if (args.includes("-6")) {
     six();
@@ -153,15 +161,90 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
       return;
     }
     if (addr === undefined) {
-      ctx.err(`ping: ${o.targetText}: ${LOOKUP_TEXT[error ?? "EAI_NONAME"]}`);
-      ctx.exit(2);
+      unknown(error);
       return;
     }
     o.target = addr;
-    running = pingTarget(o, ctx, parseIpv4(o.targetText) === undefined && !o.numeric, ipv4Wire(o, ctx));
+    running = pingTarget(
+      o,
+      ctx,
+      parseIpv4(o.targetText) === undefined && !o.numeric,
+      ipv4Wire(o, ctx),
+      style,
+    );
   });
   return handle;
 }
+
+/**
+ * What differs between ping programs (iputils', busybox's): sequence numbering, payload, the
+ * lines printed, whether ICMP errors are reported, and the exit status of an unknown name.
+ */
+export interface PingStyle {
+  firstSeq: number;
+  /** Reply sources named by reverse lookup when the target was a name. */
+  reverse: boolean;
+  /** ICMP errors about our requests are reported (and count as answers). */
+  reportsErrors: boolean;
+  unknownHost(name: string, error: string): { line: string; status: number };
+  banner(o: PingOptions, wire: PingWire): string;
+  reply(bytes: number, from: string, seq: number, ttl: number, us: number): string;
+  /** The payload after the ICMP header (`size` bytes at `at`), sent at `now`. */
+  fill(b: Uint8Array, at: number, size: number, now: number): void;
+  stats(
+    target: string,
+    transmitted: number,
+    received: number,
+    errors: number,
+    ms: number,
+    rtts: number[],
+  ): string[];
+}
+
+export const IPUTILS: PingStyle = {
+  firstSeq: 1,
+  reverse: true,
+  reportsErrors: true,
+  unknownHost: (name, error) => ({ line: `ping: ${name}: ${error}`, status: 2 }),
+  banner: (_o, wire) => wire.banner(),
+  reply: (bytes, from, seq, ttl, us) =>
+    `${bytes} bytes from ${from}: icmp_seq=${seq} ttl=${ttl} time=${ms(us)} ms`,
+  fill(b, at, size, now) {
+    if (size >= 16) {
+      // struct timeval, little-endian, as iputils writes it
+      const sec = Math.floor(now / SECOND);
+      const usec = Math.floor((now - sec * SECOND) / 1000);
+      b[at] = sec & 0xff;
+      b[at + 1] = (sec >>> 8) & 0xff;
+      b[at + 2] = (sec >>> 16) & 0xff;
+      b[at + 3] = (sec >>> 24) & 0xff;
+      b[at + 8] = usec & 0xff;
+      b[at + 9] = (usec >>> 8) & 0xff;
+      b[at + 10] = (usec >>> 16) & 0xff;
+    }
+    for (let i = 16; i < size; i++) b[at + i] = i & 0xff;
+  },
+  stats(target, transmitted, received, errors, elapsed, rtts) {
+    const loss = transmitted === 0 ? 0 : Math.round(((transmitted - received) * 100) / transmitted);
+    const errText = errors > 0 ? `, +${errors} errors` : "";
+    const lines = [
+      "",
+      `--- ${target} ping statistics ---`,
+      `${transmitted} packets transmitted, ${received} received${errText}, ${loss}% packet loss, time ${elapsed}ms`,
+    ];
+    if (received > 0) {
+      const sum = rtts.reduce((a, b) => a + b, 0);
+      const avg = Math.round(sum / received);
+      const mdev = Math.round(
+        Math.sqrt(Math.max(0, rtts.reduce((a, b) => a + b * b, 0) / received - (sum / received) ** 2)),
+      );
+      lines.push(
+        `rtt min/avg/max/mdev = ${ms3(Math.min(...rtts))}/${ms3(avg)}/${ms3(Math.max(...rtts))}/${ms3(mdev)} ms`,
+      );
+    }
+    return lines;
+  },
+};
 
 /**
  * What differs between IPv4 and IPv6 ping: the socket's checks, the banner, how a request is
@@ -170,6 +253,8 @@ export function ping(args: string[], ctx: ProcessContext): RunningProcess | unde
 export interface PingWire {
   /** The error line and exit status when the target cannot be pinged; undefined when it can. */
   refuse(): string | undefined;
+  /** The target's address as text. */
+  address: string;
   banner(): string;
   /** Send echo request `p` (ICMP header and data); a positive result is the MTU it exceeds. */
   send(p: Packet): number;
@@ -204,6 +289,7 @@ function ipv4Wire(o: PingOptions, ctx: ProcessContext): PingWire {
       if (ns.isBroadcast(o.target)) ctx.err("WARNING: pinging broadcast address");
       return undefined;
     },
+    address: ipv4ToString(o.target),
     banner: () => `PING ${o.targetText} (${ipv4ToString(o.target)}) ${o.size}(${o.size + 28}) bytes of data.`,
     send: (p) => ns.ipv4.send(p, IPPROTO_ICMP, o.target, { ttl: o.ttl, pmtu: o.pmtu }),
     listen: (id, onReply, onError) =>
@@ -231,9 +317,11 @@ function ipv4Wire(o: PingOptions, ctx: ProcessContext): PingWire {
 function pingTarget(
   o: PingOptions,
   ctx: ProcessContext,
-  reverse: boolean,
+  reverseWanted: boolean,
   wire: PingWire,
+  style: PingStyle,
 ): RunningProcess | undefined {
+  const reverse = reverseWanted && style.reverse;
   const { ns } = ctx;
   const sim = ctx.host.sim;
   const refused = wire.refuse();
@@ -250,7 +338,7 @@ function pingTarget(
   let errors = 0;
   let finished = false;
   let lastActivity = start;
-  ctx.out(wire.banner());
+  ctx.out(style.banner(o, wire));
 
   const stopListening = wire.listen(
     id,
@@ -260,12 +348,11 @@ function pingTarget(
       const us = Math.round((sim.now - t0) / 1000);
       rtts.push(us);
       lastActivity = sim.now;
-      const rest = `: icmp_seq=${seq} ttl=${ttl} time=${ms(us)} ms`;
-      print(() => `${bytes} bytes from ${label(from)}${rest}`, from);
+      print(() => style.reply(bytes, label(from), seq, ttl, us), from);
       maybeDone();
     },
     (seq, from, text) => {
-      if (finished) return;
+      if (finished || !style.reportsErrors) return;
       errors++;
       lastActivity = sim.now;
       print(() => `From ${label(from)} icmp_seq=${seq} ${text}`, from);
@@ -274,7 +361,7 @@ function pingTarget(
   );
   const send = () => {
     if (finished) return;
-    const seq = ++transmitted;
+    const seq = style.firstSeq + transmitted++;
     const p = Packet.alloc(ICMP_HEADER_LEN + o.size);
     const b = p.buf;
     const h = p.head;
@@ -282,19 +369,7 @@ function pingTarget(
     put16(b, h + 4, id);
     put16(b, h + 6, seq);
     const now = sim.now;
-    if (o.size >= 16) {
-      const sec = Math.floor(now / SECOND);
-      put32(b, h + 8, 0);
-      b[h + 8] = sec & 0xff; // struct timeval, little-endian, as iputils writes it
-      b[h + 9] = (sec >>> 8) & 0xff;
-      b[h + 10] = (sec >>> 16) & 0xff;
-      b[h + 11] = (sec >>> 24) & 0xff;
-      const usec = Math.floor((now - sec * SECOND) / 1000);
-      b[h + 16] = usec & 0xff;
-      b[h + 17] = (usec >>> 8) & 0xff;
-      b[h + 18] = (usec >>> 16) & 0xff;
-    }
-    for (let i = 16; i < o.size; i++) b[h + ICMP_HEADER_LEN + i] = i & 0xff;
+    style.fill(b, h + ICMP_HEADER_LEN, o.size, now);
     put16(b, h + 2, checksum(b, h, p.length));
     sentAt.set(seq, now);
     lastActivity = now;
@@ -347,24 +422,8 @@ function pingTarget(
     finished = true;
     stopListening();
     const received = rtts.length;
-    const loss = transmitted === 0 ? 0 : Math.round(((transmitted - received) * 100) / transmitted);
     const elapsed = Math.floor((lastActivity - start) / 1_000_000);
-    ctx.out("");
-    ctx.out(`--- ${o.targetText} ping statistics ---`);
-    const errText = errors > 0 ? `, +${errors} errors` : "";
-    ctx.out(
-      `${transmitted} packets transmitted, ${received} received${errText}, ${loss}% packet loss, time ${elapsed}ms`,
-    );
-    if (received > 0) {
-      const min = Math.min(...rtts);
-      const max = Math.max(...rtts);
-      const avg = Math.round(rtts.reduce((a, b) => a + b, 0) / received);
-      const mean2 = rtts.reduce((a, b) => a + b * b, 0) / received;
-      const mdev = Math.round(
-        Math.sqrt(Math.max(0, mean2 - (rtts.reduce((a, b) => a + b, 0) / received) ** 2)),
-      );
-      ctx.out(`rtt min/avg/max/mdev = ${ms3(min)}/${ms3(avg)}/${ms3(max)}/${ms3(mdev)} ms`);
-    }
+    for (const l of style.stats(o.targetText, transmitted, received, errors, elapsed, rtts)) ctx.out(l);
     ctx.exit(received > 0 ? 0 : 1);
   }
 
@@ -372,7 +431,8 @@ function pingTarget(
   return { interrupt: finish };
 }
 
-function ms3(us: number): string {
+/** Milliseconds with three decimals, from microseconds. */
+export function ms3(us: number): string {
   return `${Math.floor(us / 1000)}.${String(us % 1000).padStart(3, "0")}`;
 }
 

@@ -1005,7 +1005,9 @@ function containerProgram(
       },
     };
   }
-  return io.spawn(words, ns, done, output);
+  // alpine and busybox: ping is busybox's applet (its own text; wget and nslookup are busybox's anyway).
+  const applet = cmd === "ping" && findImage(c.image)?.busybox === true;
+  return io.spawn(applet ? ["busybox", ...words] : words, ns, done, output);
 }
 
 function lifecycle(daemon: Daemon, verb: string, args: string[], io: DockerIo): void {

@@ -15,6 +15,8 @@ export interface Image {
   exposed: { proto: "tcp" | "udp"; port: number }[];
   /** Config.Env the image sets. */
   env: string[];
+  /** Its userland is busybox's: `ping` is the busybox applet (alpine, busybox). */
+  busybox?: boolean;
 }
 
 const PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -29,8 +31,8 @@ const PROFILES: Record<string, Omit<Image, "name">> = {
       "HTTPD_PREFIX=/usr/local/apache2",
     ],
   },
-  alpine: { command: ["sh"], exposed: [], env: [PATH] },
-  busybox: { command: ["sh"], exposed: [], env: [PATH] },
+  alpine: { command: ["sh"], exposed: [], env: [PATH], busybox: true },
+  busybox: { command: ["sh"], exposed: [], env: [PATH], busybox: true },
 };
 
 /** The image `ref` (`name[:tag]`), or undefined when there is no such image. */

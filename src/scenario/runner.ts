@@ -16,6 +16,7 @@ import { iperf3 } from "../apps/iperf3.js";
 import { nc } from "../apps/nc.js";
 import { nslookup } from "../apps/nslookup.js";
 import { ping } from "../apps/ping.js";
+import { BUSYBOX } from "../apps/ping-busybox.js";
 import type { ProcessContext, RunningProcess } from "../apps/process.js";
 import { ctime } from "../apps/wall-clock.js";
 import { wget } from "../apps/wget.js";
@@ -170,6 +171,8 @@ export function runScenario(text: string, opts: ScenarioOptions): ScenarioResult
       }
     } else if (cmd === "ping") {
       job.running = ping(args, ctx);
+    } else if (cmd === "busybox" && args[0] === "ping") {
+      job.running = ping(args.slice(1), ctx, BUSYBOX);
     } else if (cmd === "nc") {
       job.running = nc(args, ctx, stdin);
     } else if (cmd === "curl") {

@@ -40,10 +40,9 @@ describe("the headline scenario", () => {
   });
 
   it("the client pings and fetches the web container by name; the outside host through port 8080", () => {
-    expect(lines).toContain("PING web (172.18.0.2) 56(84) bytes of data.");
-    expect(lines.filter((l) => l.startsWith("64 bytes from web.mynet (172.18.0.2): icmp_seq="))).toHaveLength(
-      3,
-    );
+    // The client is alpine: busybox's ping.
+    expect(lines).toContain("PING web (172.18.0.2): 56 data bytes");
+    expect(lines.filter((l) => l.startsWith("64 bytes from 172.18.0.2: seq="))).toHaveLength(3);
     expect(lines.filter((l) => l === "<html><body><h1>It works!</h1></body></html>")).toHaveLength(2);
   });
 

@@ -100,11 +100,11 @@ describe("docker network", () => {
       "docker exec other ping -c 1 web",
     ]);
     // On the default bridge the name is unknown (legacy resolv.conf: the host's servers).
-    expect(r.get("docker exec other ping -c 1 -W 1 web")?.[0]).toMatch(/^ping: web: /);
+    expect(r.get("docker exec other ping -c 1 -W 1 web")).toEqual(["ping: bad address 'web'"]);
     expect(r.get("docker exec other cat /etc/resolv.conf")).toContain("nameserver 127.0.0.11");
     expect(r.get("docker exec other ping -c 1 web")?.slice(0, 2)).toEqual([
-      "PING web (172.18.0.2) 56(84) bytes of data.",
-      "64 bytes from web.mynet (172.18.0.2): icmp_seq=1 ttl=64 time=0.000 ms",
+      "PING web (172.18.0.2): 56 data bytes",
+      "64 bytes from 172.18.0.2: seq=0 ttl=64 time=0.000 ms",
     ]);
   });
 
@@ -256,15 +256,12 @@ describe("docker run", () => {
       "docker exec cli ping -c 1 web.n1",
       "docker exec cli ping -c 1 far",
     ]);
-    expect(r.get("docker exec cli ping -c 1 www")?.[1]).toMatch(
-      /^64 bytes from web\.n1 \(172\.18\.0\.2\): icmp_seq=1/,
-    );
-    expect(r.get("docker exec cli ping -c 1 web.n1")?.[0]).toBe(
-      "PING web.n1 (172.18.0.2) 56(84) bytes of data.",
-    );
-    expect(r.get("docker exec cli ping -c 1 far")).toEqual([
-      "ping: far: Temporary failure in name resolution",
+    expect(r.get("docker exec cli ping -c 1 www")?.slice(0, 2)).toEqual([
+      "PING www (172.18.0.2): 56 data bytes",
+      "64 bytes from 172.18.0.2: seq=0 ttl=64 time=0.000 ms",
     ]);
+    expect(r.get("docker exec cli ping -c 1 web.n1")?.[0]).toBe("PING web.n1 (172.18.0.2): 56 data bytes");
+    expect(r.get("docker exec cli ping -c 1 far")).toEqual(["ping: bad address 'far'"]);
   });
 
   it("port and ps show the published ports as docker/cli sorts and groups them", () => {
@@ -390,8 +387,9 @@ describe("docker run", () => {
       "docker exec web ping -c 1 -W 1 api.back",
     ]);
     expect(r.get("docker exec a ping -c 1 -W 1 web")?.[1]).toBe(
-      "64 bytes from web.front (172.18.0.2): icmp_seq=1 ttl=64 time=0.000 ms",
+      "64 bytes from 172.18.0.2: seq=0 ttl=64 time=0.000 ms",
     );
+    // web is nginx (Debian: iputils' ping, names from PTR records), a is alpine (busybox).
     expect(r.get("docker exec web ping -c 1 -W 1 api.back")?.[1]).toBe(
       "64 bytes from a.back (172.19.0.3): icmp_seq=1 ttl=64 time=0.000 ms",
     );
@@ -443,7 +441,9 @@ describe("docker run", () => {
     ]);
     // The gateway endpoint is the first network by name: back.
     expect(r.get("docker exec db ip route")?.[0]).toBe("default via 172.19.0.1 dev eth0 ");
-    expect(r.get("docker exec db ping -c 1 web")?.[1]).toMatch(/^64 bytes from web\.front \(172\.18\.0\.2\)/);
+    expect(r.get("docker exec db ping -c 1 web")?.[1]).toBe(
+      "64 bytes from 172.18.0.2: seq=0 ttl=64 time=0.000 ms",
+    );
     expect(r.get("docker network connect front db")).toEqual([
       "Error response from daemon: endpoint with name db already exists in network front",
     ]);

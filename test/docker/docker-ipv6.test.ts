@@ -40,7 +40,7 @@ describe("docker IPv6", () => {
       "       valid_lft forever preferred_lft forever",
     ]);
     expect(r.get("docker exec a ping -c 1 fd00:17::3")).toContain(
-      "64 bytes from fd00:17::3: icmp_seq=1 ttl=64 time=0.000 ms",
+      "64 bytes from fd00:17::3: seq=0 ttl=64 time=0.000 ms",
     );
     expect(r.get("docker network inspect -f '{{.EnableIPv6}} {{json .IPAM.Config}}' bridge")).toEqual([
       'true [{"Subnet":"172.17.0.0/16","Gateway":"172.17.0.1"},{"Subnet":"fd00:17::/64","Gateway":"fd00:17::1"}]',
@@ -116,10 +116,10 @@ describe("docker IPv6", () => {
       "default via fd00:50::1 dev eth0 metric 1024 pref medium",
     ]);
     expect(r.get("docker exec m1 ping -6 -c 1 m2")).toContain(
-      "64 bytes from fd00:50::3: icmp_seq=1 ttl=64 time=0.000 ms",
+      "64 bytes from fd00:50::3: seq=0 ttl=64 time=0.000 ms",
     );
     expect(r.get("docker exec m1 ping -c 1 fd00:50::1")).toContain(
-      "64 bytes from fd00:50::1: icmp_seq=1 ttl=64 time=0.000 ms",
+      "64 bytes from fd00:50::1: seq=0 ttl=64 time=0.000 ms",
     );
     expect(
       r.get("docker network create -d ipvlan --ipv6 -o parent=eth0 -o ipvlan_mode=l3 iv || true"),
@@ -152,10 +152,10 @@ describe("docker IPv6", () => {
       "ip -n pc -6 neigh",
     ]);
     expect(r.get("docker exec i1 ping -6 -c 1 i2")).toContain(
-      "64 bytes from fd00:51::3: icmp_seq=1 ttl=64 time=0.000 ms",
+      "64 bytes from fd00:51::3: seq=0 ttl=64 time=0.000 ms",
     );
     expect(r.get("docker exec i1 ping -c 1 fd00:51::1")).toContain(
-      "64 bytes from fd00:51::1: icmp_seq=1 ttl=64 time=0.000 ms",
+      "64 bytes from fd00:51::1: seq=0 ttl=64 time=0.000 ms",
     );
     expect(r.get("ip netns exec pc ping -c 1 fd00:51::3")).toContain(
       "64 bytes from fd00:51::3: icmp_seq=1 ttl=64 time=0.000 ms",
@@ -206,8 +206,8 @@ describe("docker IPv6", () => {
     expect(hosts.at(-1)).toMatch(/^fd00:6::3\t[0-9a-f]{12}$/);
     expect(hosts.some((l) => l.startsWith("172."))).toBe(false);
     expect(r.get("docker exec client ping -c 1 web")?.slice(0, 2)).toEqual([
-      "PING web(fd00:6::2) 56 data bytes",
-      "64 bytes from fd00:6::2: icmp_seq=1 ttl=64 time=0.000 ms",
+      "PING web (fd00:6::2): 56 data bytes",
+      "64 bytes from fd00:6::2: seq=0 ttl=64 time=0.000 ms",
     ]);
     const page = ["<html><body><h1>It works!</h1></body></html>"];
     expect(r.get("docker exec client wget -qO- http://web/")).toEqual(page);

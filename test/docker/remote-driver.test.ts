@@ -93,7 +93,7 @@ docker network create -d nosuchplugin x || true
     });
     expect(lines).toContain("eth0@if5         UP             10.44.0.2/24 ");
     expect(lines).toContain("default via 10.44.0.1 dev eth0 ");
-    expect(lines).toContain("1 packets transmitted, 1 received, 0% packet loss, time 0ms");
+    expect(lines).toContain("1 packets transmitted, 1 packets received, 0% packet loss");
     expect(lines).toContain("Error response from daemon: remote: boom");
     expect(lines).toContain('Error response from daemon: plugin "nosuchplugin" not found');
   });

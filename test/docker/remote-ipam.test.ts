@@ -148,7 +148,7 @@ docker network ls --format '{{.Name}}'
     ]);
     expect(lines).toContain("eth0@if5         UP             10.77.1.10/24 ");
     expect(lines).toContain("default via 10.77.1.254 dev eth0 ");
-    expect(lines).toContain("1 packets transmitted, 1 received, 0% packet loss, time 0ms");
+    expect(lines).toContain("1 packets transmitted, 1 packets received, 0% packet loss");
     expect(lines.some((l) => /^eth0@if\d+ +UP +10\.77\.9\.50\/24 $/.test(l))).toBe(true);
     expect(lines).toContain('lab-ipam [{"Subnet":"10.77.1.0/24","Gateway":"10.77.1.254"}] {"zone":"a"}');
     expect(lines).toContain("Error response from daemon: remote: no pool for you");

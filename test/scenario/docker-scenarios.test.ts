@@ -39,11 +39,9 @@ describe("docker scenarios", () => {
     );
     expect(outputOf(l, "docker exec a ip route")).toContain("default via 172.17.0.1 dev eth0 ");
     expect(outputOf(l, "docker exec a ping -c 1 172.17.0.3")).toContain(
-      "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+      "1 packets transmitted, 1 packets received, 0% packet loss",
     );
-    expect(outputOf(l, "docker exec a ping -c 1 -W 1 b || true")).toEqual([
-      "ping: b: Temporary failure in name resolution",
-    ]);
+    expect(outputOf(l, "docker exec a ping -c 1 -W 1 b || true")).toEqual(["ping: bad address 'b'"]);
     expect(outputOf(l, "docker exec a cat /etc/resolv.conf")).toContain("nameserver 8.8.8.8");
     expect(outputOf(l, "curl -s http://127.0.0.1:8080/")).toEqual([IT_WORKS]);
     expect(l).toContain('                "MacAddress": "02:42:ac:11:00:03",');
@@ -108,7 +106,7 @@ describe("docker scenarios", () => {
   it("icc=false: containers cannot reach each other, the host can", () => {
     const l = scenario("icc");
     expect(outputOf(l, "docker exec a ping -c 1 -W 1 172.17.0.3 || true")).toContain(
-      "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+      "1 packets transmitted, 0 packets received, 100% packet loss",
     );
     expect(outputOf(l, "ping -c 1 172.17.0.3")).toContain(
       "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
@@ -130,11 +128,9 @@ describe("docker scenarios", () => {
   it("isolation: the other network's container is dropped in DOCKER-ISOLATION-STAGE-2 and its name is unknown", () => {
     const l = scenario("isolation");
     expect(outputOf(l, "docker exec r ping -c 1 -W 1 172.19.0.2 || true")).toContain(
-      "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+      "1 packets transmitted, 0 packets received, 100% packet loss",
     );
-    expect(outputOf(l, "docker exec r ping -c 1 -W 1 b || true")).toEqual([
-      "ping: b: Temporary failure in name resolution",
-    ]);
+    expect(outputOf(l, "docker exec r ping -c 1 -W 1 b || true")).toEqual(["ping: bad address 'b'"]);
     expect(outputOf(l, "iptables -L DOCKER-ISOLATION-STAGE-2 -n -v")[2]).toMatch(
       /^ +1 +84 DROP +0 +-- +\* +br-[0-9a-f]{12} /,
     );
@@ -164,7 +160,7 @@ describe("docker scenarios", () => {
     expect(resolv.at(-1)).toBe("# Overrides: [nameservers search]");
     expect(outputOf(l, "docker exec web curl -s http://mydb/")).toEqual([IT_WORKS]);
     expect(outputOf(l, "docker exec web ping -c 1 -W 1 db || true")).toContain(
-      "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+      "1 packets transmitted, 0 packets received, 100% packet loss",
     );
     const rulesWhileRunning = l.indexOf("$ iptables -S DOCKER");
     expect(l.slice(rulesWhileRunning + 1, rulesWhileRunning + 4)).toEqual([
@@ -195,7 +191,7 @@ describe("docker scenarios", () => {
     );
     expect(outputOf(l, "docker exec m1 ip route")).toContain("default via 192.168.1.1 dev eth0 ");
     expect(outputOf(l, "docker exec m1 ping -c 1 192.168.1.20")).toContain(
-      "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+      "1 packets transmitted, 1 packets received, 0% packet loss",
     );
     expect(outputOf(l, "docker exec m1 curl -s http://m2/")).toEqual([IT_WORKS]);
     expect(outputOf(l, "ip netns exec pc ip neigh")).toEqual([
@@ -213,7 +209,7 @@ describe("docker scenarios", () => {
     expect(hostMac).toBeDefined();
     expect(hostMac).not.toMatch(/^02:42:/);
     expect(outputOf(l, "docker exec i1 ping -c 1 192.168.1.20")).toContain(
-      "1 packets transmitted, 1 received, 0% packet loss, time 0ms",
+      "1 packets transmitted, 1 packets received, 0% packet loss",
     );
     expect(outputOf(l, "docker exec i1 curl -s http://i2/")).toEqual([IT_WORKS]);
     expect(l).toContain(`                "MacAddress": "${hostMac}",`);
@@ -226,7 +222,7 @@ describe("docker scenarios", () => {
     const l = scenario("macvlan-vlan");
     expect(outputOf(l, "ip -br link show eth0.50")[0]).toMatch(/^eth0\.50@eth0 +UP /);
     const ping = outputOf(l, "docker exec m1 ping -c 1 192.168.50.20");
-    expect(ping).toContain("1 packets transmitted, 1 received, 0% packet loss, time 0ms");
+    expect(ping).toContain("1 packets transmitted, 1 packets received, 0% packet loss");
     const tagged = ping.filter((x) => x.includes("ethertype 802.1Q (0x8100)") && x.includes("vlan 50, p 0"));
     expect(tagged).toHaveLength(4);
     expect(outputOf(l, "ip link show eth0.50 || true")[0]).toBe('Device "eth0.50" does not exist.');
@@ -273,10 +269,10 @@ describe("docker scenarios", () => {
       ),
     ).toEqual(['10.10.0.2 gateway ""']);
     expect(outputOf(l, "docker exec c1 ping -c 1 c2")).toContain(
-      "64 bytes from c2.l3net (10.10.0.3): icmp_seq=1 ttl=64 time=0.000 ms",
+      "64 bytes from 10.10.0.3: seq=0 ttl=64 time=0.000 ms",
     );
     expect(outputOf(l, "docker exec c1 ping -c 1 192.168.1.20")).toContain(
-      "64 bytes from 192.168.1.20: icmp_seq=1 ttl=64 time=0.000 ms",
+      "64 bytes from 192.168.1.20: seq=0 ttl=64 time=0.000 ms",
     );
     expect(outputOf(l, "ip netns exec pc curl -s http://10.10.0.3/")).toEqual([IT_WORKS]);
     // On the LAN the container is the docker host: its MAC both ways, and no forwarding hop (TTL 64).
@@ -326,8 +322,8 @@ describe("docker scenarios", () => {
       expect.stringMatching(/^fd00:db8:1::99\t[0-9a-f]{12}$/),
     ]);
     const ping = outputOf(l, "docker exec client ping -6 -c 2 web");
-    expect(ping[0]).toBe("PING web(fd00:db8:1::2) 56 data bytes");
-    expect(ping).toContain("64 bytes from fd00:db8:1::2: icmp_seq=2 ttl=64 time=0.000 ms");
+    expect(ping[0]).toBe("PING web (fd00:db8:1::2): 56 data bytes");
+    expect(ping).toContain("64 bytes from fd00:db8:1::2: seq=1 ttl=64 time=0.000 ms");
     expect(outputOf(l, "docker exec client ip -6 neigh")).toEqual([
       "fd00:db8:1::2 dev eth0 lladdr 02:42:ac:1e:00:02 REACHABLE ",
     ]);
@@ -363,10 +359,10 @@ describe("docker scenarios", () => {
     ]);
     // ip6tables: the IPv4 block per IPv6 network, masquerade to the outside, isolation between networks.
     expect(outputOf(l, "docker exec c2 ping -6 -c 1 2001:db8:ff::2")).toContain(
-      "64 bytes from 2001:db8:ff::2: icmp_seq=1 ttl=63 time=0.000 ms",
+      "64 bytes from 2001:db8:ff::2: seq=0 ttl=63 time=0.000 ms",
     );
     expect(outputOf(l, "docker exec c2 ping -6 -c 1 -W 1 fd00:db8:1::2 || true")).toContain(
-      "1 packets transmitted, 0 received, 100% packet loss, time 0ms",
+      "1 packets transmitted, 0 packets received, 100% packet loss",
     );
     const save = outputOf(l, "ip6tables-save");
     expect(save).toContain(":FORWARD DROP [0:0]");
@@ -427,7 +423,7 @@ describe("docker scenarios", () => {
     expect(outputOf(l, "docker exec client ip route")).toEqual([]);
     expect(outputOf(l, "docker exec client ip addr show eth0").some((x) => x.includes(" inet "))).toBe(false);
     expect(outputOf(l, "docker exec client ping -c 1 web")[1]).toBe(
-      "64 bytes from fd00:6::2: icmp_seq=1 ttl=64 time=0.000 ms",
+      "64 bytes from fd00:6::2: seq=0 ttl=64 time=0.000 ms",
     );
     expect(outputOf(l, "docker exec client wget -qO- http://web/")).toEqual([IT_WORKS]);
     expect(outputOf(l, "docker port web")).toEqual(["80/tcp -> 0.0.0.0:8080", "80/tcp -> [::]:8080"]);
