@@ -132,6 +132,15 @@ sleep 0.5
     expect(linux("macvlan-wire.pcap")).toHaveLength(9);
   });
 
+  it("the alpine container's ping prints busybox's lines, as busybox 1.35 does on Linux", () => {
+    const time = (l: string) => l.replace(/time=[\d.]+ ms/, "time=T ms");
+    const twoLinesAfter = (ls: string[], cmd: string) =>
+      ls.slice(ls.indexOf(cmd) + 1, ls.indexOf(cmd) + 3).map(time);
+    const cmd = "$ docker exec m1 ping -c 1 192.168.1.20";
+    expect(twoLinesAfter(lines, cmd)).toEqual(twoLinesAfter(linuxText, cmd));
+    expect(twoLinesAfter(linuxText, cmd)[0]).toBe("PING 192.168.1.20 (192.168.1.20): 56 data bytes");
+  });
+
   it("the same program output and the machine's neighbour entry", () => {
     expect(lines).toContain("<html><body><h1>It works!</h1></body></html>");
     expect(lines).toContain("1 packets transmitted, 0 received, 100% packet loss, time 0ms");
