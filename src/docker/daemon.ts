@@ -407,6 +407,17 @@ export class Daemon {
     };
   }
 
+  /** Whether `ref` names a network (findNetwork would find it). */
+  hasNetwork(ref: string): boolean {
+    try {
+      this.findNetwork(ref);
+      return true;
+    } catch (e) {
+      if (!(e instanceof DockerError)) throw e;
+      return false;
+    }
+  }
+
   /** `docker network rm`: refused for predefined networks and while endpoints remain. */
   removeNetwork(ref: string): void {
     const n = this.findNetwork(ref);

@@ -144,7 +144,9 @@ export function docker(daemon: Daemon, args: string[], terminal: DockerIo): Runn
     if (e instanceof TemplateError) io.err(`template parsing error: ${e.message}`);
     else if (e instanceof DockerError) io.err(e.text);
     else throw e;
-    io.exit(1);
+    // docker/cli's FlagErrorFunc: a bad flag on any command exits 125.
+    const flagError = e instanceof DockerError && !e.daemon && (e instanceof FlagError || isPflagError(e));
+    io.exit(flagError ? 125 : 1);
     return undefined;
   }
 }
@@ -611,9 +613,18 @@ function networkCommand(daemon: Daemon, args: string[], io: DockerIo): void {
       return;
     }
     case "rm":
-    case "remove":
-      eachRef(rest, io, (ref) => daemon.removeNetwork(ref));
+    case "remove": {
+      // -f: a network that is not there is skipped without a word (runRemove).
+      const { flags, rest: names } = takeFlags(rest, { "-f": "bool", "--force": "bool" }, "network rm");
+      const force = flags.has("-f") || flags.has("--force");
+      const present = force ? names.filter((ref) => daemon.hasNetwork(ref)) : names;
+      if (force && present.length === 0) {
+        io.exit(0);
+        return;
+      }
+      eachRef(present, io, (ref) => daemon.removeNetwork(ref));
       return;
+    }
     case "connect":
     case "disconnect": {
       const { flags, rest: words } = takeFlags(

@@ -727,3 +727,17 @@ describe("built-in IPAM: reserved prefixes (§2.2)", () => {
     ]);
   });
 });
+
+describe("flag errors (docker/cli's FlagErrorFunc)", () => {
+  it("a bad flag on any command prints pflag's error and exits 125", () => {
+    expect(exitOf(["docker rm --bogus x"])).toBe(125);
+    expect(exitOf(["docker network rm --bogus x"])).toBe(125);
+    expect(exitOf(["docker stop --bogus x"])).toBe(125);
+    // A daemon error is still 1.
+    expect(exitOf(["docker rm nosuch"])).toBe(1);
+    // network rm -f skips a network that is not there.
+    expect(exitOf(["docker network rm -f nosuch"])).toBe(0);
+    const r = run(["docker network create a", "docker network rm -f nosuch a"]);
+    expect(r.get("docker network rm -f nosuch a")).toEqual(["a"]);
+  });
+});
