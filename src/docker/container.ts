@@ -21,6 +21,11 @@ export interface PortRequest {
 }
 
 /** A port actually published: where the host listens. */
+/** Go's net.JoinHostPort: `host:port`, an IPv6 host in brackets. */
+export function joinHostPort(host: string, port: string | number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
 export interface PortBinding extends PortRequest {
   hostPort: number;
 }

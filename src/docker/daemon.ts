@@ -40,6 +40,7 @@ import {
   type ContainerOptions,
   type DnsConfig,
   type EndpointRequest,
+  joinHostPort,
   NO_DNS,
   type PortBinding,
   type PortRequest,
@@ -1173,9 +1174,9 @@ export class Daemon {
       }
       const hostIp = p.hostIp === "" ? defaultIp : p.hostIp;
       const hostPort = p.hostPort === 0 ? this.randomHostPort(hostIp, p.proto) : p.hostPort;
+      const b: PortBinding = { ...p, hostIp, hostPort };
       // A container without IPv4 (IPv6-only networks) gets an IPv4 host port only from the proxy.
-      if (ep.address !== 0 || this.options.userlandProxy || isIpv6Binding({ ...p, hostIp, hostPort }))
-        this.bind(c, ep, { ...p, hostIp, hostPort });
+      if (ep.address !== 0 || this.options.userlandProxy || isIpv6Binding(b)) this.bind(c, ep, b);
       if (hostIp === "0.0.0.0" && hostIpv6 && (ep.address6 || this.options.userlandProxy))
         this.bind(c, ep, { ...p, hostIp: "::", hostPort });
     }
@@ -1184,10 +1185,9 @@ export class Daemon {
   /** One host binding: its port taken, docker-proxy started when the proxy is on, the rules. */
   private bind(c: Container, ep: Endpoint, b: PortBinding): void {
     const clash = this.bindingOwner(b.hostIp, b.hostPort, b.proto);
-    const where = isIpv6Binding(b) ? `[${b.hostIp}]` : b.hostIp;
     if (clash)
       throw new DockerError(
-        `driver failed programming external connectivity on endpoint ${c.name} (${ep.id}): Bind for ${where}:${b.hostPort} failed: port is already allocated`,
+        `driver failed programming external connectivity on endpoint ${c.name} (${ep.id}): Bind for ${joinHostPort(b.hostIp, b.hostPort)} failed: port is already allocated`,
         500,
       );
     if (this.options.userlandProxy) {

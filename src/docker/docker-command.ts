@@ -17,7 +17,7 @@ import type { Simulation } from "../sim/simulation.js";
 import { SECOND } from "../sim/time.js";
 import { parseIpv6 } from "../util/ipv6-address.js";
 import { parseMac } from "../util/mac-address.js";
-import type { Container, PortRequest } from "./container.js";
+import { type Container, joinHostPort, type PortRequest } from "./container.js";
 import { mergeImageEnv, processEnvironment } from "./container-env.js";
 import { containerResource, ports as portMap } from "./container-inspect.js";
 import type { Daemon, NetworkCreate } from "./daemon.js";
@@ -1178,11 +1178,6 @@ function portCommand(daemon: Daemon, args: string[], io: DockerIo): void {
   lines.sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
   for (const l of lines) io.out(l);
   io.exit(0);
-}
-
-/** Go's net.JoinHostPort: an IPv6 host in brackets. */
-function joinHostPort(host: string, port: string | number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /**

@@ -344,7 +344,6 @@ export class NetNamespace {
     return 0;
   }
 
-  /** Is `addr` one of this namespace's addresses (or a broadcast of one)? */
   /**
    * UDP and TCP over IPv6, made on first use (a socket, or a datagram or segment arriving) so
    * that namespaces without IPv6 do not carry them; they share the IPv4 tables' port spaces.
@@ -379,6 +378,12 @@ export class NetNamespace {
     }
   }
 
+  /** The IPv6 tables if they were made (for readers such as `ss`, which must not make them). */
+  transport6IfMade(): { tcp6: TcpTable | undefined; udp6: UdpTable | undefined } {
+    return { tcp6: this.tcp6Table, udp6: this.udp6Table };
+  }
+
+  /** Is `addr` one of this namespace's addresses (or a broadcast of one)? */
   isLocal(addr: number): boolean {
     const r = this.local.lookup(addr);
     return r !== undefined && (r.type === "local" || (r.type === "broadcast" && r.dst === addr));

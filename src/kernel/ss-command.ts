@@ -52,11 +52,12 @@ export function runSs(ns: NetNamespace, args: string[]): CommandResult {
   // ss drops the State column when its state filter has one state: `-u` alone asks for ESTAB only.
   const state = tcp || all || listening;
   const rows: string[][] = [];
+  const { tcp6, udp6 } = ns.transport6IfMade();
   const shown = (isListener: boolean) => (listening ? isListener : all || !isListener);
   const row = (proto: string, cells: string[]) =>
     rows.push([...(netid ? [proto] : []), ...(state ? cells : cells.slice(1))]);
   if (udp) {
-    for (const table of [ns.udp, ns.udp6]) {
+    for (const table of udp6 ? [ns.udp, udp6] : [ns.udp]) {
       for (const s of table.sockets()) {
         const connected = s.remotePort !== 0;
         if (!shown(!connected)) continue;
@@ -85,13 +86,13 @@ export function runSs(ns: NetNamespace, args: string[]): CommandResult {
     // Per family: listeners, then connections; a dual-stack listener's IPv4 connections are
     // AF_INET6 sockets on Linux, so they come with the IPv6 ones.
     const v4 = [...ns.tcp.sockets].filter((s) => !s.mapped);
-    const v6 = [...ns.tcp6.sockets, ...[...ns.tcp.sockets].filter((s) => s.mapped)];
+    const v6 = [...(tcp6?.sockets ?? []), ...[...ns.tcp.sockets].filter((s) => s.mapped)];
     for (const family of [v4, v6]) {
       for (const listeners of [true, false]) {
         for (const s of family) {
           const isListener = s.state === TCP_LISTEN;
           if (isListener !== listeners || !shown(isListener)) continue;
-          tcpRow(s.v6 ? ns.tcp6.net : ns.tcp.net, s);
+          tcpRow(s.v6 && tcp6 ? tcp6.net : ns.tcp.net, s);
         }
       }
     }
