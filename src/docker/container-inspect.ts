@@ -21,7 +21,6 @@ import { macToString } from "../util/mac-address.js";
 import type { Container, EndpointRequest } from "./container.js";
 import type { Daemon } from "./daemon.js";
 import { goMap } from "./go-map.js";
-import { goJsonIndent } from "./go-template.js";
 import { findImage, imageId } from "./images.js";
 
 export function ports(c: Container): Record<string, { HostIp: string; HostPort: string }[] | null> {
@@ -276,13 +275,6 @@ function filesOwner(c: Container, daemon: Daemon): string {
   if (!c.networkMode.startsWith("container:")) return c.id;
   const ref = c.networkMode.slice("container:".length);
   return [...daemon.containers.values()].find((o) => o.id === ref || o.name === ref)?.id ?? c.id;
-}
-
-export function containerInspect(containers: Container[], daemon: Daemon): string {
-  return goJsonIndent(
-    containers.map((c) => containerResource(c, daemon)),
-    4,
-  );
 }
 
 function goMapOf<T>(entries: [string, T][]): Record<string, T> {

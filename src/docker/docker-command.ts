@@ -1362,16 +1362,12 @@ function containerListRow(
         ? c.networkMode
         : [...c.networks.keys()].sort().join(","),
     Ports: displayablePorts(c, version),
-    RunningFor: ago(now - createdAt(c)),
+    RunningFor: ago(now - instant(c.created)),
     Size: "0B",
     State: c.state,
     Status: status,
   };
   return listRow(row, () => "", "*formatter.ContainerContext");
-}
-
-function createdAt(c: Container): number {
-  return instant(c.created);
 }
 
 /** A time of the simulated day (RFC 3339) as simulated nanoseconds. */

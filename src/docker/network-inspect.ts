@@ -26,7 +26,6 @@ import { ipv6ToString, parseIpv6 } from "../util/ipv6-address.js";
 import { macToString } from "../util/mac-address.js";
 import type { Daemon } from "./daemon.js";
 import { goMap } from "./go-map.js";
-import { goJsonIndent } from "./go-template.js";
 import type { IpamConfigEntry, PoolRequest } from "./ipam.js";
 import type { Network } from "./network.js";
 
@@ -167,11 +166,4 @@ export function networkResource(n: Network, daemon: Daemon): unknown {
     Options: goMap(n.spec.options),
     Labels: goMap(n.spec.labels),
   };
-}
-
-export function networkInspect(networks: Network[], daemon: Daemon): string {
-  return goJsonIndent(
-    networks.map((n) => networkResource(n, daemon)),
-    4,
-  );
 }
